@@ -1,0 +1,44 @@
+"""coldrec — the Streamlit app's entry point: Home page and the page router (``streamlit run app.py``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+
+
+def home() -> None:
+    """Home: what the app does, the session's catalog, and the model/device/cache status."""
+    st.title(":material/ac_unit: coldrec — cold-start recommendations from text")
+    st.markdown(
+        "A new user or item has no history, but it has **words**. coldrec encodes item texts and a user's own "
+        "description with a pretrained sentence encoder (all-MiniLM-L6-v2), **recalls** the nearest items by "
+        "cosine, and **ranks** them with a small MLP trained on the interaction log — no clicks needed to start."
+    )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("Catalog for this session")
+        options, current = ui.domain_options(), ui.source()
+        st.radio("Demo domain or uploaded catalog", list(options), format_func=options.get, horizontal=True,
+                 index=list(options).index(current) if current in options else 0, key="home_source",
+                 on_change=lambda: ui.set_source(st.session_state["home_source"]))
+        with ui.guard("Pick another domain, or upload a catalog on the Catalog page."):
+            ws = ui.workspace()
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Items", f"{len(ws.catalog):,}")
+        c2.metric("Categories", len({c for c in ws.catalog.categories if c}))
+        c3.metric("Personas", len(ws.personas))
+        c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
+        st.caption(f"Ranking with: **{ws.ranker_label}** (change it on the Ranker page).")
+        for path, label, icon in ui.NEXT_STEPS:
+            st.page_link(path, label=label, icon=icon)
+    with right:
+        st.subheader("Model and cache")
+        for what, value in ui.system_status().itertuples(index=False):
+            st.markdown(f"**{what}:** `{value}`")
+        st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
+
+
+nav = st.navigation([st.Page(home, title="Home", icon=ui.HOME_ICON, default=True), *ui.pages()])
+ui.setup(nav.title, nav.icon)
+nav.run()

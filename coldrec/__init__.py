@@ -1,0 +1,51 @@
+"""coldrec: cold-start recommendation with a pretrained sentence encoder.
+
+Item profile = encode(item text); user profile = encode(description) blended with liked/disliked items;
+recall the top-N items by cosine; rank them with ``MLP(concat(item, user))``.
+
+Public names are imported lazily, so ``import coldrec`` is instant and torch / sentence-transformers load only
+when an encoder or a ranker is first used.
+
+Example:
+    >>> import coldrec
+    >>> rec = coldrec.demo_recommender("ecommerce")          # doctest: +SKIP
+    >>> rec.recommend("quiet wireless headphones", k=5)      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "errors": ["ColdrecError", "CatalogError", "ModelNotFoundError", "CheckpointError"],
+    "encoder": ["Encoder", "EncoderConfig", "SentenceEncoder", "HashEncoder", "load_encoder", "default_model_path",
+                "pick_device"],
+    "cache": ["EmbeddingCache", "EmbedResult", "embed_texts"],
+    "catalog": ["ColumnMap", "RowIssue", "ValidationReport", "Catalog", "read_table", "load_catalog",
+                "guess_columns"],
+    "profiles": ["ProfileConfig", "UserInput", "UserProfile", "build_profile"],
+    "recall": ["top_n", "mmr_rerank", "cosine_scores"],
+    "ranker": ["RankerConfig", "MLPRanker"],
+    "interactions": ["InteractionLog", "TrainingData", "load_interactions", "build_training_data"],
+    "pipeline": ["Recommender", "RecommendConfig"],
+    "training": ["train_ranker"],
+    "datasets": ["DOMAINS", "DemoDomain", "load_demo", "demo_recommender"],
+}
+_WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'coldrec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"coldrec.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

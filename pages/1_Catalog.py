@@ -1,0 +1,75 @@
+"""Catalog: pick a demo catalog or upload one, map its columns, validate, embed, download the embeddings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from coldrec.catalog import ColumnMap, guess_columns, load_catalog, read_table
+
+st.title("Catalog")
+demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
+
+with demo_tab:
+    domain = st.selectbox("Demo domain", ui.domains(), format_func=ui.domain_label, key="cat_domain")
+    with ui.guard("Pick another demo domain."):
+        items = ui.demo_items(domain)
+    st.dataframe(items, hide_index=True, height=300, column_config=ui.ITEM_COLUMNS)
+    if st.button("Use this catalog", type="primary", key="cat_use_demo"):
+        ui.set_demo(domain)
+        st.toast(f"{ui.domain_label(domain)} is now the session's catalog.")
+
+with upload_tab:
+    up = st.file_uploader("Catalog file: CSV, TSV, JSON, JSONL, Parquet or Excel", type=ui.UPLOAD_TYPES,
+                          key="cat_file")
+    if up is not None:
+        with ui.guard("Save the file as UTF-8 CSV, JSON Lines, Parquet or .xlsx and upload it again."):
+            raw, fmt, enc = read_table(up.getvalue(), filename=up.name)
+        st.caption(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:")
+        st.dataframe(raw.head(50), hide_index=True, height=220)
+        cols, guess = [ui.NONE, *map(str, raw.columns)], guess_columns(raw)
+        with st.form("cat_map"):
+            st.markdown("**Which column is what?** (guessed; change if wrong)")
+            a, b, c = st.columns(3)
+            cid = a.selectbox("Item id", cols, index=ui.index_of(cols, guess.id), key="cat_id")
+            title = b.selectbox("Title", cols, index=ui.index_of(cols, guess.title), key="cat_title")
+            category = c.selectbox("Category", cols, index=ui.index_of(cols, guess.category), key="cat_category")
+            text = a.multiselect("Text columns (embedded)", cols[1:], default=[t for t in guess.text if t in cols],
+                                  key="cat_text")
+            template = b.text_input("Text template (optional)", placeholder="{title}. {description}", key="cat_template")
+            tags = c.selectbox("Tags", cols, index=ui.index_of(cols, guess.tags), key="cat_tags")
+            price = c.selectbox("Price", cols, index=ui.index_of(cols, guess.price), key="cat_price")
+            go = st.form_submit_button("Validate", type="primary")
+        if go:
+            cmap = ColumnMap(id=ui.col(cid), text=text, template=template.strip() or None, title=ui.col(title),
+                             category=ui.col(category), tags=ui.col(tags), price=ui.col(price))
+            with ui.guard("Fix the column mapping above (or the file) and press Validate again."):
+                st.session_state["cat_pending"] = (up.file_id, load_catalog(up.getvalue(), cmap, filename=up.name))
+        file_id, pending = st.session_state.get("cat_pending", (None, None))
+        if pending is not None and file_id == up.file_id:
+            rep = pending.report
+            k1, k2, k3 = st.columns(3)
+            k1.metric("Rows read", f"{rep.rows_read:,}")
+            k2.metric("Kept", f"{rep.kept:,}")
+            k3.metric("Skipped", f"{len(rep.skipped):,}")
+            for w in rep.warnings:
+                st.warning(w)
+            if rep.skipped:
+                st.dataframe(rep.to_frame(), hide_index=True, height=200)
+                st.download_button("Download skipped rows (CSV)", ui.csv_bytes(rep.to_frame()),
+                                   file_name=f"{pending.name}_skipped.csv", mime="text/csv")
+            if st.button(f"Embed {len(pending):,} items and use this catalog", type="primary", key="cat_embed"):
+                res = ui.embed_catalog(pending)
+                ui.set_upload(pending)
+                st.success(f"Ready: {res['encoded']:,} encoded, {res['cached']:,} from the cache in "
+                           f"{res['seconds']:.1f} s. Every page now uses “{pending.name}”.")
+                if res["truncated"]:
+                    st.info(f"{res['truncated']:,} item texts were longer than the model window and were cut.")
+
+st.divider()
+with ui.guard("Pick another domain on Home."):
+    ws = ui.workspace()
+st.subheader(f"Session catalog: {ws.label} ({len(ws.catalog):,} items)")
+st.download_button("Download its embeddings (Parquet)", lambda: ui.embeddings_parquet(ws),
+                   file_name=f"{ws.key.replace(':', '_')}_embeddings.parquet", mime="application/octet-stream",
+                   icon=":material/download:")

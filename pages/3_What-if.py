@@ -1,0 +1,67 @@
+"""What-if: two to four descriptions side by side, how much their top-k lists overlap, and a fairness probe."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+
+st.title("What-if")
+st.caption("Start from a persona, change one phrase, and see which items enter or leave the top-k.")
+with ui.guard("Pick another domain on Home."):
+    ws = ui.workspace()
+personas = {p["name"]: p for p in ws.personas}
+
+a, b, c = st.columns([2, 1, 1])
+if personas:
+    a.selectbox("Start from a persona", ["—", *personas], key="wi_persona", on_change=ui.fill_variants,
+                args=(personas,))
+count = b.segmented_control("Variants", [2, 3, 4], default=2, key="wi_count", required=True)
+k = c.slider("Top-k", 3, 30, 10, key="wi_k")
+
+with st.form("wi_form"):
+    cols = st.columns(count)
+    for i, col in enumerate(cols):
+        col.text_area(f"Variant {ui.VARIANTS[i]}", key=f"wi_text_{i}", height=130)
+    st.form_submit_button("Compare", type="primary")
+
+texts = [str(st.session_state.get(f"wi_text_{i}", "") or "").strip() for i in range(count)]
+if sum(bool(t) for t in texts) < 2:
+    st.info("Write at least two descriptions (or pick a persona: variant B starts as a copy to edit) and press "
+            "**Compare**.")
+else:
+    with ui.guard("Rephrase the empty or unusable description."):
+        lists = ui.variant_lists(ws, texts, k)
+    colors = ui.ws_colors(ws)
+    for col, (name, df) in zip(st.columns(len(lists)), lists.items()):
+        with col:
+            st.markdown(f"**Variant {name}**")
+            ui.compact_table(df, colors, base=lists[ui.VARIANTS[0]], key=f"wi_list_{name}")
+    st.subheader("How far apart are the lists?")
+    st.dataframe(ui.compare_frame(lists, k), hide_index=True, key="wi_compare", column_config=ui.COMPARE_COLUMNS)
+    st.plotly_chart(ui.rank_diff_figure(lists, k, colors), key="wi_chart")
+    ui.remember_user(ws, "what-if B", ui.user_of(texts[1]), lists[ui.VARIANTS[1]])
+
+
+@st.fragment
+def fairness_probe() -> None:
+    st.subheader("Fairness probe")
+    st.caption("Swap age, gender or locale words in every persona's description and measure how much the "
+               "top-k moves. Small shifts mean the words alone barely change what is recommended.")
+    f1, f2 = st.columns([1, 3])
+    attribute = f1.selectbox("Swap", ui.PROBE_ATTRIBUTES, key="wi_probe_attr")
+    if f1.button("Run the probe", key="wi_probe_run"):
+        with ui.guard("Pick a demo domain with personas on Home.", stop=False):
+            st.session_state["wi_probe"] = (attribute, ui.probe(ws, attribute, k))
+    result = st.session_state.get("wi_probe")
+    if result and result[0] == attribute:
+        with f2:
+            summary = result[1].attrs.get("summary", {})
+            if summary:
+                st.caption(f"Mean shift {summary.get('mean_shift', 0):.2f}, largest {summary.get('max_shift', 0):.2f} "
+                           f"({summary.get('max_shift_persona', '?')} → {summary.get('max_shift_variant', '?')}).")
+            st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS)
+
+
+if personas:
+    fairness_probe()

@@ -1,0 +1,50 @@
+"""Evaluation: our offline results (results/*.json) next to published numbers, and a quick run on the demo."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+
+st.title("Evaluation")
+st.caption("Offline protocols written by `coldrec evaluate --out results/`: cold users, cold items and real "
+           "datasets, with baselines (random, popularity, TF-IDF, item-kNN) and published rows from papers.")
+
+results = ui.load_results()
+if not results:
+    st.info("No results yet. Run `coldrec evaluate --protocol scientific --data ../shared/datasets` (or any "
+            "protocol) to write `results/<protocol>.json`, or use the quick run below.")
+else:
+    protocol = st.selectbox("Protocol", list(results), key="ev_protocol")
+    res = results[protocol]
+    ours = ui.methods_frame(res)
+    pub = ui.published_frame(protocol)
+    table = pd.concat([ours.assign(published=False), pub.assign(published=True)], ignore_index=True)
+    metrics = [c for c in table.columns if c not in ("method", "published")]
+    st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
+               f"{res.get('machine', '?')} · {float(res.get('seconds') or 0):.0f} s · commit {res.get('commit', '?')}")
+    st.dataframe(table, hide_index=True, key="ev_table", column_config={
+        m: st.column_config.ProgressColumn(m, min_value=0.0, max_value=max(1e-9, float(table[m].max() or 0)),
+                                           format="%.4f") for m in metrics
+    } | {"published": st.column_config.CheckboxColumn("published", help="Number reported in a paper")})
+    shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")
+    if shown:
+        st.plotly_chart(ui.bars_figure(table, shown), key="ev_chart")
+
+
+@st.fragment
+def quick_run() -> None:
+    st.subheader("Quick check on the session's demo domain")
+    st.caption("Holds out 20% of the domain's log users as cold users and ranks all items for them "
+               "(about a minute on a laptop CPU).")
+    if st.button("Run quick evaluation", key="ev_run"):
+        with ui.guard("Pick a demo domain on Home (the quick run needs an interaction log).", stop=False):
+            with st.spinner("Evaluating…"):
+                st.session_state["ev_quick"] = ui.quick_evaluation(ui.workspace())
+    quick = st.session_state.get("ev_quick")
+    if quick:
+        st.dataframe(ui.methods_frame(quick), hide_index=True, key="ev_quick_table")
+
+
+quick_run()

@@ -1,0 +1,76 @@
+"""Shared fixtures: a fast fake encoder, one session-scoped real MiniLM, tiny data with known answers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATASETS = Path(os.environ.get("COLDREC_DATA", ROOT.parent / "shared" / "datasets"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own embedding cache folder: tests never touch the user's cache."""
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def fake_encoder():
+    from coldrec.encoder import HashEncoder
+
+    return HashEncoder(dim=64)
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The real bundled all-MiniLM-L6-v2 on the CPU, loaded once per test session."""
+    import torch
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    from coldrec.encoder import load_encoder
+
+    return load_encoder(device="cpu")
+
+
+TINY_ITEMS = [
+    ("h1", "Quiet wireless noise-cancelling headphones", "Over-ear headphones with long battery life.", "Audio"),
+    ("h2", "Sport earbuds", "Wireless earbuds for running, sweat resistant.", "Audio"),
+    ("g1", "Garden hose", "A thirty metre garden hose with a spray nozzle for watering plants.", "Garden"),
+    ("g2", "Pruning shears", "Sharp garden shears for roses and hedges.", "Garden"),
+    ("k1", "Vegetarian cookbook", "Simple vegetarian recipes for one, on a budget.", "Kitchen"),
+    ("k2", "Compact saucepan set", "Three small saucepans for a tiny kitchen.", "Kitchen"),
+]
+
+
+@pytest.fixture
+def tiny_frame() -> pd.DataFrame:
+    return pd.DataFrame(TINY_ITEMS, columns=["item_id", "title", "description", "category"])
+
+
+@pytest.fixture
+def tiny_catalog(tiny_frame):
+    from coldrec.catalog import ColumnMap, load_catalog
+
+    cols = ColumnMap(id="item_id", text=["title", "description"], template="{title}. {description}",
+                     title="title", category="category")
+    return load_catalog(tiny_frame, cols, name="tiny")
+
+
+@pytest.fixture
+def shared_datasets() -> Path:
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED_DATASETS} (set COLDREC_DATA to run realdata tests)")
+    return SHARED_DATASETS
+
+
+def unit_rows(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)

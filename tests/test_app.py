@@ -1,0 +1,237 @@
+"""Streamlit AppTest: a smoke run of app.py and every page, then one behaviour test per page.
+
+All of them use the deterministic hash encoder (``COLDREC_ENCODER=hash``) so they run in seconds without the
+model; the real-browser test (tests/test_browser.py) uses MiniLM.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = {
+    "pages/1_Catalog.py": "Catalog",
+    "pages/2_New_user.py": "New user",
+    "pages/3_What-if.py": "What-if",
+    "pages/4_Profile_map.py": "Profile map",
+    "pages/5_Ranker.py": "Ranker",
+    "pages/6_Evaluation.py": "Evaluation",
+}
+DESCRIPTION = "wireless noise-cancelling headphones for my train commute"
+
+
+@pytest.fixture(autouse=True)
+def _fast_app(monkeypatch, tmp_path_factory):
+    """Hash encoder, a private embedding cache, and a scratch working folder (results/, artifacts/)."""
+    monkeypatch.setenv("COLDREC_ENCODER", "hash")
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path_factory.getbasetemp() / "coldrec-cache"))
+    work = tmp_path_factory.mktemp("work")
+    monkeypatch.chdir(work)
+    return work
+
+
+def start(**state) -> AppTest:
+    """Run app.py once (Home) with ``state`` preset; maps use PCA so no test waits for UMAP's compiler."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["pm_method"] = "pca"
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    return ok(at)
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.get("form_submit_button") if b.label == label]
+    button.click().run()
+    return ok(at)
+
+
+# What each keyed table holds (AppTest does not expose a dataframe's key, so tables are found by columns).
+TABLES = {
+    "nu_table": {"item_id", "final_rank", "reason"},
+    "wi_compare": {"overlap@k", "rbo", "entered"},
+    "wi_list": {"final_rank", "title", "vs A"},
+    "wi_probe_table": {"persona", "variant", "rbo"},
+    "rk_metrics": {"method", "auc"},
+    "ev_table": {"method", "published"},
+}
+
+
+def frames(at: AppTest, key: str):
+    """Values of the dataframes on the page whose columns match the table ``key``."""
+    return [d.value for d in at.dataframe if TABLES[key] <= set(map(str, d.value.columns))]
+
+
+# ------------------------------------------------------------------------------------------------ smoke
+def test_home_smoke():
+    at = ok(start())
+    assert "coldrec" in at.title[0].value
+    labels = {m.label for m in at.metric}
+    assert {"Items", "Categories", "Personas"} <= labels
+    text = " ".join(m.value for m in at.markdown)
+    assert "Model:" in text and "Device:" in text and "Embedding cache:" in text
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_smoke(page):
+    at = goto(start(), page)
+    assert at.title[0].value.endswith(PAGES[page])
+
+
+# -------------------------------------------------------------------------------------------- behaviour
+def test_home_switches_domain_for_the_session():
+    at = ok(start())
+    at.radio(key="home_source").set_value(("demo", "music")).run()
+    ok(at)
+    assert at.session_state["coldrec_source"] == ("demo", "music")
+    assert any("Music" in c.value for c in at.sidebar.caption)
+    goto(at, "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input("calm piano music for studying late at night")
+    submit(at, "Recommend")
+    [table] = frames(at, "nu_table")
+    assert table["item_id"].str.startswith("mu-").all() and len(table) == 10
+
+
+def test_new_user_recommends_ranked_items_with_reasons():
+    at = goto(start(), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(DESCRIPTION)
+    at.slider(key="nu_k").set_value(7)
+    submit(at, "Recommend")
+    [df] = frames(at, "nu_table")
+    assert len(df) == 7
+    assert list(df["final_rank"]) == list(range(1, 8))
+    assert df["reason"].str.len().gt(0).all()
+    assert "Headphones & Audio" in set(df["category"])  # bag-of-words overlap is enough for the hash encoder
+    assert any(b.label == "Download as CSV" for b in at.get("download_button"))
+
+
+def test_new_user_persona_fills_the_form_and_category_filter_applies():
+    at = goto(start(), "pages/2_New_user.py")
+    at.selectbox(key="nu_persona").select_index(1).run()
+    ok(at)
+    assert at.text_area(key="nu_desc").value.strip()
+    at.multiselect(key="nu_cats").set_value(["Kitchen & Cooking"])
+    submit(at, "Recommend")
+    [table] = frames(at, "nu_table")
+    assert set(table["category"]) == {"Kitchen & Cooking"}
+
+
+def test_catalog_upload_validate_embed_then_recommend(tmp_path):
+    rows = ["sku,name,blurb,dept"] + [
+        f"s{i},Item {i},{word} thing number {i} for people who like {word},{dept}"
+        for i, (word, dept) in enumerate([("tea", "Drinks"), ("coffee", "Drinks"), ("hiking", "Outdoor"),
+                                          ("tent", "Outdoor"), ("novel", "Books"), ("poetry", "Books")] * 3)
+    ] + ["s99,,,Books"]
+    at = goto(start(), "pages/1_Catalog.py")
+    at.get("file_uploader")[0].upload("shop.csv", "\n".join(rows).encode(), "text/csv").run()
+    ok(at)
+    assert at.selectbox(key="cat_id").value == "sku"  # guessed
+    at.selectbox(key="cat_category").set_value("dept")
+    submit(at, "Validate")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Kept"] == "18" and metrics["Skipped"] == "1"
+    at.button(key="cat_embed").click().run()
+    ok(at)
+    assert at.session_state["coldrec_source"][0] == "upload"
+    assert any("Ready" in s.value for s in at.success)
+    goto(at, "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input("I love hiking and sleeping in a tent")
+    submit(at, "Recommend")
+    [table] = frames(at, "nu_table")
+    assert set(table["item_id"]) <= {f"s{i}" for i in range(18)}
+    assert table["category"].iloc[0] == "Outdoor"
+
+
+def test_what_if_compares_two_descriptions():
+    at = goto(start(), "pages/3_What-if.py")
+    at.selectbox(key="wi_persona").select_index(1).run()
+    ok(at)
+    a = at.text_area(key="wi_text_0").value
+    assert a and at.text_area(key="wi_text_1").value == a
+    at.text_area(key="wi_text_1").input(a + " I also love board games and jigsaw puzzles.")
+    submit(at, "Compare")
+    [cmp] = frames(at, "wi_compare")
+    row = cmp.iloc[0]
+    assert 0.0 <= row["overlap@k"] <= 1.0 and 0.0 <= row["rbo"] <= 1.0
+    assert len(frames(at, "wi_list")) == 2
+    assert at.get("plotly_chart")
+
+
+def test_what_if_fairness_probe_covers_every_persona():
+    at = goto(start(), "pages/3_What-if.py")
+    at.selectbox(key="wi_probe_attr").set_value("gender")
+    at.button(key="wi_probe_run").click().run()
+    ok(at)
+    [table] = frames(at, "wi_probe_table")
+    personas = at.session_state["wi_probe"][1]["persona"].nunique()
+    assert personas >= 3 and table["rbo"].between(0, 1).all()
+
+
+def test_profile_map_places_typed_user_and_personas():
+    at = goto(start(), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(DESCRIPTION)
+    submit(at, "Recommend")
+    goto(at, "pages/4_Profile_map.py")
+    chart = at.get("plotly_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    assert "typed user" in names
+    assert any(str(n).startswith("persona: ") for n in names)
+    from coldrec.datasets import load_demo
+
+    n_items = sum(len(t["text"]) for t in spec["data"] if t.get("customdata") is not None)
+    assert n_items == len(load_demo("ecommerce").catalog)
+
+
+def test_profile_map_user_space_and_3d():
+    at = start(pm_dims=3)
+    goto(at, "pages/4_Profile_map.py")
+    charts = at.get("plotly_chart")
+    specs = [json.loads(c.proto.spec) for c in charts]
+    assert any(t["type"] == "scatter3d" for s in specs for t in s["data"])
+    assert len(charts) == 2  # item space and user-profile space
+
+
+def test_ranker_trains_and_becomes_the_pages_ranker():
+    at = goto(start(rk_epochs=2), "pages/5_Ranker.py")
+    submit(at, "Train")
+    [metrics] = frames(at, "rk_metrics")
+    methods = list(metrics["method"])
+    assert "popularity" in methods and any(m.startswith("mlp") for m in methods)
+    assert at.session_state["coldrec_rankers"]
+    goto(at, "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(DESCRIPTION)
+    submit(at, "Recommend")
+    [table] = frames(at, "nu_table")
+    assert table["ranker_score"].between(0, 1).all()
+
+
+def test_evaluation_reads_results_files(_fast_app):
+    results = _fast_app / "results"
+    results.mkdir()
+    (results / "cold-users.json").write_text(json.dumps({
+        "protocol": "cold-users", "dataset": "demo", "model": "hash", "commit": "abc", "seed": 0,
+        "machine": "test", "seconds": 1.0,
+        "methods": {"popularity": {"recall@10": 0.1, "ndcg@10": 0.05},
+                    "zero-shot": {"recall@10": 0.2, "ndcg@10": 0.1}}}))
+    at = goto(start(), "pages/6_Evaluation.py")
+    [table] = frames(at, "ev_table")
+    assert list(table["method"])[:2] == ["popularity", "zero-shot"]
+    assert at.get("plotly_chart")
