@@ -9,7 +9,7 @@ import ui
 
 def home() -> None:
     """Home: what the app does, the session's catalog, and the model/device/cache status."""
-    st.title(":material/ac_unit: coldrec — cold-start recommendations from text")
+    st.title(":material/ac_unit: coldrec — recommend from words, no history needed")
     st.markdown(
         "A new user or item has no history, but it has **words**. coldrec encodes item texts and a user's own "
         "description with a pretrained sentence encoder (all-MiniLM-L6-v2), **recalls** the nearest items by "

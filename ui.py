@@ -30,10 +30,9 @@ from coldrec.errors import ColdrecError, ModelNotFoundError
 APP_TITLE = "coldrec"
 DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social"}
 DEFAULT_DOMAIN = "ecommerce"
-# Okabe-Ito + Tableau tones: distinguishable, colour-blind friendly first eight.
-PALETTE = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#7F7F7F",
-    "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F",
+PALETTE = [  # D3 category10, then darker companions: distinct for the 9-10 categories of a demo domain
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#393b79", "#ad494a", "#637939", "#8c6d31", "#7b4173", "#3182bd",
 ]
 OTHER_COLOR = "#BBBBBB"
 USER_COLOR = "#111111"
@@ -75,9 +74,32 @@ def setup(title: str, icon: str | None = None) -> None:
         st.caption(f"Catalog: **{name}** · encoder: `{encoder_kind()}`")
 
 
+# Widget values that must survive page switches (Streamlit drops the state of widgets a run does not draw).
+PERSISTENT_KEYS = [
+    "nu_persona", "nu_desc", "nu_liked", "nu_disliked", "nu_n", "nu_k", "nu_desc_weight", "nu_pop", "nu_mmr",
+    "nu_cats", "nu_history", "nu_search", "wi_persona", "wi_count", "wi_k",
+    "wi_text_0", "wi_text_1", "wi_text_2", "wi_text_3",
+    "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "cat_domain", "ev_protocol", "ev_metrics",
+    "rk_features", "rk_hidden", "rk_epochs", "rk_lr", "rk_neg",
+]
+
+
+def keep_widget_state() -> None:
+    """Keep the persistent widget values in shadow keys and restore them after a page switch dropped them.
+
+    Every page calls this first (AppTest runs a page file on its own, so app.py is not the place)."""
+    ss = st.session_state
+    for key in PERSISTENT_KEYS:
+        shadow = f"_keep_{key}"
+        if key in ss:
+            ss[shadow] = ss[key]
+        elif shadow in ss:
+            ss[key] = ss[shadow]
+
+
 def show_error(exc: BaseException, todo: str = "") -> None:
     """One ``st.error`` with the library's message and what to do next (never a traceback)."""
-    msg = str(exc).strip() or type(exc).__name__
+    msg = md_escape(str(exc).strip() or type(exc).__name__)  # messages quote file names and cell values
     st.error(f"{msg}\n\n{todo}" if todo else msg, icon=":material/error:")
 
 
@@ -95,6 +117,20 @@ def guard(todo: str = "Check the inputs above and try again.", stop: bool = True
         show_error(exc, todo)
         if stop:
             st.stop()
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure still gets a message, not a traceback
+        import logging
+
+        logging.getLogger("coldrec.app").exception("unexpected error")
+        show_error(exc, f"This was unexpected ({type(exc).__name__}); the details are in the server log. {todo}")
+        if stop:
+            st.stop()
+
+
+def md_escape(text: Any) -> str:
+    """Escape Markdown in user-controlled text (file names, ids) shown in captions, labels and messages."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$])", r"\\\1", str(text))
 
 
 # ------------------------------------------------------------------------------------------------ encoder
@@ -126,7 +162,19 @@ def source() -> tuple[str, str]:
     return st.session_state.setdefault(SRC_KEY, ("demo", DEFAULT_DOMAIN))
 
 
+CATALOG_WIDGETS = ["nu_persona", "nu_liked", "nu_disliked", "nu_cats", "nu_search", "wi_persona", "wi_probe"]
+
+
+def _forget_catalog_widgets() -> None:
+    """Picked items, categories and personas belong to one catalog: drop them when the catalog changes."""
+    for key in CATALOG_WIDGETS:
+        st.session_state.pop(key, None)
+        st.session_state.pop(f"_keep_{key}", None)
+
+
 def set_demo(domain: str) -> None:
+    if st.session_state.get(SRC_KEY) != ("demo", domain):
+        _forget_catalog_widgets()
     st.session_state[SRC_KEY] = ("demo", domain)
 
 
@@ -134,11 +182,15 @@ def set_upload(catalog: Any) -> str:
     """Keep an uploaded catalog in the session and make it the current one; returns its key."""
     h = catalog.content_hash()
     st.session_state.setdefault(UPLOADS_KEY, {})[h] = catalog
+    if st.session_state.get(SRC_KEY) != ("upload", h):
+        _forget_catalog_widgets()
     st.session_state[SRC_KEY] = ("upload", h)
     return h
 
 
 def set_source(src: tuple[str, str]) -> None:
+    if st.session_state.get(SRC_KEY) != tuple(src):
+        _forget_catalog_widgets()
     st.session_state[SRC_KEY] = tuple(src)
 
 
@@ -161,7 +213,7 @@ def domain_options() -> dict[tuple[str, str], str]:
 
 def _upload_name(h: str) -> str:
     cat = st.session_state.get(UPLOADS_KEY, {}).get(h)
-    return getattr(cat, "name", None) or f"upload {h[:8]}"
+    return md_escape(getattr(cat, "name", None) or f"upload {h[:8]}")
 
 
 def system_status() -> pd.DataFrame:
@@ -286,8 +338,11 @@ def workspace() -> Workspace:
         if catalog is None:  # session lost its upload (e.g. server restart): fall back to the demo
             set_demo(DEFAULT_DOMAIN)
             return workspace()
-        demo, rec, vectors = None, None, embed_catalog(catalog)["vectors"]
-        label, default_label = getattr(catalog, "name", "uploaded catalog"), "cosine only (no ranker yet)"
+        held = st.session_state.setdefault("coldrec_vectors", {})  # no cache_data copy on every rerun
+        if (value, enc.name) not in held:
+            held[(value, enc.name)] = embed_catalog(catalog)["vectors"]
+        demo, rec, vectors = None, None, held[(value, enc.name)]
+        label, default_label = md_escape(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
     if rec is None or ranker_choice is not None:
         from coldrec.pipeline import Recommender
 
@@ -346,11 +401,11 @@ RESULT_COLUMNS = {
                                                     help="Cosine similarity of item and user profile"),
     "ranker_score": st.column_config.ProgressColumn("Ranker", min_value=0.0, max_value=1.0, format="%.3f"),
     "rank_change": st.column_config.TextColumn("Δ rank", width="small", help="▲ moved up vs recall order"),
-    "reason": st.column_config.TextColumn("Why", width="large"),
+    "reason": st.column_config.TextColumn("Why", width="large", help="Which part of the profile the item matches"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
-RESULT_ORDER = ["final_rank", "title", "category", "ranker_score", "recall_score", "recall_rank", "rank_change",
-                "reason"]
+RESULT_ORDER = ["final_rank", "title", "reason", "category", "ranker_score", "recall_score", "recall_rank",
+                "rank_change"]
 
 
 def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key: str | None = None,
@@ -400,11 +455,12 @@ def load_persona(personas: dict[str, dict[str, Any]], prefix: str) -> None:
 PICKER_LIMIT = 5000
 
 
-def item_options(catalog: Any, keep: Sequence[str] = ()) -> list[str]:
-    """Item ids for a liked/disliked picker (all of them up to ``PICKER_LIMIT``, plus ``keep``)."""
+def item_options(catalog: Any, keep: Sequence[str] = (), query: str = "") -> list[str]:
+    """Item ids for a liked/disliked picker: all of them up to ``PICKER_LIMIT`` (the picker filters as you type),
+    else the catalog's title search for ``query``; plus the ids already picked (``keep``)."""
     ids = list(catalog.ids)
     if len(ids) > PICKER_LIMIT:
-        ids = ids[:PICKER_LIMIT]
+        ids = list(catalog.search(query, limit=200)) if query.strip() else ids[:200]
     extra = [i for i in keep if i not in set(ids)]
     return ids + extra
 
@@ -451,8 +507,12 @@ def result_notes(recs: pd.DataFrame) -> None:
     if attrs.get("truncated"):
         st.info(f"{attrs['truncated']} text(s) were longer than the model window and were cut; "
                 "only the beginning counts. Shorten them to make every word count.")
+    cosine_only = str(attrs.get("ranked_by", "")).startswith("cosine")
     for w in attrs.get("warnings", []) or []:
-        st.warning(str(w))
+        if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
+            st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
+        else:
+            st.warning(md_escape(w))
 
 
 TYPED_KEY = "coldrec_typed_users"
@@ -483,6 +543,9 @@ ITEM_COLUMNS = {
     "description": st.column_config.TextColumn("Description", width="large"),
     "text": st.column_config.TextColumn("Text (embedded)", width="large"),
     "price": st.column_config.NumberColumn("Price", format="%.2f"),
+    "category": st.column_config.TextColumn("Category"),
+    "tags": st.column_config.TextColumn("Tags"),
+    "released": st.column_config.TextColumn("Released"),
 }
 
 
@@ -560,14 +623,18 @@ def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
     entries = [(name, d["user"], d["top"]) for name, d in typed_users(ws).items()]
     entries += [(f"persona: {p['name']}", UserInput(p.get("description", ""), p.get("liked", ()),
                                                     p.get("disliked", ())), None) for p in ws.personas]
+    memo = st.session_state.setdefault("coldrec_profile_vectors", {})
     for name, user, top in entries:
-        prof = build_profile(user, enc, ws.vectors, id_to_row)
-        if getattr(prof, "empty", False):
+        mk = (ws.key, enc.name, repr(user))
+        if mk not in memo:  # encoding a description is the slow part of a map rerun: once per user text
+            prof = build_profile(user, enc, ws.vectors, id_to_row)
+            memo[mk] = None if getattr(prof, "empty", False) else prof.vector
+        if memo[mk] is None:
             continue
         if top is None:
             top = list(_persona_top(ws.key, ws.ranker_label, name, ws, user, k))
         rows = [id_to_row[i] for i in top[:k] if i in id_to_row]
-        people.append({"name": name, "vector": prof.vector, "rows": rows, "typed": not name.startswith("persona")})
+        people.append({"name": name, "vector": memo[mk], "rows": rows, "typed": not name.startswith("persona")})
     return people
 
 
@@ -623,19 +690,24 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
     for s in seg:
         for axis, vals in zip("xyz", s):
             line[axis] += [*vals.tolist(), None]
-    style = dict(color=USER_COLOR if p.get("typed") else "#666666", width=1)
-    marker = dict(symbol="diamond" if three else "star", size=9 if three else 16,
-                  color=USER_COLOR if p.get("typed") else "#ffffff", line=dict(color=USER_COLOR, width=1.5))
+    typed = bool(p.get("typed"))
+    style = dict(color=USER_COLOR if typed else "#888888", width=1.2 if typed else 0.8)
+    marker = dict(symbol="diamond" if three else "star", size=(10 if typed else 7) if three else (20 if typed else 13),
+                  color=USER_COLOR if typed else "#ffffff", line=dict(color=USER_COLOR, width=1.5))
+    label = name.removeprefix("persona: ")
+    group = dict(legendgroup="users" if typed else "personas", name=name if typed else "personas (white stars)",
+                 showlegend=typed or not any(getattr(t, "legendgroup", None) == "personas" for t in fig.data))
+    text = dict(text=[label], textfont=dict(size=13 if typed else 10, color=USER_COLOR if typed else "#555555"))
     if three:
         fig.add_trace(go.Scatter3d(x=line["x"], y=line["y"], z=line["z"], mode="lines", line=style,
                                    hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter3d(x=[at[0]], y=[at[1]], z=[at[2]], mode="markers+text", text=[name],
-                                   marker=marker, name=name, hovertemplate=name + "<extra></extra>"))
+        fig.add_trace(go.Scatter3d(x=[at[0]], y=[at[1]], z=[at[2]], mode="markers+text", marker=marker, **text,
+                                   **group, hovertemplate=name + "<extra></extra>"))
     else:
         fig.add_trace(go.Scatter(x=line["x"], y=line["y"], mode="lines", line=style, hoverinfo="skip",
                                  showlegend=False))
-        fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers+text", text=[name], textposition="top center",
-                                 marker=marker, name=name, hovertemplate=name + "<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers+text", textposition="top center",
+                                 marker=marker, **text, **group, hovertemplate=name + "<extra></extra>"))
 
 
 def selected_rows(event: Any) -> list[int]:
@@ -690,14 +762,39 @@ def methods_frame(result: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def published_frame(protocol: str) -> pd.DataFrame:
-    """Published rows for a protocol, when ``coldrec.evaluate`` provides them (``PUBLISHED``)."""
-    try:
-        from coldrec import evaluate
-    except ImportError:  # pragma: no cover
-        return pd.DataFrame()
-    table = getattr(evaluate, "PUBLISHED", {}).get(protocol, {})
-    return pd.DataFrame([{"method": m, **vals} for m, vals in table.items()])
+def published_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """Published rows for the result's protocol: its ``published`` block, else coldrec.evaluate's table."""
+    table = result.get("published")
+    if not isinstance(table, dict):
+        try:
+            from coldrec import evaluate
+
+            table = getattr(evaluate, "_PUBLISHED", {}).get(str(result.get("protocol")), {})
+        except ImportError:  # pragma: no cover
+            table = {}
+    return pd.DataFrame([{"method": m, **{k: v for k, v in (vals or {}).items() if isinstance(v, (int, float))}}
+                         for m, vals in table.items()])
+
+
+def metric_columns(table: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
+    """Progress bars scaled to each metric's best value, and a checkbox for published rows."""
+    cols: dict[str, Any] = {
+        m: st.column_config.ProgressColumn(m, min_value=0.0, format="%.4f",
+                                           max_value=max(1e-9, float(pd.to_numeric(table[m]).max() or 0)))
+        for m in metrics}
+    cols["method"] = st.column_config.TextColumn("Method", width="medium")
+    cols["published"] = st.column_config.CheckboxColumn("Published", help="Number reported in a paper")
+    return cols
+
+
+def machine_label(machine: Any) -> str:
+    """``{"cpu": …, "cores": 2, "gpu": "none"}`` → ``AMD EPYC, 2 cores, no GPU``."""
+    if not isinstance(machine, dict):
+        return str(machine or "?")
+    gpu = machine.get("gpu")
+    parts = [str(machine.get("cpu") or "?"), f"{machine.get('cores', '?')} cores",
+             "no GPU" if gpu in (None, "", "none") else str(gpu)]
+    return ", ".join(parts)
 
 
 def bars_figure(df: pd.DataFrame, metrics: Sequence[str]) -> Any:
@@ -756,11 +853,14 @@ def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any
 
 
 METRIC_COLUMNS = {
-    "recall@10": st.column_config.ProgressColumn("Recall@10", min_value=0.0, max_value=1.0, format="%.3f"),
-    "ndcg@10": st.column_config.ProgressColumn("NDCG@10", min_value=0.0, max_value=1.0, format="%.3f"),
-    "auc": st.column_config.ProgressColumn("AUC", min_value=0.0, max_value=1.0, format="%.3f",
+    "method": st.column_config.TextColumn("Method", width="small"),
+    "recall@10": st.column_config.ProgressColumn("Recall@10", min_value=0.0, max_value=1.0, format="%.3f",
+                                                 width="small"),
+    "ndcg@10": st.column_config.ProgressColumn("NDCG@10", min_value=0.0, max_value=1.0, format="%.3f",
+                                               width="small"),
+    "auc": st.column_config.ProgressColumn("AUC", min_value=0.0, max_value=1.0, format="%.3f", width="small",
                                            help="Chance a clicked item scores above a skipped one (0.5 = coin flip)"),
-    "users": st.column_config.NumberColumn("Held-out users"),
+    "users": None,
 }
 
 
@@ -825,6 +925,7 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
     st.dataframe(styled, hide_index=True, key=key, column_config={
         "final_rank": st.column_config.NumberColumn("#", width="small"),
         "title": st.column_config.TextColumn("Item", width="medium"),
+        "category": st.column_config.TextColumn("Category"),
         "vs A": st.column_config.TextColumn("vs A", width="small", help="new = not in A's top-k; ▲/▼ = moved")})
 
 
@@ -842,17 +943,24 @@ def rank_diff_figure(lists: dict[str, pd.DataFrame], k: int, colors: dict[str, s
     ranks = {n: dict(zip(df["item_id"], df["final_rank"])) for n, df in lists.items()}
     fig = go.Figure()
     shown_cats: set[str] = set()
+    last = len(names) - 1
     for i, (title, cat) in items.items():
         ys = [ranks[n].get(i, k + 1) for n in names]
+        end = last if ys[last] <= k else max(j for j, y in enumerate(ys) if y <= k)
+        short = title if len(title) <= 34 else title[:33] + "…"
         fig.add_trace(go.Scatter(
-            x=[f"Variant {n}" for n in names], y=ys, mode="lines+markers", name=cat or "(none)",
+            x=[f"Variant {n}" for n in names], y=ys, mode="lines+markers+text", name=cat or "(none)",
+            text=[html.escape(short) if j == end else "" for j in range(len(names))],
+            textposition="middle right" if end == last else "top center", textfont=dict(size=11),
             legendgroup=cat, showlegend=cat not in shown_cats, line=dict(color=colors.get(cat, OTHER_COLOR), width=2),
-            hovertemplate=html.escape(title) + "<br>rank %{y}<extra></extra>"))
+            marker=dict(size=7), hovertemplate=html.escape(title) + "<br>rank %{y}<extra></extra>"))
         shown_cats.add(cat)
     fig.update_yaxes(autorange="reversed", title="rank", tickvals=[*range(1, k + 1), k + 1],
                      ticktext=[*map(str, range(1, k + 1)), "out"])
-    fig.update_layout(height=max(320, 24 * (k + 2)), margin=dict(l=0, r=0, t=30, b=0), legend_title_text="Category",
-                      title="Rank of each item per variant (“out” = not in the top-k)")
+    fig.update_xaxes(range=[-0.3, last + 0.9])  # room for the titles on the right
+    fig.update_layout(height=max(360, 28 * (k + 2)), margin=dict(l=0, r=0, t=40, b=0), legend_title_text="Category",
+                      legend=dict(orientation="h", y=-0.12), title="Rank of each item per variant "
+                      "(“out” = not in the top-k; titles at each item's last position)")
     return fig
 
 
@@ -865,12 +973,27 @@ def probe(ws: Workspace, attribute: str, k: int) -> pd.DataFrame:
     rec = ws.recommender
     df = fairness_probe(lambda t: list(rec.recommend(t, k=k)["item_id"]),
                         {p["name"]: p.get("description", "") for p in ws.personas}, attribute, k=k)
-    out = df[[c for c in ("persona", "variant", "text", "overlap", "rbo", "shift", "entered", "left") if c in df]]
+    out = df[[c for c in ("persona", "variant", "shift", "overlap", "rbo", "entered", "left", "text") if c in df]]
     out.attrs = dict(df.attrs)
     return out
 
 
+def probe_figure(df: pd.DataFrame) -> Any:
+    """Shift (1 − RBO) per persona, one bar per swapped variant."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (variant, part) in enumerate(df.groupby("variant", sort=False)):
+        fig.add_trace(go.Bar(x=part["persona"].tolist(), y=part["shift"].tolist(), name=str(variant),
+                             marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="variant",
+                      yaxis=dict(title="shift (1 − RBO)", range=[0, 1]))
+    return fig
+
+
 PROBE_COLUMNS = {
+    "persona": st.column_config.TextColumn("Persona", width="medium"),
+    "variant": st.column_config.TextColumn("Variant", width="small"),
     "text": st.column_config.TextColumn("Swapped description", width="large"),
     "overlap": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
     "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f"),
@@ -940,12 +1063,38 @@ def load_ranker(ws: Workspace, files: Sequence[Any]) -> None:
     if len(by_kind) != 2:
         raise ColdrecError("A checkpoint is two files: model.safetensors and config.json. Upload both.")
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "uploaded checkpoint"  # the name error messages show
+        folder.mkdir()
         for fname, f in by_kind.items():
-            (Path(tmp) / fname).write_bytes(f.getvalue())
-        ranker = MLPRanker.load(tmp)
+            (folder / fname).write_bytes(f.getvalue())
+        ranker = MLPRanker.load(folder)
+    _use_loaded(ws, ranker, "loaded from files")
+
+
+def _use_loaded(ws: Workspace, ranker: Any, label: str) -> None:
+    from coldrec.pipeline import Recommender
+
     Recommender(ws.catalog, ws.vectors, encoder(), ranker=ranker)  # raises when the vectors do not fit
     st.session_state.setdefault(LOADED_KEY, {})[ws.key] = ranker
-    set_ranker(ws, "loaded from files", ranker)
+    set_ranker(ws, label, ranker)
+
+
+def saved_rankers() -> list[str]:
+    """Checkpoint folders saved from this app (``artifacts/rankers/*``)."""
+    from pathlib import Path
+
+    root = Path(RANKER_DIR)
+    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+
+
+def load_saved_ranker(ws: Workspace, name: str) -> None:
+    from pathlib import Path
+
+    from coldrec.ranker import MLPRanker
+
+    if name not in saved_rankers():
+        raise ColdrecError(f"No saved ranker called {name!r}; saved ones: {', '.join(saved_rankers()) or 'none'}.")
+    _use_loaded(ws, MLPRanker.load(Path(RANKER_DIR) / name), f"loaded from files ({name})")
 
 
 def quick_evaluation(ws: Workspace) -> dict[str, Any]:
@@ -955,5 +1104,14 @@ def quick_evaluation(ws: Workspace) -> dict[str, Any]:
     if ws.demo is None:
         raise ColdrecError("The quick run needs an interaction log: pick a demo domain on Home.")
     folder = ws.demo.folder
-    return run_protocol("cold-users", catalog=str(folder / "items.csv"), interactions=str(folder / "interactions.csv"),
-                        encoder=encoder(), epochs=3, methods=("random", "popularity", "zero-shot", "mlp-concat"))
+    try:
+        from coldrec.catalog import ColumnMap
+
+        return run_protocol("cold-users", catalog=ws.catalog.items, interactions=str(folder / "interactions.csv"),
+                            columns=ColumnMap(id="item_id", text=["text"], title="title", category="category"),
+                            users=str(folder / "users.csv"), user_text_col="description", encoder=encoder(),
+                            epochs=3, methods=("random", "popularity", "tfidf", "zero-shot", "mlp-concat"),
+                            log=lambda msg: None)
+    except NotImplementedError as exc:
+        raise ColdrecError("The quick cold-users evaluation is not available in this build of coldrec yet; run "
+                           "`coldrec evaluate` from a terminal instead.") from exc

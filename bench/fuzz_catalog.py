@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         f"total: {o['cases']:,} generated cases ({o['catalog'] + o['catalog_error']:,} loader calls) in "
         f"{total:.0f} s: {o['catalog']:,} catalogs, {o['catalog_error']:,} CatalogErrors, "
         f"{failures} failing properties; {o['rows_read']:,} rows read, {o['rows_skipped']:,} skipped and "
-        f"reported; exact round trip checked on {o['roundtrip_checked']:,} catalogs."
+        f"reported; exact round trip checked on {o['roundtrip_checked']:,} catalogs "
+        f"({o['roundtrip_checked_detected_encoding']:,} of them non-UTF files whose encoding was detected)."
     )
     return 1 if failures else 0
 

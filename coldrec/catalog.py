@@ -4,8 +4,9 @@ The catalog is the input of the whole pipeline: each item becomes one text that 
 into a vector, so a new item is recommendable the moment it has a description (the cold-start point).
 
 Supported inputs: CSV, TSV, JSON (array of objects, or column-oriented), JSON Lines, Parquet and Excel
-(``.xlsx``), given as a filesystem path, a binary file object (a Streamlit ``UploadedFile`` is a ``BytesIO``
-with ``.name``), raw ``bytes``, or a ready :class:`pandas.DataFrame`. A file object's name (or ``filename=``)
+(``.xlsx``), each optionally gzipped (``items.csv.gz``), given as a filesystem path, a binary file object (a
+Streamlit ``UploadedFile`` is a ``BytesIO`` with ``.name``), raw ``bytes``, or a ready
+:class:`pandas.DataFrame`. A file object's name (or ``filename=``)
 only picks the format; it is never opened as a path.
 
 Every data row read is accounted for in the :class:`ValidationReport`: kept, or skipped with its row number,
@@ -33,7 +34,7 @@ import re
 import sys
 import warnings as _warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
@@ -326,6 +327,11 @@ class Catalog:
                 h.update(b)
         return h.hexdigest()
 
+    @cached_property
+    def _folded(self) -> tuple[pd.Series, pd.Series]:
+        """Case-folded titles and ids, computed once (pickers search on every keystroke)."""
+        return (self.items["title"].astype(object).str.casefold(), self.items["item_id"].astype(object).str.casefold())
+
     def search(self, query: str, limit: int = 20) -> list[str]:
         """Ids whose title or id contains ``query`` (case-insensitive), title-prefix matches first.
 
@@ -335,8 +341,7 @@ class Catalog:
         q = (query or "").strip().casefold()
         if not q:
             return self.ids[:limit]
-        titles = self.items["title"].astype(object).str.casefold()
-        ids = self.items["item_id"].astype(object).str.casefold()
+        titles, ids = self._folded
         starts = titles.str.startswith(q).fillna(False).to_numpy(bool)
         hit = (
             starts
@@ -367,9 +372,10 @@ def read_table(
     """Read a table from a path, a binary file object, bytes or a DataFrame, without interpreting columns.
 
     CSV/TSV/JSON cells are read as strings exactly as written (``"007"`` stays ``"007"``). Rows that could
-    not be parsed at all (a CSV line with too many fields, a JSON Lines line that is not JSON) are left out
-    and listed in ``df.attrs["coldrec_issues"]``; ``df.attrs["coldrec_rows"]`` holds the 1-based row number
-    of each returned row and ``df.attrs["coldrec_warnings"]`` the warnings.
+    not be parsed at all (a CSV line with too many fields, a JSON Lines line that is not JSON) are left out;
+    ``df.attrs`` says so, kept small because pandas copies attrs along with the frame:
+    ``coldrec_rows_read`` (data rows in the file), ``coldrec_skipped`` (rows left out),
+    ``coldrec_issues`` (the first 100 of them as :class:`RowIssue`) and ``coldrec_warnings``.
 
     Args:
         source: filesystem path, binary file object (``.name`` used for the format only), bytes or DataFrame.
@@ -383,9 +389,9 @@ def read_table(
     """
     t = _read(source, filename)
     df = t.frame
-    df.attrs["coldrec_issues"] = list(t.issues)
-    df.attrs["coldrec_rows"] = t.rows.tolist()
     df.attrs["coldrec_rows_read"] = t.rows_read
+    df.attrs["coldrec_skipped"] = len(t.issues)
+    df.attrs["coldrec_issues"] = list(t.issues[:100])
     df.attrs["coldrec_warnings"] = list(t.warnings)
     return df, t.format, t.encoding
 
@@ -411,7 +417,12 @@ def _read(source: Any, filename: str | None = None) -> _Table:
         df = df.reset_index(drop=True)
         return _Table(df, "dataframe", "", label, np.arange(1, len(df) + 1), len(df))
     data = _read_bytes(source, label)
-    fmt = _pick_format(label if (filename or _has_name(source)) else "", data, label)
+    fmt_name = label if (filename or _has_name(source)) else ""
+    if data[:2] == b"\x1f\x8b":  # gzip (items.csv.gz): decompress with a size cap, pick the inner format
+        data = _gunzip(data, label)
+        if fmt_name.lower().endswith(".gz"):
+            fmt_name = fmt_name[:-3]
+    fmt = _pick_format(fmt_name, data, label)
     try:
         if fmt in ("csv", "tsv"):
             return _read_delimited(data, fmt, label)
@@ -430,6 +441,24 @@ def _read(source: Any, filename: str | None = None) -> _Table:
     except Exception as exc:  # any parser failure becomes a message naming the file
         raise CatalogError(f"{label}: could not be read as {fmt}: {_short(str(exc) or type(exc).__name__)}") from exc
     raise CatalogError(f"{label}: unsupported format {fmt!r}.")  # pragma: no cover
+
+
+#: Largest decompressed size accepted from a .gz upload (a guard against decompression bombs).
+MAX_GUNZIP_BYTES = 2 * 1024**3
+
+
+def _gunzip(data: bytes, label: str) -> bytes:
+    import gzip
+    import zlib
+
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
+            out = g.read(MAX_GUNZIP_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CatalogError(f"{label}: a damaged gzip file ({exc}).") from None
+    if len(out) > MAX_GUNZIP_BYTES:
+        raise CatalogError(f"{label}: decompresses to more than {MAX_GUNZIP_BYTES // 1024**3} GB; refused.")
+    return out
 
 
 def _has_name(source: Any) -> bool:
@@ -490,10 +519,7 @@ def _pick_format(name: str, data: bytes, label: str) -> str:
         return "parquet"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise CatalogError(f"{label}: old Excel .xls files are not supported; save it as .xlsx or CSV (UTF-8).")
-    if suffix and suffix not in (".gz", ".zip"):
-        known = ", ".join(sorted(set(FORMATS)))
-        # fall through to text sniffing but keep the name in mind for messages
-        _ = known
+    # unknown or missing suffix: sniff the text below
     head = data[:4096]
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if head.startswith(bom):
@@ -669,6 +695,20 @@ def _detect_encoding(data: bytes) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- formats
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _reject_binary(text: str, label: str, fmt: str) -> None:
+    """Refuse text that is mostly control characters: binary data given a text-table name."""
+    head = text[:65536]
+    n = len(_CONTROL_RE.findall(head))
+    if n >= 8 and n > 0.1 * len(head):  # random bytes: ~25%; real tables: ~0
+        raise CatalogError(
+            f"{label}: does not look like a {fmt.upper()} text table ({n:,} control characters in the first "
+            f"{len(head):,}); is it the right file, or a binary file (Excel, Parquet, zip) with the wrong name?"
+        )
+
+
 def _sniff_sep(text: str, fmt: str) -> str:
     if fmt == "tsv":
         return "\t"
@@ -684,6 +724,7 @@ def _read_delimited(data: bytes, fmt: str, label: str) -> _Table:
         text = text[1:]
     if not text.strip():
         raise CatalogError(f"{label}: the file is empty.")
+    _reject_binary(text, label, fmt)
     sep = _sniff_sep(text, fmt)
     if fmt == "csv" and sep != ",":
         warnings.append(f"column separator detected as {sep!r}.")
@@ -740,32 +781,30 @@ def _clean_header(cols: list[str]) -> list[str]:
 
 def _read_delimited_slow(text: str, sep: str, label: str) -> tuple[pd.DataFrame, np.ndarray, int, list[RowIssue]]:
     """Python csv fallback for malformed files: rows with too many fields are skipped and reported."""
-    old_limit = csv.field_size_limit()
+    # raise the csv module's 128 KB field limit (a 1 MB description is fine); left raised on purpose: restoring
+    # it would race with another session's read in the same process
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', doublequote=True)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', doublequote=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise CatalogError(f"{label}: the file has no header row.") from None
-        width = len(header)
-        records: list[list[str]] = []
-        rows: list[int] = []
-        issues: list[RowIssue] = []
-        n = 0
-        for rec in reader:
-            n += 1
-            if len(rec) > width:
-                issues.append(
-                    RowIssue(n, "", f"{len(rec)} fields but the header has {width}", _short(sep.join(rec)))
-                )
-                continue
-            if len(rec) < width:
-                rec = rec + [""] * (width - len(rec))
-            records.append(rec)
-            rows.append(n)
-    finally:
-        csv.field_size_limit(old_limit)
+        header = next(reader)
+    except StopIteration:
+        raise CatalogError(f"{label}: the file has no header row.") from None
+    width = len(header)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    issues: list[RowIssue] = []
+    n = 0
+    for rec in reader:
+        n += 1
+        if len(rec) > width:
+            issues.append(
+                RowIssue(n, "", f"{len(rec)} fields but the header has {width}", _short(sep.join(rec)))
+            )
+            continue
+        if len(rec) < width:
+            rec = rec + [""] * (width - len(rec))
+        records.append(rec)
+        rows.append(n)
     df = pd.DataFrame(records, columns=range(width), dtype=object) if records else pd.DataFrame(
         {i: pd.Series([], dtype=object) for i in range(width)}
     )
@@ -779,6 +818,7 @@ def _read_json(data: bytes, label: str) -> _Table:
         text = text[1:]
     if not text.strip():
         raise CatalogError(f"{label}: the file is empty.")
+    _reject_binary(text, label, "json")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -854,6 +894,7 @@ def _read_jsonl(data: bytes, label: str) -> _Table:
 def _read_jsonl_text(text: str, encoding: str, label: str, warnings: list[str], marked: bool) -> _Table:
     if text.startswith("\ufeff"):
         text = text[1:]
+    _reject_binary(text, label, "jsonl")
     lines = text.split("\n")
     if lines and lines[-1].strip() == "":
         lines = lines[:-1]  # the final newline does not open a row
@@ -903,7 +944,7 @@ def _read_excel(data: bytes, label: str) -> _Table:
             raise CatalogError(f"{label}: the workbook has no sheet.")
         if len(sheets) > 1:
             warnings.append(f"the workbook has {len(sheets)} sheets; read the first, {sheets[0]!r}.")
-        df = xf.parse(sheets[0], dtype=object)
+        df = xf.parse(sheets[0], dtype=object, keep_default_na=False, na_values=[])  # "NaN", "null" are text
     df = df.reset_index(drop=True)
     df.columns = _clean_header(["" if str(c).startswith("Unnamed: ") else str(c) for c in df.columns])
     return _Table(df, "excel", "", label, np.arange(1, len(df) + 1), len(df), [], warnings)
@@ -1106,7 +1147,7 @@ def _reason_key(reason: str) -> str:
 # -------------------------------------------------------------------------------------------- loading
 def load_catalog(
     source: str | os.PathLike | IO[bytes] | bytes | pd.DataFrame,
-    columns: ColumnMap | None = None,
+    columns: ColumnMap | dict | None = None,
     *,
     filename: str | None = None,
     name: str | None = None,
@@ -1115,7 +1156,8 @@ def load_catalog(
 
     Args:
         source: path, binary file object (``.name`` picks the format), bytes or DataFrame.
-        columns: which columns play which role; ``None`` guesses them (:func:`guess_columns`).
+        columns: which columns play which role (a :class:`ColumnMap` or a dict of its fields); ``None``
+            guesses them (:func:`guess_columns`).
         filename: name for the format and messages (never opened); defaults to the path / ``.name``.
         name: catalog display name; defaults to the file stem.
 
@@ -1126,6 +1168,21 @@ def load_catalog(
         CatalogError: unreadable file, a mapped column that does not exist (the message lists the closest
             and all available columns), or no usable row (the message is the report summary).
     """
+    try:
+        return _load_catalog(source, columns, filename, name)
+    except CatalogError:
+        raise
+    except (KeyboardInterrupt, SystemExit):  # pragma: no cover
+        raise
+    except Exception as exc:  # safety net: bad input never surfaces as a raw traceback
+        label = _source_label(source, filename)
+        raise CatalogError(
+            f"{label}: internal error while loading the catalog ({type(exc).__name__}: {_short(str(exc), 300)}); "
+            "please report it with the file."
+        ) from exc
+
+
+def _load_catalog(source: Any, columns: ColumnMap | None, filename: str | None, name: str | None) -> Catalog:
     table = _read(source, filename)
     label = table.label
     df = table.frame
@@ -1151,6 +1208,13 @@ def load_catalog(
         )
         report.warnings.append(f"columns guessed: {guessed}.")
     else:
+        if isinstance(columns, dict):
+            unknown = sorted(set(columns) - {f.name for f in fields(ColumnMap)})
+            if unknown:
+                raise CatalogError(
+                    f"{label}: unknown column-map key(s) {unknown}; valid: {[f.name for f in fields(ColumnMap)]}."
+                )
+            columns = ColumnMap(**columns)
         cmap = _resolve_columns(columns, df, label)
     if not cmap.text and not cmap.template:
         raise CatalogError(
@@ -1170,9 +1234,19 @@ def load_catalog(
             cache[c] = _as_str_series(df[c]).reset_index(drop=True)
         return cache[c]
 
+    blanks: dict[str, np.ndarray] = {}
+
+    def blank(c: str) -> np.ndarray:
+        """True where column c is empty or whitespace only (cached)."""
+        if c not in blanks:
+            blanks[c] = _blank_mask(col(c).to_numpy(dtype=object))
+        return blanks[c]
+
     # 1. undecodable bytes / lone surrogates anywhere in the row (used columns first, so the reason names one)
     check_cols = cmap.used_columns() + [c for c in df.columns if c not in cmap.used_columns()]
     pattern = _BAD_CHARS_PATTERN if table.marked else "[\ud800-\udfff]"
+    if not table.marked and table.format in ("csv", "tsv"):
+        check_cols = []  # strictly decoded text cannot hold markers or lone surrogates
     for c in check_cols:
         s = df[c]
         if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
@@ -1186,8 +1260,11 @@ def load_catalog(
     # 2. completely empty rows (blank lines, trailing spreadsheet rows)
     if n and len(df.columns):
         empty_row = np.ones(n, dtype=bool)
-        for c in df.columns:
-            empty_row &= (col(c).str.strip() == "").to_numpy(bool)
+        for c in check_cols or cmap.used_columns() + [c for c in df.columns if c not in cmap.used_columns()]:
+            if c in df.columns:
+                empty_row &= blank(c)
+                if not empty_row.any():
+                    break  # the id/text columns usually settle it
         for i in np.flatnonzero(empty_row & alive):
             skipped.append(RowIssue(int(rows[i]), "", "empty row", ""))
         alive &= ~empty_row
@@ -1210,10 +1287,10 @@ def load_catalog(
 
     # 4. text
     try:
-        text = _render_text(cmap, col, n)
+        text, text_blank = _render_text(cmap, col, blank, n)
     except ValueError as exc:
         raise CatalogError(f"{label}: bad template {cmap.template!r}: {exc}.") from None
-    empty_text = (text.str.strip() == "").to_numpy(bool) & alive
+    empty_text = text_blank & alive
     text_col_name = ", ".join(cmap.text) if not cmap.template else ", ".join(_template_fields(cmap.template))
     for i in np.flatnonzero(empty_text):
         skipped.append(RowIssue(int(rows[i]), text_col_name, "empty text", ""))
@@ -1319,8 +1396,37 @@ def _resolve_columns(columns: ColumnMap, df: pd.DataFrame, label: str) -> Column
     return out
 
 
-def _render_text(cmap: ColumnMap, col, n: int) -> pd.Series:
-    """Build the text to embed, vectorised over rows."""
+def _render_partial(parts: list[tuple[str, bool]], values: dict[str, str]) -> str:
+    """Render a template for a row with empty fields: keep the prefix and suffix literals, and between two
+    filled fields only the literal just before the later one."""
+    first_field = next(i for i, (_, is_f) in enumerate(parts) if is_f)
+    last_field = max(i for i, (_, is_f) in enumerate(parts) if is_f)
+    out: list[str] = [p for p, _ in parts[:first_field]]
+    pending = ""  # literal waiting for the next filled field
+    started = False
+    for p, is_f in parts[first_field : last_field + 1]:
+        if not is_f:
+            pending = p if started else ""
+            continue
+        v = values[p]
+        if not v.strip():
+            continue
+        if started:
+            out.append(pending)
+        out.append(v)
+        started = True
+        pending = ""
+    out.extend(p for p, _ in parts[last_field + 1 :])
+    return "".join(out)
+
+
+def _blank_mask(values: np.ndarray) -> np.ndarray:
+    """True where a str is empty or whitespace only."""
+    return np.fromiter((not v or v.isspace() for v in values), dtype=bool, count=len(values))
+
+
+def _render_text(cmap: ColumnMap, col, blank, n: int) -> tuple[pd.Series, np.ndarray]:
+    """Build the text to embed, vectorised over rows. Returns ``(text, blank_mask)``."""
     if cmap.template:
         parts = _parse_template(cmap.template)
         fields = [p for p, is_f in parts if is_f]
@@ -1328,33 +1434,47 @@ def _render_text(cmap: ColumnMap, col, n: int) -> pd.Series:
             raise ValueError("the template has no {column} placeholder")
         out = np.full(n, "", dtype=object)
         any_content = np.zeros(n, dtype=bool)
+        all_content = np.ones(n, dtype=bool)
         for p, is_f in parts:
             if is_f:
                 v = col(p).to_numpy(dtype=object)
-                any_content |= (col(p).str.strip() != "").to_numpy(bool)
+                has = ~blank(p)
+                any_content |= has
+                all_content &= has
                 out = out + v
             else:
                 out = out + p
+        # rows with some empty fields: drop the separators around them ("{title}. {description}" with no title
+        # gives "description", not ". description"); rows with every field filled are rendered literally
+        partial = np.flatnonzero(any_content & ~all_content)
+        if len(partial):
+            values = {f: col(f).to_numpy(dtype=object) for f in fields}
+            out = out.copy()
+            for i in partial:
+                out[i] = _render_partial(parts, {f: values[f][i] for f in fields})
         out = np.where(any_content, out, "")
-        return pd.Series(out, dtype=object)
+        return pd.Series(out, dtype=object), ~any_content
     cols = cmap.text
     if len(cols) == 1:
-        return col(cols[0]).reset_index(drop=True)
+        return col(cols[0]).reset_index(drop=True), blank(cols[0])
     res = np.full(n, "", dtype=object)
+    r_empty = np.ones(n, dtype=bool)
     for c in cols:
         v = col(c).to_numpy(dtype=object)
-        v_empty = (col(c).str.strip() == "").to_numpy(bool)
-        r_empty = (pd.Series(res, dtype=object).str.strip() == "").to_numpy(bool)
-        ends_punct = pd.Series(res, dtype=object).str.rstrip().str.contains(
-            r"[.!?。！？:;…]$", regex=True
-        ).fillna(False).to_numpy(bool)
-        sep = np.where(ends_punct, " ", ". ").astype(object)
-        joined = res + sep + v
-        res = np.where(r_empty, v, np.where(v_empty, res, joined))
-    return pd.Series(res, dtype=object)
+        v_empty = blank(c)
+        both = np.flatnonzero(~r_empty & ~v_empty)
+        if len(both):
+            ends_punct = _ENDS_PUNCT.search
+            sep = np.array([" " if ends_punct(x) else ". " for x in res[both]], dtype=object)
+            res = res.copy()
+            res[both] = res[both] + sep + v[both]
+        res = np.where(r_empty & ~v_empty, v, res)
+        r_empty = r_empty & v_empty
+    return pd.Series(res, dtype=object), r_empty
 
 
 _URL_OK = re.compile(r"^\s*https?://", re.IGNORECASE)
+_ENDS_PUNCT = re.compile(r"[.!?。！？:;…]\s*$")
 
 
 def _build_items(df, cmap: ColumnMap, col, ids: pd.Series, text: pd.Series, keep: np.ndarray, report) -> pd.DataFrame:
@@ -1364,7 +1484,7 @@ def _build_items(df, cmap: ColumnMap, col, ids: pd.Series, text: pd.Series, keep
     text_k = text.to_numpy(dtype=object)[rows_kept]
     if cmap.title:
         title = col(cmap.title).to_numpy(dtype=object)[rows_kept]
-        t_empty = (pd.Series(title, dtype=object).str.strip() == "").to_numpy(bool)
+        t_empty = _blank_mask(title)
     else:
         title = np.full(len(rows_kept), "", dtype=object)
         t_empty = np.ones(len(rows_kept), dtype=bool)
@@ -1433,12 +1553,10 @@ def _parse_price(raw: pd.Series, s: pd.Series, column: str, report: ValidationRe
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype(float).to_numpy()
     t = s.str.strip()
-    cleaned = t.str.replace(r"[^\d.,\-eE+]", "", regex=True)
-    both = cleaned.str.contains(",", regex=False) & cleaned.str.contains(".", regex=False)
-    decimal_comma = ~both & cleaned.str.fullmatch(r"-?\d+,\d{1,2}")
-    cleaned = cleaned.where(~decimal_comma, cleaned.str.replace(",", ".", regex=False))
-    cleaned = cleaned.str.replace(",", "", regex=False)
-    num = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype(float)
+    num = pd.to_numeric(t.where(t != "", None), errors="coerce").astype(float)  # plain numbers: fast path
+    todo = num.isna() & (t != "")
+    if todo.any():
+        num[todo] = _parse_price_text(t[todo])
     num = num.where(np.isfinite(num), np.nan)
     bad = num.isna() & (t != "")
     if bad.any():
@@ -1447,6 +1565,16 @@ def _parse_price(raw: pd.Series, s: pd.Series, column: str, report: ValidationRe
             f"(e.g. {_show(t[bad].iloc[0])!r})."
         )
     return num.to_numpy(dtype=float)
+
+
+def _parse_price_text(t: pd.Series) -> pd.Series:
+    """Prices written for people: "$1,299.00", "12,99 €", "EUR 5"."""
+    cleaned = t.str.replace(r"[^\d.,\-eE+]", "", regex=True)
+    both = cleaned.str.contains(",", regex=False) & cleaned.str.contains(".", regex=False)
+    decimal_comma = ~both & cleaned.str.fullmatch(r"-?\d+,\d{1,2}")
+    cleaned = cleaned.where(~decimal_comma, cleaned.str.replace(",", ".", regex=False))
+    cleaned = cleaned.str.replace(",", "", regex=False)
+    return pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype(float)
 
 
 # ---------------------------------------------------------------------------------------------- export

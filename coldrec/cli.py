@@ -235,9 +235,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from coldrec.evaluate import format_table, run_protocol
 
     opts = {k: v for k, v in {"seed": args.seed, "recall_n": args.recall_n, "max_users": args.max_users,
-                               "methods": args.methods}.items() if v is not None}
+                               "methods": args.methods, "epochs": args.epochs}.items() if v is not None}
     if args.protocol in ("cold-items", "cold-users"):
         opts.update(catalog=args.catalog, interactions=args.interactions, columns=_columns(args))
+        opts.update({k: v for k, v in {"users": args.users, "user_text_col": args.user_text_col,
+                                       "shots": args.shots, "cold_fraction": args.cold_fraction}.items()
+                     if v is not None})
     result = run_protocol(args.protocol, data=args.data, out=args.out, encoder=args.model, **opts)
     print(format_table(result))
     return 0
@@ -304,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-users", type=int, help="evaluate on at most this many users (quick runs)")
     p.add_argument("--methods", help="comma-separated subset of methods")
     p.add_argument("--model", help="model folder, or 'hash' (default: bundled MiniLM)")
+    p.add_argument("--epochs", type=int, help="maximum ranker epochs (best epoch kept on validation)")
+    p.add_argument("--users", help="cold-users: user table with a user id and a description column")
+    p.add_argument("--user-text-col", help="cold-users: description column of --users (default: auto)")
+    p.add_argument("--shots", type=int, help="cold-users: liked items given per cold user (default 0 with --users, else 3)")
+    p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
     _mapping_args(p)
     p.set_defaults(func=cmd_evaluate)
     return parser

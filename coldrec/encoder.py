@@ -228,9 +228,20 @@ class SentenceEncoder:
         bs = self.config.batch_size
         while True:
             try:
-                out = self.model.encode(
-                    texts, batch_size=bs, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-                )
+                # One query on a busy 2-core CPU: 2 torch threads wait for each other (p50 ~230-500 ms vs ~14 ms
+                # single-threaded, bench/RESULTS.md measure 3), so small inputs (<= 2,000 chars) run on one thread.
+                few = self.device == "cpu" and sum(map(len, texts)) <= 2000 and torch.get_num_threads() > 1
+                before = torch.get_num_threads()
+                if few:
+                    torch.set_num_threads(1)
+                try:
+                    out = self.model.encode(
+                        texts, batch_size=bs, convert_to_numpy=True, normalize_embeddings=True,
+                        show_progress_bar=False,
+                    )
+                finally:
+                    if few:
+                        torch.set_num_threads(before)
                 return np.asarray(out, dtype=np.float32)
             except torch.cuda.OutOfMemoryError:
                 torch.cuda.empty_cache()
@@ -357,6 +368,12 @@ def load_encoder(
         return HashEncoder()
     if precision not in PRECISIONS:
         raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
+    if precision == "int8":  # ONNX Runtime, int8 weights: ~3x fp32 on CPU at mean cosine ~0.995 (bench/RESULTS.md)
+        if device not in (None, "cpu"):
+            raise ColdrecError(f"precision 'int8' runs on the CPU only, got device={device!r}; use 'fp16' on CUDA.")
+        from coldrec.onnx_backend import OnnxEncoder
+
+        return OnnxEncoder(model, precision="int8", batch_size=batch_size)
     config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
     return SentenceEncoder(config)
 

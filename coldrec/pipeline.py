@@ -19,7 +19,7 @@ import pandas as pd
 
 from coldrec.errors import ColdrecError
 from coldrec.profiles import ProfileConfig, UserInput, UserProfile, build_profile
-from coldrec.recall import top_n
+from coldrec.recall import recall_method, top_n
 
 __all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain"]
 
@@ -189,6 +189,8 @@ class Recommender:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
         if len(rows) < k:
             warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
-        out.attrs.update({"ranked_by": self.ranked_by, "recall": "exact", "recalled": int(len(rows)),
+        out.attrs.update({"ranked_by": self.ranked_by, "recall": recall_method(
+                              len(self.item_vectors), pop_weight=cfg.pop_weight if pop_weight is None else pop_weight),
+                          "recalled": int(len(rows)),
                           "truncated": prof.truncated, "warnings": warnings})
         return out

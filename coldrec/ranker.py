@@ -339,9 +339,18 @@ class MLPRanker:
             self._pop(popularity, len(item_vectors)),
         )
         out = np.empty(len(x), dtype=np.float32)
-        with torch.inference_mode():
-            for s in range(0, len(x), 65536):
-                out[s : s + 65536] = torch.sigmoid(self._net(torch.from_numpy(x[s : s + 65536]))).squeeze(-1).numpy()
+        # an interactive call scores a few hundred candidates: one thread avoids waiting for a busy second core
+        few = len(x) <= 4096 and torch.get_num_threads() > 1
+        before = torch.get_num_threads()
+        if few:
+            torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                for s in range(0, len(x), 65536):
+                    out[s : s + 65536] = torch.sigmoid(self._net(torch.from_numpy(x[s : s + 65536]))).squeeze(-1).numpy()
+        finally:
+            if few:
+                torch.set_num_threads(before)
         return out
 
     def save(self, folder: str | Path) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -129,8 +128,8 @@ def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float =
     Returns:
         A dict with
         ``k``;
-        ``overlap`` (|A∩B| / k, where A, B are the two top-k sets; k is replaced by the longer list's length when
-        both are shorter, so identical short lists score 1.0);
+        ``overlap`` (|A∩B| / k, where A, B are the two top-k sets; k is replaced by the longer list's
+        length when both are shorter, so identical short lists score 1.0);
         ``jaccard`` (|A∩B| / |A∪B|);
         ``rbo`` (extrapolated rank-biased overlap at depth k, p=0.9);
         ``entered`` (ids in B not in A, in B's order); ``left`` (ids in A not in B, in A's order);
@@ -177,14 +176,6 @@ def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float =
 
 
 # ====================================================================== word swapping
-@dataclass(frozen=True)
-class _Rule:
-    """A regex and, per variant label, the replacement for each match (function of the match)."""
-
-    pattern: re.Pattern[str]
-    replace: Callable[[re.Match[str], str], str]
-
-
 def _match_case(src: str, repl: str) -> str:
     if not src or not repl:
         return repl
@@ -256,7 +247,8 @@ _GENDER_RE = _words_pattern(list(_GENDER_LOOKUP) + sorted(_PRONOUNS))
 _THEY_VERB_FIX = {"is": "are", "was": "were", "has": "have", "does": "do", "isn't": "aren't",
                   "wasn't": "weren't", "hasn't": "haven't", "doesn't": "don't", "'s": "'re"}
 _HER_OBJECT_FOLLOWERS = {"", "and", "or", "but", "to", "for", "with", "about", "at", "in", "on", "from", "of",
-                         "too", "as", "so", "because", "when", "if", "that", "than", "again", "back", "up", "out",
+                         "too", "as", "so", "because", "when", "if", "that", "than", "again", "back", "up",
+                         "out",
                          "her", "his", "a", "an", "the", "my", "your", "our", "their", "this", "these",
                          "those", "some", "any", "every", "all", "very", "much", "more", "most", "while"}
 
@@ -327,8 +319,11 @@ def _fix_they_verbs(text: str, they_starts: Sequence[int]) -> str:
         if not m:
             continue
         verb = m.group(2)
-        repl = _plural_verb(verb) if verb.lower() not in _THEY_VERB_FIX else _match_case(
-            verb, _THEY_VERB_FIX[verb.lower()]) if not verb.isupper() else _THEY_VERB_FIX[verb.lower()].upper()
+        fixed = _THEY_VERB_FIX.get(verb.lower())
+        if fixed is None:
+            repl = _plural_verb(verb)
+        else:
+            repl = fixed.upper() if verb.isupper() else _match_case(verb, fixed)
         if repl is not None:
             out = out[: m.start(2)] + repl + out[m.end(2):]
     return out
@@ -337,7 +332,8 @@ def _fix_they_verbs(text: str, they_starts: Sequence[int]) -> str:
 # ---------------------------------------------------------------- age
 _AGE_LABELS = ("young", "middle", "old")
 _AGE_NUMBER = {"young": 22, "middle": 45, "old": 70}
-_DECADES = ["teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties"]
+_DECADES = ["teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
+            "nineties"]
 _AGE_DECADE = {"young": "twenties", "middle": "forties", "old": "seventies"}
 _AGE_WORDS: dict[str, tuple[str, str, str]] = {
     # word: (young, middle, old)
@@ -392,7 +388,8 @@ _LOCALES: dict[str, dict[str, str]] = {
     "UK": {"city": "London", "country_the": "the UK", "country": "UK", "demonym": "British"},
     "US": {"city": "New York", "country_the": "the US", "country": "US", "demonym": "American"},
     "Canada": {"city": "Toronto", "country_the": "Canada", "country": "Canada", "demonym": "Canadian"},
-    "Australia": {"city": "Sydney", "country_the": "Australia", "country": "Australia", "demonym": "Australian"},
+    "Australia": {"city": "Sydney", "country_the": "Australia", "country": "Australia",
+                  "demonym": "Australian"},
     "India": {"city": "Mumbai", "country_the": "India", "country": "India", "demonym": "Indian"},
     "Nigeria": {"city": "Lagos", "country_the": "Nigeria", "country": "Nigeria", "demonym": "Nigerian"},
 }
@@ -504,10 +501,22 @@ def _fix_articles(text: str) -> str:
     return re.sub(r"\b([Aa]n?)(\s+)([A-Za-z][\w-]*)", fix, text)
 
 
+# "young kids", "elderly parents", "young adult novels": the adjective describes someone (something) else
+_AGE_OTHER_NOUNS = {"kid", "kids", "child", "children", "son", "sons", "daughter", "daughters", "family",
+                    "families", "baby", "babies", "toddler", "toddlers", "ones", "grandchildren", "grandkids",
+                    "adult", "adults", "parent", "parents", "mother", "father", "mum", "mom", "dad",
+                    "relatives", "neighbour", "neighbours", "neighbor", "neighbors", "brother", "sister",
+                    "siblings", "nephew", "niece", "cousin", "cousins", "audience", "audiences", "readers"}
+_AGE_ADJECTIVES = {"young", "younger", "elderly", "older", "middle-aged"}
+
+
 def _age_spans(text: str) -> list[re.Match[str]]:
     spans: list[re.Match[str]] = []
     for rx in (_AGE_NUM_RE, _AGE_AFTER_RE, _AGE_DECADE_RE, _AGE_WORD_RE):
         for m in rx.finditer(text):
+            if rx is _AGE_WORD_RE and m.group(0).lower() in _AGE_ADJECTIVES and _next_word(
+                    text, m.end()) in _AGE_OTHER_NOUNS:
+                continue
             if not any(m.start() < o.end() and o.start() < m.end() for o in spans):
                 spans.append(m)
     return sorted(spans, key=lambda m: m.start())
@@ -543,7 +552,7 @@ def has_axis_words(text: str, axis: str) -> bool:
 
 def _rewrite(text: str, spans: list[re.Match[str]], fn: Callable[[re.Match[str]], str],
              track: Sequence[str] = ()) -> tuple[str, list[int]]:
-    """Replace every span; also return the output offsets of replaced spans whose source word is in ``track``."""
+    """Replace every span; also return the output offsets of spans whose source word is in ``track``."""
     out: list[str] = []
     starts: list[int] = []
     pos = 0
@@ -584,9 +593,9 @@ def swap_words(text: str, axis: str) -> list[tuple[str, str]]:
         axis: ``"gender"``, ``"age"`` or ``"locale"``.
 
     Returns:
-        ``[("original", text), (label, variant_text), ...]`` — the original first, then only the variants whose
-        text differs from it. When the text has no word on the axis, every variant is the original plus a short
-        neutral clause (e.g. ``" I am a woman."``) and its label ends with :data:`ADDED_CLAUSE_SUFFIX`.
+        ``[("original", text), (label, variant_text), ...]`` — the original first, then only the variants
+        whose text differs from it. When the text has no word on the axis, every variant is the original plus
+        a short neutral clause (e.g. ``" I am a woman."``) and its label ends with :data:`ADDED_CLAUSE_SUFFIX`.
 
     Raises:
         WhatIfError: unknown axis.
@@ -603,6 +612,8 @@ def swap_words(text: str, axis: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = [("original", text)]
     if not spans:
         base = text.rstrip()
+        if base and base[-1] not in ".!?":
+            base += "."
         for label, clause in _CLAUSES[axis].items():
             out.append((label + ADDED_CLAUSE_SUFFIX, (base + clause).strip()))
         return out
@@ -664,7 +675,8 @@ def fairness_probe(
         the persona's original description. ``df.attrs["summary"]`` holds plain numbers: ``mean_shift``,
         ``max_shift``, ``max_shift_persona``, ``max_shift_variant``, ``mean_overlap``, ``personas``,
         ``added_clause_personas`` (personas with no word on the axis) and ``by_variant``
-        ({label: {mean_shift, max_shift, mean_overlap, n}}). :func:`probe_summary` gives the per-variant table.
+        ({label: {mean_shift, max_shift, mean_overlap, n}}). :func:`probe_summary` gives the per-variant
+        table.
 
     Raises:
         WhatIfError: unknown axis, k < 1, or ``recommend`` returned something that is not a list of ids.
@@ -758,8 +770,8 @@ def _summary_dict(df: pd.DataFrame, n_personas: int, clause_personas: list[str],
         max_shift_variant=str(df["variant"].iloc[worst]),
         mean_overlap=float(df["overlap"].mean()),
         by_variant={
-            str(r.variant): {"n": int(r.n), "mean_shift": float(r.mean_shift), "max_shift": float(r.max_shift),
-                             "mean_overlap": float(r.mean_overlap)}
+            str(r.variant): {"n": int(r.n), "mean_shift": float(r.mean_shift),
+                             "max_shift": float(r.max_shift), "mean_overlap": float(r.mean_overlap)}
             for r in probe_summary(df).itertuples(index=False)
         },
     )

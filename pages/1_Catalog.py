@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from coldrec.catalog import ColumnMap, guess_columns, load_catalog, read_table
 
+ui.keep_widget_state()
 st.title("Catalog")
 demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
 
@@ -36,7 +37,8 @@ with upload_tab:
             category = c.selectbox("Category", cols, index=ui.index_of(cols, guess.category), key="cat_category")
             text = a.multiselect("Text columns (embedded)", cols[1:], default=[t for t in guess.text if t in cols],
                                   key="cat_text")
-            template = b.text_input("Text template (optional)", placeholder="{title}. {description}", key="cat_template")
+            template = b.text_input("Text template (optional)", placeholder="{title}. {description}",
+                                    key="cat_template")
             tags = c.selectbox("Tags", cols, index=ui.index_of(cols, guess.tags), key="cat_tags")
             price = c.selectbox("Price", cols, index=ui.index_of(cols, guess.price), key="cat_price")
             go = st.form_submit_button("Validate", type="primary")
@@ -55,14 +57,14 @@ with upload_tab:
             for w in rep.warnings:
                 st.warning(w)
             if rep.skipped:
-                st.dataframe(rep.to_frame(), hide_index=True, height=200)
+                st.dataframe(rep.to_frame(), hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
                 st.download_button("Download skipped rows (CSV)", ui.csv_bytes(rep.to_frame()),
                                    file_name=f"{pending.name}_skipped.csv", mime="text/csv")
             if st.button(f"Embed {len(pending):,} items and use this catalog", type="primary", key="cat_embed"):
                 res = ui.embed_catalog(pending)
                 ui.set_upload(pending)
                 st.success(f"Ready: {res['encoded']:,} encoded, {res['cached']:,} from the cache in "
-                           f"{res['seconds']:.1f} s. Every page now uses “{pending.name}”.")
+                           f"{res['seconds']:.1f} s. Every page now uses “{ui.md_escape(pending.name)}”.")
                 if res["truncated"]:
                     st.info(f"{res['truncated']:,} item texts were longer than the model window and were cut.")
 

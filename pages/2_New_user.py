@@ -6,8 +6,10 @@ import streamlit as st
 
 import ui
 
+ui.keep_widget_state()
 st.title("New user")
-st.caption("Describe someone who has never used the catalog. Cosine recall finds candidates, the ranker orders them.")
+st.caption("Describe someone who has never used the catalog. Cosine recall finds candidates, "
+           "the ranker orders them.")
 with ui.guard("Pick another domain on Home, or upload a catalog on the Catalog page."):
     ws = ui.workspace()
 cat, personas = ws.catalog, {p["name"]: p for p in ws.personas}
@@ -16,10 +18,14 @@ if personas:
     st.selectbox("Start from a persona", ["—", *personas], key="nu_persona", on_change=ui.load_persona,
                  args=(personas, "nu"), help="Fills the description and liked/disliked items; edit freely.")
 
+if len(cat) > ui.PICKER_LIMIT:  # large catalog: search titles first, then pick in the form
+    st.text_input("Find items to like or dislike (title search)", key="nu_search")
+
 with st.form("nu_form"):
     st.text_area("Who is this user? (their own words)", key="nu_desc", height=100,
                  placeholder="I just moved to a small flat and cook a lot, vegetarian, budget-minded")
-    picks, label = ui.item_options(cat, ui.picked("nu")), ui.item_label(cat)
+    picks = ui.item_options(cat, ui.picked("nu"), st.session_state.get("nu_search", ""))
+    label = ui.item_label(cat)
     c1, c2 = st.columns(2)
     c1.multiselect("Liked items (type to search)", picks, key="nu_liked", format_func=label)
     c2.multiselect("Disliked items", picks, key="nu_disliked", format_func=label)
@@ -32,7 +38,8 @@ with st.form("nu_form"):
         b.slider("Popularity blend", 0.0, 1.0, 0.0, 0.05, key="nu_pop")
         c.slider("Diversity (MMR)", 0.0, 1.0, 0.0, 0.05, key="nu_mmr", help="0 = off; higher = more varied list")
         c.multiselect("Only these categories", sorted({x for x in cat.categories if x}), key="nu_cats")
-        st.text_area("History (optional, one query or title per line, most recent last)", key="nu_history", height=68)
+        st.text_area("History (optional, one query or title per line, most recent last)", key="nu_history",
+                     height=68)
     submitted = st.form_submit_button("Recommend", type="primary")
 
 user = ui.user_from_state("nu")

@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 
+ui.keep_widget_state()
 st.title("What-if")
 st.caption("Start from a persona, change one phrase, and see which items enter or leave the top-k.")
 with ui.guard("Pick another domain on Home."):
@@ -47,20 +48,21 @@ else:
 def fairness_probe() -> None:
     st.subheader("Fairness probe")
     st.caption("Swap age, gender or locale words in every persona's description and measure how much the "
-               "top-k moves. Small shifts mean the words alone barely change what is recommended.")
-    f1, f2 = st.columns([1, 3])
+               "top-k moves (shift = 1 − RBO). Small shifts mean those words alone barely change the list.")
+    f1, f2 = st.columns([1, 3], vertical_alignment="bottom")
     attribute = f1.selectbox("Swap", ui.PROBE_ATTRIBUTES, key="wi_probe_attr")
-    if f1.button("Run the probe", key="wi_probe_run"):
+    if f2.button("Run the probe", key="wi_probe_run"):
         with ui.guard("Pick a demo domain with personas on Home.", stop=False):
-            st.session_state["wi_probe"] = (attribute, ui.probe(ws, attribute, k))
+            with st.spinner(f"Recommending for {len(personas)} personas and their {attribute} variants…"):
+                st.session_state["wi_probe"] = (attribute, ui.probe(ws, attribute, k))
     result = st.session_state.get("wi_probe")
     if result and result[0] == attribute:
-        with f2:
-            summary = result[1].attrs.get("summary", {})
-            if summary:
-                st.caption(f"Mean shift {summary.get('mean_shift', 0):.2f}, largest {summary.get('max_shift', 0):.2f} "
-                           f"({summary.get('max_shift_persona', '?')} → {summary.get('max_shift_variant', '?')}).")
-            st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS)
+        summary = result[1].attrs.get("summary", {})
+        if summary:
+            st.caption(f"Mean shift {summary.get('mean_shift', 0):.2f}, largest {summary.get('max_shift', 0):.2f} "
+                       f"({summary.get('max_shift_persona', '?')} → {summary.get('max_shift_variant', '?')}).")
+        st.plotly_chart(ui.probe_figure(result[1]), key="wi_probe_chart")
+        st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS)
 
 
 if personas:

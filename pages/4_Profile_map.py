@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 
+ui.keep_widget_state()
 st.title("Profile map")
 st.caption("Each dot is an item placed by its text embedding; nearby dots read alike. Stars are users: typed ones "
            "(black) and personas (white), with lines to their top-k. Lasso or box-select dots to list them.")
@@ -18,12 +19,14 @@ method = b.segmented_control("Method", ["umap", "pca"], default="umap", key="pm_
 k = c.slider("Lines to top-k", 0, 20, 5, key="pm_k")
 items_tab, users_tab = st.tabs(["Item space", "User-profile space"])
 
-with items_tab:
+@st.fragment
+def item_space() -> None:
+    """The item map and its selection table: a lasso reruns only this panel."""
     with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
         proj = ui.projection(ws.catalog.content_hash(), ws.vectors, dims, method)
         people = ui.people_on_map(ws, k=max(k, 1))
     if proj.notice:
-        st.info(proj.notice)
+        st.caption(proj.notice)
     for p in people:
         p["xy"] = proj.transform(p["vector"][None, :])[0]
         p["rows"] = p["rows"][:k]
@@ -39,6 +42,10 @@ with items_tab:
                      column_config=ui.ITEM_COLUMNS, key="pm_selected")
     elif dims == 2:
         st.caption("Tip: drag a lasso around a cluster to see what it holds.")
+
+
+with items_tab:
+    item_space()
 
 with users_tab:
     users = ws.users

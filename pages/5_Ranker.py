@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from coldrec.ranker import FEATURE_SETS, RankerConfig
 
+ui.keep_widget_state()
 st.title("Ranker")
 st.caption("The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It learns from "
            "who clicked what; with no ranker, items keep their cosine order.")
@@ -21,7 +22,7 @@ with train_tab:
         features = a.radio("Features", FEATURE_SETS, key="rk_features", horizontal=True,
                            captions=["concat(item, user): the seed", "+ product, |diff|, cosine, popularity"])
         hidden = a.select_slider("Hidden layers", list(ui.HIDDEN_CHOICES), value="256 → 64", key="rk_hidden")
-        epochs = b.slider("Max epochs (early stopping)", 2, 80, 30, key="rk_epochs")
+        epochs = b.slider("Max epochs (early stopping)", 2, 60, 12, key="rk_epochs")
         lr = b.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 5e-3, 1e-2], value=2e-3, key="rk_lr")
         negatives = c.slider("Sampled negatives per positive", 1, 16, 4, key="rk_neg")
         log_file = c.file_uploader("Interaction log (optional; default: this domain's log)", type=ui.UPLOAD_TYPES,
@@ -39,7 +40,7 @@ with train_tab:
     res = st.session_state.get(ui.TRAINED_KEY, {}).get(ws.key)
     if res:
         st.subheader(f"Last training run ({res.seconds:.1f} s)")
-        left, right = st.columns(2)
+        left, right = st.columns([2, 3])
         left.line_chart(ui.loss_frame(res.ranker.history), x_label="epoch", y_label="BCE loss", height=260)
         right.dataframe(res.metrics, hide_index=True, key="rk_metrics", column_config=ui.METRIC_COLUMNS)
         right.caption(f"{len(res.test_users)} users held out before training (cold users); user profiles from "
@@ -61,9 +62,16 @@ with manage_tab:
             with ui.guard("Use letters, digits, - and _ in the name.", stop=False):
                 st.success(f"Saved to `{ui.save_ranker(ws, name)}` (model.safetensors + config.json).")
     with l.form("rk_load"):
-        files = st.file_uploader("Load a checkpoint: model.safetensors and config.json", type=["safetensors", "json"],
+        files = st.file_uploader("Load a checkpoint: model.safetensors and config.json",
+                                 type=["safetensors", "json"],
                                  accept_multiple_files=True, key="rk_files")
         if st.form_submit_button("Load and use") and files:
             with ui.guard("Upload both files written by `coldrec train-ranker` or the Save button.", stop=False):
                 ui.load_ranker(ws, files)
+                st.rerun()
+    if saved := ui.saved_rankers():
+        name = l.selectbox("…or one saved here", saved, key="rk_saved")
+        if l.button("Load saved and use", key="rk_load_saved"):
+            with ui.guard("Train and save a ranker for this catalog's encoder first.", stop=False):
+                ui.load_saved_ranker(ws, name)
                 st.rerun()

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 
+ui.keep_widget_state()
 st.title("Evaluation")
 st.caption("Offline protocols written by `coldrec evaluate --out results/`: cold users, cold items and real "
            "datasets, with baselines (random, popularity, TF-IDF, item-kNN) and published rows from papers.")
@@ -19,15 +20,14 @@ else:
     protocol = st.selectbox("Protocol", list(results), key="ev_protocol")
     res = results[protocol]
     ours = ui.methods_frame(res)
-    pub = ui.published_frame(protocol)
+    pub = ui.published_frame(res)
     table = pd.concat([ours.assign(published=False), pub.assign(published=True)], ignore_index=True)
     metrics = [c for c in table.columns if c not in ("method", "published")]
     st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
-               f"{res.get('machine', '?')} · {float(res.get('seconds') or 0):.0f} s · commit {res.get('commit', '?')}")
-    st.dataframe(table, hide_index=True, key="ev_table", column_config={
-        m: st.column_config.ProgressColumn(m, min_value=0.0, max_value=max(1e-9, float(table[m].max() or 0)),
-                                           format="%.4f") for m in metrics
-    } | {"published": st.column_config.CheckboxColumn("published", help="Number reported in a paper")})
+               f"{ui.machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
+               f"commit {res.get('commit', '?')}")
+    st.dataframe(table, hide_index=True, key="ev_table", column_order=["method", "published", *metrics],
+                 column_config=ui.metric_columns(table, metrics))
     shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")
     if shown:
         st.plotly_chart(ui.bars_figure(table, shown), key="ev_chart")
@@ -44,7 +44,10 @@ def quick_run() -> None:
                 st.session_state["ev_quick"] = ui.quick_evaluation(ui.workspace())
     quick = st.session_state.get("ev_quick")
     if quick:
-        st.dataframe(ui.methods_frame(quick), hide_index=True, key="ev_quick_table")
+        frame = ui.methods_frame(quick)
+        left, right = st.columns(2)
+        left.dataframe(frame, hide_index=True, key="ev_quick_table")
+        right.plotly_chart(ui.bars_figure(frame, [m for m in ("recall@10", "ndcg@10") if m in frame]), key="ev_qc")
 
 
 quick_run()

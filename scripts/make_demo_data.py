@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# ruff: noqa: E501  -- most of this file is hand-written vocabulary tables
 """Generate the bundled, fully synthetic demo data under ``data/<domain>/``.
 
 Every word of text here was written for coldrec (Apache-2.0, like the rest of the repository); nothing is taken
@@ -55,6 +56,8 @@ LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IE", "en-NZ", "en-IN")
 LOCALE_P = (0.34, 0.22, 0.11, 0.11, 0.07, 0.05, 0.10)
 CROSS_TAGS = ("budget", "premium", "eco", "beginner")
 BAND_NAMES = ("budget", "mainstream", "premium")
+EXPOSURE_SKEW = 0.9  # impressions outside the favourite categories are drawn with weight exp(EXPOSURE_SKEW * z)
+FAV_SHARE = (0.35, 0.55)  # share of a user's impressions drawn from their favourite categories
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data"
@@ -89,14 +92,14 @@ class UserPrefs:
 class SignalWeights:
     """Coefficients of the logistic model ``P(positive | user, item)``."""
 
-    bias: float = -2.1
-    category: float = 2.3
+    bias: float = -2.35
+    category: float = 2.6
     avoid: float = -2.2
-    tag: float = 0.8
+    tag: float = 0.9
     tag_cap: int = 3
     price: float = -1.0  # per band of distance
     recency: float = 1.1
-    quality: float = 0.75
+    quality: float = 0.6
     noise: float = 0.6  # std of the per-impression logit noise
 
 
@@ -733,7 +736,8 @@ def ecom_item(rng: np.random.Generator, category: str, serial: int) -> dict:
     title = pick(rng, prod["titles"]) if spec.get("no_brand_title") else f"{brand} {pick(rng, prod['titles'])}"
     band = int(rng.choice(3, p=[0.38, 0.37, 0.25]))
     price = _price_for_band(rng, *prod["price"], band)
-    tags = list(dict.fromkeys([spec["tag"]] + sample(rng, prod["tags"], int(rng.integers(2, 4)))))
+    core, more = prod["tags"][:2], prod["tags"][2:]  # the first two product tags always apply
+    tags = list(dict.fromkeys([spec["tag"]] + core + sample(rng, more, int(rng.integers(0, len(more) + 1)))))
     tags += _cross_tags(rng, band)
     if len(tags) < 3:
         tags += [t for t in prod["tags"] if t not in tags][: 3 - len(tags)]
@@ -1047,7 +1051,7 @@ def generate_users(rng: np.random.Generator, dom: Domain, attrs: list[ItemAttrs]
 def generate_interactions(rng: np.random.Generator, dom: Domain, items: pd.DataFrame, attrs: list[ItemAttrs],
                           users: pd.DataFrame, prefs: list[UserPrefs]) -> pd.DataFrame:
     quality = np.array([a.quality for a in attrs])
-    exposure = np.exp(1.3 * quality)
+    exposure = np.exp(EXPOSURE_SKEW * quality)
     cats = np.array([a.category for a in attrs])
     release_ts = np.array([REF_TS - a.age_days * 86400 for a in attrs])
     news = dom.name == "news"
@@ -1056,7 +1060,7 @@ def generate_interactions(rng: np.random.Generator, dom: Domain, items: pd.DataF
         lo, hi = {"casual": (15, 25), "regular": (20, 35), "power": (30, 40)}.get(seg, IMPRESSIONS)
         n = int(rng.integers(lo, hi + 1))
         fav_rows = np.flatnonzero(np.isin(cats, p.fav_categories))
-        k_fav = min(len(fav_rows), int(round(n * rng.uniform(0.3, 0.5))))
+        k_fav = min(len(fav_rows), int(round(n * rng.uniform(*FAV_SHARE))))
         fw = np.exp(0.6 * quality[fav_rows])
         chosen = list(rng.choice(fav_rows, size=k_fav, replace=False, p=fw / fw.sum()))
         mask = np.ones(len(attrs), bool)
@@ -1701,7 +1705,7 @@ def news_domain() -> Domain:
     return Domain(name="news", categories=list(NEWS), category_tags={}, make_item=news_item, interests=interests,
                   avoid_phrases=avoid, tag_words=tag_words, has_price=False, max_age_days=90,
                   recency_choices=((0.4, 1.0, 1.6), (0.3, 0.45, 0.25)), recency_phrases=recency,
-                  price_phrases={}, personas=personas, weights=SignalWeights(bias=-3.7),
+                  price_phrases={}, personas=personas, weights=SignalWeights(bias=-4.0),
                   tag_sentence_templates=["I read a lot about {all}.", "I follow {all} closely.",
                                           "Mostly here for {all}.", "First thing I read: {all}."])
 
@@ -1723,10 +1727,34 @@ _TW = dict(
     noun=["Signal", "Witness", "Harbour", "Ledger", "Frequency", "Orchard", "Tide", "Crossing", "Garden", "Archive",
           "Shore", "Letters", "Season", "Kingdom", "Hours", "Lanterns", "Horizon", "Island", "Circuit", "Ground"],
 )
+VIDEO_TITLE_WORDS = {
+    "drama": (["Quiet", "Long", "Broken", "Salt", "Northern", "Last", "Bright", "Paper"],
+              ["Harvest", "Orchard", "Inheritance", "Shoreline", "Winter", "Bakery", "Crossing", "Years"]),
+    "comedy": (["Happy", "Total", "Perfect", "Absolute", "Lucky", "Wrong", "Little", "Big"],
+               ["Disaster", "Holiday", "Plan", "Mess", "Weekend", "Wedding", "Chaos", "Neighbours"]),
+    "thriller": (["Silent", "Hidden", "Cold", "Final", "Dead", "Blind", "Burning", "Black"],
+                 ["Signal", "Witness", "Ledger", "Frequency", "Protocol", "Files", "Alibi", "Trace"]),
+    "sci-fi": (["Distant", "Second", "Infinite", "Dark", "Red", "Outer", "Silent", "Zero"],
+               ["Horizon", "Orbit", "Signal", "Colony", "Loop", "Station", "Machine", "Frontier"]),
+    "documentary": (["Wild", "Hidden", "Untold", "Living", "Secret", "Lost", "Changing", "Deep"],
+                    ["Coast", "Kitchen", "River", "Truth", "Ocean", "Streets", "Summit", "Ground"]),
+    "family": (["Little", "Brave", "Magic", "Tiny", "Great", "Flying", "Wonderful", "Secret"],
+               ["Fox", "Robot", "Balloon", "Dragon", "Lighthouse", "Hedgehog", "Island", "Adventure"]),
+    "horror": (["Hollow", "Crooked", "Black", "Pale", "Silent", "Rotten", "Midnight", "Last"],
+               ["Chapel", "Woods", "Harvest", "Cellar", "Door", "Lodge", "Hymn", "Tenant"]),
+    "romance": (["Summer", "Paper", "Second", "Golden", "Sweet", "Late", "Little", "Endless"],
+                ["Letters", "Promise", "Season", "Hearts", "Notebook", "Train", "Bouquet", "Chances"]),
+    "crime": (["Dirty", "Cold", "Blind", "Iron", "Quiet", "Bitter", "Crooked", "Grey"],
+              ["Streets", "Docks", "Case", "Verdict", "Confession", "Family", "Harbour", "Evidence"]),
+}
+
+
 def _genre(tag, protag, incident, twist, tone, **extra):
     """A video genre as one combinatorial sub-topic: who, what happens (tagged), the turn, the tone."""
-    return dict(tag=tag, slots=dict(_TW, protag=protag, incident=incident, twist=twist, tone=tone, **extra), subs=[
-        S([tag], ["The {Adj} {Noun}", "{Adj} {Noun}", "The {Noun}", "{Noun} of {City}", "{Adj} {Noun} of {City}"],
+    adj, noun = VIDEO_TITLE_WORDS[tag]
+    words = dict(adj=adj, noun=noun)
+    return dict(tag=tag, slots=dict(words, protag=protag, incident=incident, twist=twist, tone=tone, **extra), subs=[
+        S([tag], ["The {Adj} {Noun}", "{Adj} {Noun}", "The {Noun}", "{Name}'s {Noun}", "After the {Noun}"],
           [["In this {fmt} set in {town}, {protag} {incident}.", "{Protag} {incident} in {town}.",
             "Set in {town}, this {fmt} follows {protag} who {incident}.",
             "{Protag} {incident}, and nothing in {town} is the same again."],
@@ -1807,7 +1835,8 @@ VIDEO: dict[str, dict] = {
          "Survival means trusting the very thing that frightens them most."],
         ["Big ideas, practical effects and a haunting score.", "Smart, spacious science fiction for grown-ups.",
          "Puzzle-box storytelling that rewards close attention.",
-         "A sharp, unsettling look at where technology might take us."]),
+         "A sharp, unsettling look at where technology might take us."],
+        town=['a mining colony on Mars', 'an orbital habitat', 'a flooded near-future city', 'a research station in Antarctica', 'a generation ship far from Earth', 'a smart city of 2080']),
     "Documentary": _genre("documentary",
         ["a wildlife film crew", "an investigative reporter", "a travelling chef", "a first-time film-maker",
          "a marine biologist", "a veteran climber", "a curious presenter", "a local historian"],
@@ -1826,7 +1855,8 @@ VIDEO: dict[str, dict] = {
          "Former insiders speak on camera for the first time."],
         ["Stunning to look at and quietly hopeful.", "It will leave you hungry and planning a trip.",
          "Essential viewing that will make you angry and curious in equal measure.",
-         "An absorbing documentary {fmt} for curious minds."]),
+         "An absorbing documentary {fmt} for curious minds."],
+        town=['the Scottish Highlands', 'the Pacific coast of Chile', 'the Mekong delta', 'the back streets of Naples', 'the Arctic circle', 'a former mining valley in Wales']),
     "Animation & Family": _genre("family",
         ["a shy young fox", "a small robot who repairs toys", "a boy on a summer holiday",
          "a girl with a big imagination", "a clumsy dragon", "a talking lighthouse", "a brave little hedgehog",
@@ -1845,7 +1875,8 @@ VIDEO: dict[str, dict] = {
          "Songs, slapstick and a surprising amount of heart fill every scene."],
         ["A charming, funny film the whole family can watch together.",
          "Old-fashioned family adventure with plenty of heart.", "Sweet, short and ideal for a rainy afternoon.",
-         "Kids will love it, and grown-ups will not be bored either."]),
+         "Kids will love it, and grown-ups will not be bored either."],
+        town=['a seaside village', 'an enchanted forest', 'a snowy mountain town', 'a busy toy shop', 'a tiny island', 'a city of talking animals']),
     "Horror": _genre("horror",
         ["a family renovating an old chapel", "a night-shift nurse", "a student on a camping trip",
          "a folklore researcher", "a lonely caretaker", "a trainee vet", "a young priest",
@@ -2219,7 +2250,10 @@ def music_domain() -> Domain:
     tag_words = {"70s": "70s sounds", "80s": "80s sounds", "90s": "90s sounds", "2000s": "2000s stuff",
                  "2010s": "2010s tracks", "2020s": "new 2020s releases", "road-trip": "road trips",
                  "late-night": "late-night listening", "sunday-morning": "slow Sunday mornings",
-                 "r-and-b": "R&B", "lo-fi": "lo-fi"}
+                 "r-and-b": "R&B", "lo-fi": "lo-fi", "workout": "workout tracks", "cooking": "music to cook to",
+                 "focus": "focus music", "party": "party tracks", "upbeat": "upbeat songs", "mellow": "mellow tracks",
+                 "dark": "dark, moody stuff", "dreamy": "dreamy sounds", "joyful": "happy songs",
+                 "melancholic": "sad songs", "romantic": "romantic songs", "energetic": "high-energy tracks"}
     recency = {1: ["I want the newest releases.", "Always hunting for new music."],
                -1: ["I prefer old recordings to new releases."]}
     personas = [
@@ -2548,7 +2582,7 @@ def social_domain() -> Domain:
     return Domain(name="social", categories=list(SOCIAL), category_tags={}, make_item=social_item,
                   interests=interests, avoid_phrases=avoid, tag_words=tag_words, has_price=False,
                   max_age_days=3 * 365, recency_choices=((0.0, 0.8), (0.7, 0.3)), recency_phrases=recency,
-                  price_phrases={}, personas=personas, weights=SignalWeights(bias=-2.9),
+                  price_phrases={}, personas=personas, weights=SignalWeights(bias=-3.2),
                   tag_sentence_templates=["I want to follow people who are into {all}.", "Mostly here for {all}.",
                                           "I love accounts about {all}.", "I want my feed full of {all}."])
 

@@ -123,6 +123,18 @@ def shoot(page, name: str, max_height: int = 4000) -> Path:
     return path
 
 
+def lasso(page, chart: int = 0, frame: tuple[float, float, float, float] = (0.05, 0.05, 0.95, 0.95)) -> None:
+    """Draw a closed lasso (a rectangle path) over a fraction ``frame`` of a plotly chart's plot area."""
+    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').nth(chart).bounding_box()
+    x0, y0, x1, y1 = frame
+    pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0 + 0.01)]
+    page.mouse.move(area["x"] + area["width"] * pts[0][0], area["y"] + area["height"] * pts[0][1])
+    page.mouse.down()
+    for px, py in pts[1:]:
+        page.mouse.move(area["x"] + area["width"] * px, area["y"] + area["height"] * py, steps=8)
+    page.mouse.up()
+
+
 def grid_cells(page, index: int = 0) -> list[str]:
     """Cell texts of a dataframe (Glide's accessible table mirrors the rendered cells)."""
     grid = page.locator('[data-testid="stDataFrame"]').nth(index)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import CHROMIUM, PAGES, browser_page, goto_page, running_app, shoot, wait_idle
+from e2e_helpers import CHROMIUM, PAGES, browser_page, goto_page, lasso, running_app, shoot, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,7 +65,7 @@ def test_new_user_in_a_real_browser(browser_ready, expected_titles):
         page.get_by_label("Who is this user? (their own words)").fill(QUERY)
         t0 = time.perf_counter()
         page.get_by_role("button", name="Recommend").click()
-        page.wait_for_selector('[data-testid="stDataFrame"] [role="gridcell"]')
+        page.wait_for_selector('[data-testid="stDataFrame"] [role="gridcell"]', state="attached")
         deadline = time.time() + 60
         while not any(t in grid_text(page) for t in expected_titles) and time.time() < deadline:
             page.wait_for_timeout(200)
@@ -86,5 +86,13 @@ def test_new_user_in_a_real_browser(browser_ready, expected_titles):
             if label == "Profile map":  # the map (typed user included) is drawn by plotly in the browser
                 page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=300_000)
                 page.wait_for_timeout(1000)
+                chart = page.locator('[data-testid="stPlotlyChart"]').first
+                assert chart.get_by_text("typed user").count() >= 1, "the typed user is not on the map"
             no_exceptions(page, label)
             shoot(page, stem)
+            if label == "Profile map":  # lasso the whole map: the selected items are listed under it
+                lasso(page)
+                page.get_by_text("selected items").wait_for(timeout=60_000)
+                wait_idle(page)
+                no_exceptions(page, "Profile map selection")
+                shoot(page, f"{stem}_selection")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -143,21 +144,30 @@ def test_progress_counts_cached_rows_as_done(tmp_path):
     assert seen[0][0] >= 30 and seen[-1] == (40, 40)
 
 
-def _worker(root, n, q):
-    res = embed_texts(CountingEncoder(), texts(n), EmbeddingCache(root), checkpoint_every=50)
-    q.put((res.encoded, res.vectors.sum()))
+_WORKER = """
+import sys
+from coldrec.cache import EmbeddingCache, embed_texts
+from coldrec.encoder import HashEncoder
+texts = [f"item number {i} with words {i % 7}" for i in range(int(sys.argv[2]))]
+res = embed_texts(HashEncoder(), texts, EmbeddingCache(sys.argv[1]), checkpoint_every=50)
+print(res.encoded, float(res.vectors.sum()))
+"""
 
 
 def test_concurrent_processes_share_work_without_corruption(tmp_path):
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(str(tmp_path), 300, q)) for _ in range(3)]
+    # Separate interpreters (not multiprocessing) so nothing is shared but the cache folder.
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), "300"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    out = []
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    out = [q.get(timeout=5) for _ in procs]
+        stdout, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stderr
+        encoded, total = stdout.split()
+        out.append((int(encoded), float(total)))
     assert sum(e for e, _ in out) == 300  # the lock makes the others wait, then read
-    assert len({round(float(s), 3) for _, s in out}) == 1
+    assert len({round(s, 3) for _, s in out}) == 1
     res = embed_texts(HashEncoder(), texts(300), EmbeddingCache(tmp_path))
     assert res.cached == 300 and not res.warnings

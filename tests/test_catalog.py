@@ -18,8 +18,6 @@ import pytest
 from coldrec.catalog import (
     Catalog,
     ColumnMap,
-    RowIssue,
-    ValidationReport,
     guess_columns,
     load_catalog,
     neutralise_formulas,
@@ -102,6 +100,26 @@ def test_format_sniffed_without_a_name(fmt):
     check_roundtrip(cat)
 
 
+def test_gzipped_files(tmp_path):
+    import gzip
+
+    p = tmp_path / "items.csv.gz"
+    p.write_bytes(gzip.compress(as_bytes("csv")))
+    check_roundtrip(load_catalog(p))
+    check_roundtrip(load_catalog(gzip.compress(as_bytes("jsonl")), filename="items.jsonl.gz"))
+    with pytest.raises(CatalogError, match="broken.csv.gz"):
+        load_catalog(gzip.compress(as_bytes("csv"))[:40], filename="broken.csv.gz")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl", "parquet", "xlsx"])
+def test_na_like_strings_stay_text(fmt):
+    df = pd.DataFrame({"id": ["NA", "null", "c"], "title": ["NaN", "None", "N/A"], "description": ["nan", "NULL", "-"]})
+    cat = load_catalog(as_bytes(fmt, df), ColumnMap(id="id", text=["description"], title="title"),
+                       filename=f"na.{fmt}")
+    assert cat.ids == ["NA", "null", "c"] and cat.titles == ["NaN", "None", "N/A"]
+    assert cat.texts == ["nan", "NULL", "-"]
+
+
 def test_dataframe_input():
     cat = load_catalog(frame())
     check_roundtrip(cat)
@@ -122,7 +140,7 @@ def test_read_table_returns_frame_format_encoding():
     df, fmt, enc = read_table(io.BytesIO(as_bytes("csv", encoding="utf-8-sig")), filename="x.csv")
     assert fmt == "csv" and enc == "utf-8-sig"
     assert list(df.columns) == list(frame().columns)
-    assert df.attrs["coldrec_rows"] == [1, 2, 3, 4]
+    assert df.attrs["coldrec_rows_read"] == 4 and df.attrs["coldrec_skipped"] == 0
     df, fmt, enc = read_table(as_bytes("parquet"), filename="x.parquet")
     assert fmt == "parquet" and enc == "" and len(df) == 4
 
@@ -131,6 +149,13 @@ def test_ids_read_as_strings_keep_leading_zeros():
     cat = load_catalog(b"sku,name\n007,Bond\n0042,Answer\n", filename="x.csv")
     assert cat.ids == ["007", "0042"]
     assert cat.items["item_id"].map(type).eq(str).all()
+
+
+def test_binary_garbage_with_a_csv_name_is_refused():
+    with pytest.raises(CatalogError, match=r"garbage\.csv: does not look like a CSV"):
+        load_catalog(bytes(range(256)) * 8, filename="garbage.csv")
+    with pytest.raises(CatalogError, match="garbage.jsonl"):
+        load_catalog(b"\x00\x01\x02" * 100, filename="garbage.jsonl")
 
 
 def test_old_xls_and_unknown_binary_rejected_clearly():
@@ -300,6 +325,12 @@ def test_template_with_all_fields_empty_is_empty_text():
     assert cat.report.skipped[0].reason == "empty text"
 
 
+def test_template_drops_separators_around_empty_fields():
+    df = pd.DataFrame({"id": ["a", "b", "c"], "t": ["T", "", "T"], "d": ["D", "D", "  "]})
+    cat = load_catalog(df, ColumnMap(id="id", text=["t", "d"], template="Item: {t}. {d}!"))
+    assert cat.texts == ["Item: T. D!", "Item: D!", "Item: T!"]
+
+
 def test_misspelt_column_names_file_closest_and_available():
     with pytest.raises(CatalogError) as e:
         load_catalog(as_bytes("csv"), ColumnMap(id="item_id", text=["titel", "descripton"]), filename="shop.csv")
@@ -314,6 +345,13 @@ def test_misspelt_template_field():
         load_catalog(frame(), ColumnMap(id="item_id", template="{titel}: {description}"))
     with pytest.raises(CatalogError, match="bad template"):
         load_catalog(frame(), ColumnMap(id="item_id", template="{title"))
+
+
+def test_column_map_as_dict():
+    cat = load_catalog(frame(), {"id": "item_id", "text": "description", "title": "title"})
+    assert cat.texts[0] == ROWS[0]["description"]
+    with pytest.raises(CatalogError, match="unknown column-map key"):
+        load_catalog(frame(), {"id": "item_id", "txt": ["description"]})
 
 
 def test_case_insensitive_column_match():
@@ -408,7 +446,7 @@ def test_200k_rows_load_in_seconds():
     elapsed = time.perf_counter() - t
     assert len(cat) == 200_000 and cat.report.ok
     assert cat.index_of("i199999") == 199_999
-    assert elapsed < 15, elapsed  # ~2 s on the dev box (2 shared cores)
+    assert elapsed < 30, elapsed  # ~2 s on the dev box; generous bound for 2 cores shared by several people
 
 
 # -------------------------------------------------------------------------------------------------- CLI

@@ -157,6 +157,12 @@ def test_swap_age():
     assert v["young"] == "Student teacher. I am a student, a young man aged 22."
     assert "aged 70" in v["old"]
     assert "(added clause)" in swap_words("I like maps.", "age")[1][0]
+    # the adjective describes the kids / parents, not the user
+    assert not has_axis_words("Dad of two young kids, caring for my elderly parents.", "age")
+
+
+def test_clause_gets_a_full_stop():
+    assert swap_words("budget-minded", "gender")[1][1] == "budget-minded. I am a woman."
 
 
 def test_swap_locale():
@@ -197,7 +203,8 @@ def test_fairness_probe_detects_shift():
     hiker = df[(df["persona"] == "hiker") & (df["variant"] == "female")].iloc[0]
     assert hiker["rbo"] == pytest.approx(1.0) and hiker["shift"] == pytest.approx(0.0)
     s = df.attrs["summary"]
-    assert s["max_shift"] == 1.0 and s["max_shift_persona"] == "jazz man" and s["max_shift_variant"] == "female"
+    assert s["max_shift"] == 1.0 and s["max_shift_persona"] == "jazz man"
+    assert s["max_shift_variant"] == "female"
     assert 0.0 < s["mean_shift"] < 1.0
     assert s["by_variant"]["female"]["max_shift"] == 1.0
     table = probe_summary(df)

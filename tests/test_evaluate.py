@@ -1,0 +1,153 @@
+"""Protocols: no leakage in the splits, tiny slices of each protocol run, clear errors, result files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from coldrec.errors import ColdrecError
+from coldrec.evaluate import (
+    METHODS,
+    PROTOCOLS,
+    format_table,
+    history_scores,
+    run_protocol,
+    split_cold,
+    write_results,
+)
+
+FAST = dict(encoder="hash", epochs=1, max_examples=300, recall_n=20, log=lambda m: None)
+
+
+def test_history_scores_mean_and_soft_max():
+    sims = np.array([[0.9, 0.1], [0.1, 0.3], [0.5, 0.5]], dtype=np.float32)  # user0: rows 0-1, user1: row 2
+    mean = history_scores(sims, [2, 1], None, None)
+    np.testing.assert_allclose(mean, [[0.5, 0.2], [0.5, 0.5]], atol=1e-6)
+    soft = history_scores(sims, [2, 1], None, 0.01)
+    assert soft[0, 0] == pytest.approx(0.9 - 0.01 * np.log(2), abs=1e-3)  # ≈ max-sim
+    w = np.array([0.0, 1.0, 1.0], dtype=np.float32)  # recency weight 0 on the older row
+    assert history_scores(sims, [2, 1], w, None)[0].tolist() == pytest.approx([0.1, 0.3])
+
+
+def test_split_cold_is_seeded_and_disjoint():
+    warm, cold = split_cold(range(100), 0.2, seed=3)
+    assert len(cold) == 20 and len(warm) == 80 and not set(warm) & set(cold)
+    assert split_cold(range(100), 0.2, seed=3)[1].tolist() == cold.tolist()
+    with pytest.raises(ColdrecError):
+        split_cold([1], 0.2)
+    with pytest.raises(ColdrecError):
+        split_cold(range(10), 1.5)
+
+
+def test_user_folds_partition_users():
+    from coldrec.evaluate import user_folds
+
+    folds = user_folds(np.arange(103), 5, seed=1)
+    allu = np.concatenate(folds)
+    assert sorted(allu.tolist()) == list(range(103)) and len(folds) == 5
+    for i, f in enumerate(folds):  # a test fold never overlaps its training users
+        train = np.concatenate([g for j, g in enumerate(folds) if j != i])
+        assert not set(f.tolist()) & set(train.tolist())
+
+
+def test_unknown_protocol_and_method_errors():
+    with pytest.raises(ColdrecError, match="valid choices"):
+        run_protocol("netflix-prize")
+    with pytest.raises(ColdrecError, match="valid choices"):
+        run_protocol("scientific", methods="random,deep-magic")
+    assert set(PROTOCOLS) >= {"scientific", "citeulike-cold", "ml100k-cold-users", "cold-items", "cold-users"}
+
+
+def test_custom_protocol_errors_are_clear(tmp_path):
+    with pytest.raises(ColdrecError, match="--catalog"):
+        run_protocol("cold-items", encoder="hash")
+    with pytest.raises(ColdrecError, match="not found"):
+        run_protocol("cold-items", encoder="hash", catalog=tmp_path / "nope.csv", interactions=tmp_path / "x.csv")
+
+
+def _write_custom(tmp_path, n_items=60, n_users=40, seed=0):
+    rng = np.random.default_rng(seed)
+    words = ["red", "blue", "green", "shoe", "lamp", "desk", "book", "song", "film", "game"]
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,title\n" + "\n".join(
+        f"i{i},{' '.join(rng.choice(words, 3))} {i}" for i in range(n_items)) + "\n")
+    inter = tmp_path / "inter.csv"
+    rows = [f"u{u},i{i},{int(rng.integers(1, 6))}" for u in range(n_users)
+            for i in rng.choice(n_items, 12, replace=False)]
+    inter.write_text("user_id,item_id,rating\n" + "\n".join(rows) + "\n")
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,description\n" + "\n".join(f"u{u},likes {rng.choice(words)}" for u in range(n_users)))
+    return items, inter, users
+
+
+def test_cold_items_on_own_files_has_no_leakage(tmp_path):
+    items, inter, _ = _write_custom(tmp_path)
+    r = run_protocol("cold-items", catalog=items, interactions=inter, out=tmp_path / "res", **FAST)
+    assert set(r["methods"]) >= {"random", "popularity", "tfidf", "zero-shot", "mlp-concat", "mlp-rich"}
+    assert "itemknn" not in r["methods"]  # cold items have no interactions
+    for vals in r["methods"].values():
+        assert set(vals) == {f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)}
+        assert all(0.0 <= v <= 1.0 for v in vals.values())
+    data = json.loads((tmp_path / "res" / "cold-items.json").read_text())
+    for key in ("protocol", "dataset", "model", "commit", "seed", "machine", "seconds", "methods"):
+        assert key in data
+    assert (tmp_path / "res" / "cold-items.md").read_text().startswith("# cold-items")
+
+
+def test_cold_users_needs_text_or_shots(tmp_path):
+    items, inter, users = _write_custom(tmp_path)
+    with pytest.raises(ColdrecError, match="text per user"):
+        run_protocol("cold-users", catalog=items, interactions=inter, shots=0, **FAST)
+    r = run_protocol("cold-users", catalog=items, interactions=inter, users=users, **FAST)
+    assert "zero-shot" in r["methods"] and r["n_users"] > 0
+    r3 = run_protocol("cold-users", catalog=items, interactions=inter, shots=3, methods="popularity,itemknn", **FAST)
+    assert set(r3["methods"]) == {"popularity", "itemknn"}
+
+
+def test_format_table_and_markdown(tmp_path):
+    res = {"protocol": "demo", "dataset": "d", "seconds": 1.0, "methods": {
+        "random": {"recall@10": 0.1, "ndcg@10": 0.05}, "zero-shot": {"recall@10": 0.3, "ndcg@10": 0.2}},
+        "published": {"paper": {"recall@10": 0.25}}}
+    txt = format_table(res)
+    assert "zero-shot" in txt and "0.3000" in txt
+    js, md = write_results(res, tmp_path)
+    assert "| *paper* | 0.2500 | – |" in md.read_text()
+    assert json.loads(js.read_text())["methods"]["random"]["recall@10"] == 0.1
+
+
+# ------------------------------------------------------------------ tiny slices on the real data (CI-sized)
+@pytest.mark.realdata
+def test_scientific_slice(shared_datasets):
+    r = run_protocol("scientific", data=shared_datasets, max_users=60, **FAST)
+    assert set(r["methods"]) == set(METHODS)
+    assert set(r["methods"]["zero-shot"]) == {"recall@10", "ndcg@10", "recall@50", "ndcg@50"}
+    assert r["methods"]["random"]["recall@50"] < 0.2
+
+
+@pytest.mark.realdata
+def test_scientific_validation_targets_never_in_history(shared_datasets):
+    from coldrec.realdata import load_scientific
+
+    ds = load_scientific(shared_datasets)
+    for u in range(0, ds.n_users, 7):
+        # the validation target is the item just before the test target; the validation history stops before it
+        assert ds.test_history[u][-1] == ds.valid_target[u]
+        if len(ds.test_history[u]) < 50:
+            assert np.array_equal(ds.valid_history[u], ds.test_history[u][:-1])
+
+
+@pytest.mark.realdata
+def test_citeulike_slice(shared_datasets):
+    r = run_protocol("citeulike-cold", data=shared_datasets, max_users=60, **FAST)
+    assert "itemknn" not in r["methods"] and r["n_items"] == 2378
+    assert set(r["methods"]["zero-shot"]) == {f"{m}@{k}" for m in ("recall", "ndcg") for k in (20, 50, 100)}
+
+
+@pytest.mark.realdata
+def test_ml100k_slice(shared_datasets):
+    r = run_protocol("ml100k-cold-users", data=shared_datasets, max_users=60, **FAST)
+    assert set(r["methods"]["popularity"]) == {"recall@10", "ndcg@10"}
+    assert "itemknn" in r["few_shot"]["3-shot"] and "itemknn" not in r["methods"]
+    assert r["methods"]["popularity"]["ndcg@10"] > r["methods"]["random"]["ndcg@10"]
