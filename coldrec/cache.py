@@ -233,7 +233,9 @@ class EmbeddingCache:
                 for p in shards:
                     size += p.stat().st_size
                     vectors += max(0, (p.stat().st_size - 512) // 1600)  # rough: 384-d floats + key
-        return {"folder": str(self.root), "enabled": self.enabled, "models": models, "bytes": size,
+        probe = self.root if self.root.exists() else self.root.parent
+        writable = self.enabled and os.access(probe, os.W_OK)
+        return {"folder": str(self.root), "enabled": writable, "models": models, "bytes": size,
                 "approx_vectors": vectors}
 
 

@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dislike", action="append", help="id of an item the user disliked (repeat)")
     p.add_argument("--history", action="append", help="a past query or read title, oldest first (repeat)")
     p.add_argument("-k", type=int, default=10, help="items shown (default 10)")
-    p.add_argument("-n", type=int, default=100, help="recall size before ranking (default 100)")
+    p.add_argument("-n", type=int, default=None, help="recall size before ranking (default 50)")
     p.add_argument("--only-category", action="append", help="keep only this category (repeat)")
     p.add_argument("--exclude-category", action="append", help="leave out this category (repeat)")
     p.add_argument("--mmr", type=float, help="MMR diversity lambda in [0, 1] (off by default)")

@@ -33,8 +33,9 @@ RESULT_COLUMNS = [
 class RecommendConfig:
     """Defaults of :meth:`Recommender.recommend` (each can be overridden per call)."""
 
-    n: int = 100
-    """Recall size: candidates taken by cosine before ranking."""
+    n: int = 50
+    """Recall size: candidates taken by cosine before ranking. Larger N gives the ranker more room (and more
+    chance to lift popular but off-topic items); the app's slider and ``--n`` override it."""
     k: int = 10
     """Items shown."""
     pop_weight: float = 0.0
@@ -43,6 +44,10 @@ class RecommendConfig:
     """MMR diversity in recall: ``None`` off, 1 = relevance only, lower = more diverse."""
     exclude_seen: bool = True
     """Leave out items the user liked or disliked."""
+
+
+RANKER_NOTE_MIN = 5
+"""Rank change from which the reason names the ranker as the cause of the item's place."""
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -184,6 +189,11 @@ class Recommender:
             "rank_change": recall_rank - final_rank,
             "reason": explain(self.item_vectors, picked, prof, items["title"].to_numpy()),
         })
+        if self.ranker is not None:
+            # A big jump is the ranker's doing, not the text match: say so, or the reason misleads.
+            moved = out["rank_change"].to_numpy() >= RANKER_NOTE_MIN
+            out.loc[moved, "reason"] = [f"{r} · ranker moved it up {c}" for r, c in
+                                        zip(out.loc[moved, "reason"], out.loc[moved, "rank_change"])]
         warnings = list(prof.warnings)
         if self.ranker is None:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")

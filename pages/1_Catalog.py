@@ -7,8 +7,7 @@ import streamlit as st
 import ui
 from coldrec.catalog import ColumnMap, guess_columns, load_catalog, read_table
 
-ui.keep_widget_state()
-st.title("Catalog")
+ui.start_page("Catalog")
 demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
 
 with demo_tab:

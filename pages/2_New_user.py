@@ -5,13 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from coldrec.pipeline import RecommendConfig
+from coldrec.views import item_label, item_options
 
-ui.keep_widget_state()
-st.title("New user")
-st.caption("Describe someone who has never used the catalog. Cosine recall finds candidates, "
-           "the ranker orders them.")
-with ui.guard("Pick another domain on Home, or upload a catalog on the Catalog page."):
-    ws = ui.workspace()
+ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates, "
+             "the ranker orders them.", todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
 cat, personas = ws.catalog, {p["name"]: p for p in ws.personas}
 
 if personas:
@@ -24,14 +22,14 @@ if len(cat) > ui.PICKER_LIMIT:  # large catalog: search titles first, then pick 
 with st.form("nu_form"):
     st.text_area("Who is this user? (their own words)", key="nu_desc", height=100,
                  placeholder="I just moved to a small flat and cook a lot, vegetarian, budget-minded")
-    picks = ui.item_options(cat, ui.picked("nu"), st.session_state.get("nu_search", ""))
-    label = ui.item_label(cat)
+    picks = item_options(cat, ui.picked("nu"), st.session_state.get("nu_search", ""))
+    label = item_label(cat)
     c1, c2 = st.columns(2)
     c1.multiselect("Liked items (type to search)", picks, key="nu_liked", format_func=label)
     c2.multiselect("Disliked items", picks, key="nu_disliked", format_func=label)
     with st.expander("Recall and ranking controls"):
         a, b, c = st.columns(3)
-        a.slider("Recall size N", 10, max(10, min(500, len(cat.ids))), min(100, len(cat.ids)), key="nu_n")
+        a.slider("Recall size N", 10, max(10, min(500, len(cat.ids))), min(RecommendConfig.n, len(cat.ids)), key="nu_n")
         a.slider("Shown k", 3, 50, 10, key="nu_k")
         b.slider("Description vs history weight", 0.0, 1.0, 0.6, 0.05, key="nu_desc_weight",
                  help="1 = only the description, 0 = only the history lines below")

@@ -6,11 +6,7 @@ import streamlit as st
 
 import ui
 
-ui.keep_widget_state()
-st.title("What-if")
-st.caption("Start from a persona, change one phrase, and see which items enter or leave the top-k.")
-with ui.guard("Pick another domain on Home."):
-    ws = ui.workspace()
+ws = ui.page("What-if", "Start from a persona, change one phrase, and see which items enter or leave the top-k.")
 personas = {p["name"]: p for p in ws.personas}
 
 a, b, c = st.columns([2, 1, 1])

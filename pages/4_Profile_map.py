@@ -5,13 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from coldrec.views import attribute_labels, texts_key
 
-ui.keep_widget_state()
-st.title("Profile map")
-st.caption("Each dot is an item placed by its text embedding; nearby dots read alike. Stars are users: typed ones "
-           "(black) and personas (white), with lines to their top-k. Lasso or box-select dots to list them.")
-with ui.guard("Pick another domain on Home."):
-    ws = ui.workspace()
+ws = ui.page("Profile map", "Each dot is an item placed by its text embedding; nearby dots read alike. Stars are "
+             "users: typed ones (black) and personas (white), with lines to their top-k. Lasso or box-select dots "
+             "to list them.")
 a, b, c = st.columns(3)
 dims = a.segmented_control("View", [2, 3], default=2, format_func=lambda d: f"{d}D", key="pm_dims", required=True)
 method = b.segmented_control("Method", ["umap", "pca"], default="umap", key="pm_method", required=True,
@@ -57,8 +55,8 @@ with users_tab:
         with ui.guard("Switch the method to PCA."):
             texts = users["description"].fillna("").astype(str).tolist()
             uvec = ui.embed_texts_cached(texts)
-            uproj = ui.projection(ui.texts_key(texts), uvec, dims, method)
-        labels = ui.attribute_labels(users[attr])
+            uproj = ui.projection(texts_key(texts), uvec, dims, method)
+        labels = attribute_labels(users[attr])
         hover = [f"{u}: {t[:120]}" for u, t in zip(users["user_id"], texts)]
         fig = ui.map_figure(uproj.coords, labels, hover, ui.category_colors(labels), legend_title=attr)
         st.plotly_chart(fig, key="pm_users")

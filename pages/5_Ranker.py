@@ -6,13 +6,10 @@ import streamlit as st
 
 import ui
 from coldrec.ranker import FEATURE_SETS, RankerConfig
+from coldrec.views import loss_frame
 
-ui.keep_widget_state()
-st.title("Ranker")
-st.caption("The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It learns from "
-           "who clicked what; with no ranker, items keep their cosine order.")
-with ui.guard("Pick another domain on Home."):
-    ws = ui.workspace()
+ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
+             "learns from who clicked what; with no ranker, items keep their cosine order.")
 st.info(f"Pages now rank with: **{ws.ranker_label}**")
 train_tab, manage_tab = st.tabs(["Train", "Choose, save, load"])
 
@@ -41,7 +38,7 @@ with train_tab:
     if res:
         st.subheader(f"Last training run ({res.seconds:.1f} s)")
         left, right = st.columns([2, 3])
-        left.line_chart(ui.loss_frame(res.ranker.history), x_label="epoch", y_label="BCE loss", height=260)
+        left.line_chart(loss_frame(res.ranker.history), x_label="epoch", y_label="BCE loss", height=260)
         right.dataframe(res.metrics, hide_index=True, key="rk_metrics", column_config=ui.METRIC_COLUMNS)
         right.caption(f"{len(res.test_users)} users held out before training (cold users); user profiles from "
                       f"their {res.data.profile_source}. Recall/NDCG over the whole catalog.")

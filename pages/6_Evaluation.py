@@ -6,25 +6,25 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from coldrec.results import load_results, machine_label, methods_frame, published_frame
 
-ui.keep_widget_state()
-st.title("Evaluation")
-st.caption("Offline protocols written by `coldrec evaluate --out results/`: cold users, cold items and real "
-           "datasets, with baselines (random, popularity, TF-IDF, item-kNN) and published rows from papers.")
+ui.start_page("Evaluation", "Offline protocols written by `coldrec evaluate --out results/`: cold users, cold "
+              "items and real datasets, with baselines (random, popularity, TF-IDF, item-kNN) and published rows "
+              "from papers.")
 
-results = ui.load_results()
+results = load_results()
 if not results:
     st.info("No results yet. Run `coldrec evaluate --protocol scientific --data ../shared/datasets` (or any "
             "protocol) to write `results/<protocol>.json`, or use the quick run below.")
 else:
     protocol = st.selectbox("Protocol", list(results), key="ev_protocol")
     res = results[protocol]
-    ours = ui.methods_frame(res)
-    pub = ui.published_frame(res)
+    ours = methods_frame(res)
+    pub = published_frame(res)
     table = pd.concat([ours.assign(published=False), pub.assign(published=True)], ignore_index=True)
     metrics = [c for c in table.columns if c not in ("method", "published")]
     st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
-               f"{ui.machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
+               f"{machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
                f"commit {res.get('commit', '?')}")
     st.dataframe(table, hide_index=True, key="ev_table", column_order=["method", "published", *metrics],
                  column_config=ui.metric_columns(table, metrics))
@@ -44,7 +44,7 @@ def quick_run() -> None:
                 st.session_state["ev_quick"] = ui.quick_evaluation(ui.workspace())
     quick = st.session_state.get("ev_quick")
     if quick:
-        frame = ui.methods_frame(quick)
+        frame = methods_frame(quick)
         left, right = st.columns(2)
         left.dataframe(frame, hide_index=True, key="ev_quick_table")
         right.plotly_chart(ui.bars_figure(frame, [m for m in ("recall@10", "ndcg@10") if m in frame]), key="ev_qc")

@@ -6,6 +6,8 @@ model; the real-browser test (tests/test_browser.py) uses MiniLM.
 
 from __future__ import annotations
 
+import os
+
 import json
 from pathlib import Path
 
@@ -87,6 +89,7 @@ def test_home_smoke():
     assert {"Items", "Categories", "Personas"} <= labels
     text = " ".join(m.value for m in at.markdown)
     assert "Model:" in text and "Device:" in text and "Embedding cache:" in text
+    assert os.environ["COLDREC_CACHE"] not in text, "a server-side folder is shown to the user"
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -321,3 +324,13 @@ def test_item_picker_searches_large_catalogs():
     cat = load_catalog(frame, ColumnMap(id="id", text=["name"], title="name"))
     assert len(ui.item_options(cat)) == 200
     assert ui.item_options(cat, keep=["i3"], query="teapot") == [f"i{n - 1}", "i3"]
+
+
+def test_app_modules_stay_small_and_coldrec_stays_ui_free():
+    """Pages are widgets → coldrec calls → render (≤ 80 lines); ui/ is split by concern (≤ 350 lines each)."""
+    for page in (ROOT / "pages").glob("*.py"):
+        assert len(page.read_text(encoding="utf-8").splitlines()) <= 80, page.name
+    for module in (ROOT / "ui").glob("*.py"):
+        assert len(module.read_text(encoding="utf-8").splitlines()) <= 350, module.name
+    for module in (ROOT / "coldrec").glob("*.py"):
+        assert "streamlit" not in module.read_text(encoding="utf-8"), module.name

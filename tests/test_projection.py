@@ -220,3 +220,24 @@ def test_nndescent_path_large_data():
     assert proj.coords.shape == (len(x), 2)
     placed = proj.transform(x[:3])
     assert [_nearest_label(proj.coords, labels, p) for p in placed] == list(labels[:3])
+
+
+def test_split_modules_keep_the_old_names():
+    import coldrec.projection as projection
+    from coldrec.projection_config import ProjectionConfig as Config
+    from coldrec.projection_fit import warmup
+
+    assert projection.ProjectionConfig is Config and projection.warmup is warmup
+    assert {"ProjectionConfig", "Projection", "ProjectionError", "project_items", "warmup"} <= set(projection.__all__)
+
+
+def test_disk_cache_round_trip_without_pickle(tmp_path):
+    from coldrec.projection_store import load_map
+
+    x = np.random.default_rng(3).normal(size=(12, 8)).astype(np.float32)
+    first = Projection(ProjectionConfig(method="pca", cache_dir=tmp_path)).fit(x)
+    [path] = list(tmp_path.glob("projection-*.npz"))
+    assert load_map(path, (12, 2)) is not None and load_map(path, (13, 2)) is None
+    again = Projection(ProjectionConfig(method="pca", cache_dir=tmp_path)).fit(x)
+    assert again.from_cache and np.allclose(again.coords, first.coords)
+    assert np.allclose(again.transform(x[:2]), first.transform(x[:2]), atol=1e-5)

@@ -289,7 +289,7 @@ def test_streamlit_config_is_locked_down():
 
 
 # ------------------------------------------------------------------------------ static code promises
-APP_FILES = sorted([ROOT / "app.py", ROOT / "ui.py", *(ROOT / "pages").glob("*.py")])
+APP_FILES = sorted([ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py")])
 LIB_FILES = sorted((ROOT / "coldrec").glob("*.py"))
 
 
@@ -300,8 +300,7 @@ def _sources(files):
 def test_no_unsafe_html_in_the_app():
     """Catalog text is never rendered as HTML: no page turns on unsafe_allow_html or st.html / components."""
     srcs = _sources(APP_FILES)
-    if not srcs:
-        pytest.skip("app not written yet")
+    assert "ui/tables.py" in srcs and "app.py" in srcs, sorted(srcs)  # the scan must cover the app's files
     for name, src in srcs.items():
         assert "unsafe_allow_html=True" not in src, name
         assert "st.html(" not in src and "components.html(" not in src, name
@@ -316,9 +315,8 @@ def test_every_csv_download_is_formula_safe():
         for line in src.splitlines():
             if "download_button" in line and "text/csv" in line or (".to_csv(" in line and "download" in line):
                 assert "csv_bytes(" in line or "safe_csv" in line, f"{name}: {line.strip()}"
-    ui_src = srcs.get("ui.py", "")
-    if "def csv_bytes" in ui_src:
-        assert "safe_csv_bytes" in ui_src
+    ui_src = srcs["ui/tables.py"]
+    assert "def csv_bytes" in ui_src and "safe_csv_bytes" in ui_src
 
 
 def test_library_never_unpickles_or_imports_streamlit():

@@ -231,3 +231,40 @@ def test_fairness_probe_no_shift_when_recommender_ignores_text():
 def test_fairness_probe_bad_recommend_output():
     with pytest.raises(ColdrecError, match="recommend"):
         fairness_probe(lambda t: 3, {"a": "He"}, "gender")
+
+
+# ---------------------------------------------------------------- module split: new homes, old names
+def test_moved_names_are_the_same_objects_in_their_new_modules():
+    import coldrec.fairness as fairness
+    import coldrec.whatif as whatif
+    import coldrec.wordswap as wordswap
+
+    assert whatif.swap_words is wordswap.swap_words and whatif.AXES == ("gender", "age", "locale")
+    assert whatif.fairness_probe is fairness.fairness_probe and whatif.probe_summary is fairness.probe_summary
+    assert set(whatif.__all__) >= {"compare_lists", "rank_biased_overlap", "swap_words", "fairness_probe"}
+    with pytest.raises(AttributeError):
+        whatif.no_such_name  # noqa: B018
+
+
+def test_compare_variants_names_entered_and_left_items_by_title():
+    from coldrec.whatif import compare_variants
+
+    lists = {"A": pd.DataFrame({"item_id": ["x", "y", "z"], "title": ["X", "Y", "Z"]}),
+             "B": pd.DataFrame({"item_id": ["y", "x", "w"], "title": ["Y", "X", "W"]})}
+    df = compare_variants(lists, k=3)
+    row = df.iloc[0]
+    assert row["variant"] == "A → B" and row["entered"] == ["W"] and row["left"] == ["Z"]
+    assert row["overlap@k"] == pytest.approx(2 / 3)
+
+
+def test_persona_probe_runs_a_recommender_over_personas():
+    from coldrec.fairness import PROBE_VIEW_COLUMNS, persona_probe
+
+    class Rec:
+        def recommend(self, text, k=10):
+            return pd.DataFrame({"item_id": fake_recommend(text)[:k]})
+
+    df = persona_probe(Rec(), [{"name": "p", "description": "He is a man."}], "gender", k=5)
+    assert tuple(df.columns) == PROBE_VIEW_COLUMNS and df.attrs["summary"]["personas"] == 1
+    with pytest.raises(ColdrecError, match="no personas"):
+        persona_probe(Rec(), [], "gender")

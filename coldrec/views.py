@@ -1,0 +1,119 @@
+"""Plain-data views of library objects for display: rank arrows, item labels, picker options, map labels.
+
+Nothing here draws anything: these functions turn catalogs, recommendation frames and vectors into the strings,
+lists and frames a front end (the Streamlit app, a notebook) shows. Text is returned as plain text; escaping for
+Markdown or HTML is the front end's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PICKER_LIMIT",
+    "arrow",
+    "results_view",
+    "item_label",
+    "item_options",
+    "attribute_labels",
+    "texts_key",
+    "embeddings_parquet",
+    "loss_frame",
+    "fmt_seconds",
+]
+
+PICKER_LIMIT = 5000
+"""Catalogs up to this size offer every item in a picker; larger ones go through :meth:`Catalog.search`."""
+
+
+def arrow(change: Any) -> str:
+    """Rank change as ``▲ 3`` (moved up), ``▼ 2`` (moved down), ``–`` (same) or ``new`` (not a number).
+
+    Example:
+        >>> arrow(3), arrow(-2), arrow(0), arrow(None)
+        ('▲ 3', '▼ 2', '–', 'new')
+    """
+    try:
+        v = int(change)
+    except (TypeError, ValueError):
+        return "new"
+    return f"▲ {v}" if v > 0 else f"▼ {-v}" if v < 0 else "–"
+
+
+def results_view(df: pd.DataFrame) -> pd.DataFrame:
+    """A ``Recommender.recommend`` frame as shown: rank change as arrows, scores kept numeric."""
+    out = df.copy()
+    if "rank_change" in out:
+        out["rank_change"] = out["rank_change"].map(arrow)
+    return out
+
+
+def item_label(catalog: Any) -> Callable[[str], str]:
+    """A ``item_id -> "title (category)"`` function for item pickers."""
+    titles = dict(zip(catalog.ids, catalog.titles))
+    cats = dict(zip(catalog.ids, catalog.categories))
+
+    def fmt(item_id: str) -> str:
+        cat = cats.get(item_id, "")
+        return f"{titles.get(item_id, item_id)}" + (f" ({cat})" if cat else "")
+
+    return fmt
+
+
+def item_options(catalog: Any, keep: Sequence[str] = (), query: str = "") -> list[str]:
+    """Item ids for a liked/disliked picker.
+
+    All ids up to :data:`PICKER_LIMIT` (the picker filters as you type), else the catalog's title search for
+    ``query`` (200 ids); plus the ids already picked (``keep``) that are not among them.
+    """
+    ids = list(catalog.ids)
+    if len(ids) > PICKER_LIMIT:
+        ids = list(catalog.search(query, limit=200)) if query.strip() else ids[:200]
+    present = set(ids)
+    return ids + [i for i in keep if i not in present]
+
+
+def attribute_labels(values: pd.Series) -> list[str]:
+    """Colour labels for a user attribute: numbers (age) binned into decades, text as is, missing as ``""``."""
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().mean() > 0.8:
+        return [f"{int(v // 10 * 10)}s" if pd.notna(v) else "" for v in num]
+    return [str(v) if pd.notna(v) else "" for v in values]
+
+
+def texts_key(texts: Sequence[str]) -> str:
+    """sha256 of a list of texts (in order): a cache key for their embeddings or map."""
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(str(t).encode("utf-8", "surrogatepass") + b"\x00")
+    return h.hexdigest()
+
+
+def embeddings_parquet(ids: Sequence[str], vectors: np.ndarray) -> bytes:
+    """Item ids + embedding vectors (one list column) as Parquet bytes."""
+    frame = pd.DataFrame({"item_id": list(ids), "embedding": list(np.asarray(vectors))})
+    frame.attrs = {}
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def loss_frame(history: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A ranker's per-epoch history → a frame indexed by epoch with ``loss`` / ``val_loss``."""
+    df = pd.DataFrame(list(history))
+    if df.empty:
+        return df
+    return df.set_index("epoch")[[c for c in ("loss", "val_loss") if c in df]]
+
+
+def fmt_seconds(s: float) -> str:
+    """``42 s``, ``2.5 min`` or ``—`` (unknown)."""
+    if not np.isfinite(s):
+        return "—"
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.1f} min"

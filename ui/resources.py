@@ -1,0 +1,154 @@
+"""The app's cached resources, one per process (``st.cache_resource``) or per content (``st.cache_data``).
+
+* ``encoder()`` — the sentence encoder; ``COLDREC_ENCODER=hash`` selects the deterministic
+  :class:`coldrec.encoder.HashEncoder` (tests, machines without the model).
+* ``embed_catalog()`` / ``embed_texts_cached()`` — embeddings keyed by content hash + model name, with a progress
+  bar that shows items/s and time left while the model runs.
+* ``demo_bundle()`` — a demo domain and its recommender; ``demo_items()`` — a demo catalog's items frame.
+* ``projection()`` — a fitted map, one per content + model + settings.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from coldrec.errors import ColdrecError
+from coldrec.views import fmt_seconds, texts_key
+
+
+# ------------------------------------------------------------------------------------------------ encoder
+def encoder_kind() -> str:
+    """``"hash"`` (deterministic fake, no model) or ``"minilm"`` (default), from ``COLDREC_ENCODER``."""
+    kind = os.environ.get("COLDREC_ENCODER", "minilm").strip().lower()
+    return "hash" if kind == "hash" else "minilm"
+
+
+@st.cache_resource(show_spinner="Loading the sentence encoder…")
+def _load_encoder(kind: str) -> Any:
+    if kind == "hash":
+        from coldrec.encoder import HashEncoder
+
+        return HashEncoder()
+    from coldrec.encoder import load_encoder
+
+    return load_encoder()
+
+
+def encoder() -> Any:
+    """The process-wide encoder (MiniLM unless ``COLDREC_ENCODER=hash``)."""
+    return _load_encoder(encoder_kind())
+
+
+def system_status() -> pd.DataFrame:
+    """Model name, device, window and embedding-cache status for the Home page."""
+    rows: list[tuple[str, str]] = []
+    try:
+        enc = encoder()
+        rows += [("Model", str(enc.name)), ("Device", str(getattr(enc, "device_label", enc.device))),
+                 ("Vector size", str(enc.dim)), ("Window", f"{enc.max_seq_length} tokens")]
+    except ColdrecError as exc:
+        rows.append(("Model", f"not loaded: {exc}"))
+    try:
+        from coldrec.cache import EmbeddingCache
+
+        stat = EmbeddingCache().status()
+        # The folder itself is a server-side path: never shown to the people using the app.
+        on = "on (on the server's disk; COLDREC_CACHE moves it)" if stat.get("enabled", True) else \
+            "off: the cache folder is not writable, embeddings are recomputed"
+        rows += [("Embedding cache", on),
+                 ("Cached vectors", f"≈{int(stat.get('approx_vectors', 0)):,} for {stat.get('models', 0)} model(s), "
+                                    f"{int(stat.get('bytes', 0)) / 1e6:.1f} MB"
+                                    + ("" if stat.get("enabled", True) else " (disabled)"))]
+    except (ImportError, OSError) as exc:
+        rows.append(("Embedding cache", f"unavailable ({type(exc).__name__})"))
+    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_kind()}"))
+    return pd.DataFrame(rows, columns=["what", "value"])
+
+
+# --------------------------------------------------------------------------------------------- embeddings
+def progress_reporter(bar: Any, noun: str = "items") -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback that drives ``bar`` with items/s and time left (≤ 10 updates/s)."""
+    start = time.perf_counter()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - last[0] < 0.1:
+            return
+        last[0] = now
+        rate = done / max(now - start, 1e-6)
+        left = (total - done) / rate if rate > 0 else float("nan")
+        frac = done / total if total else 1.0
+        bar.progress(min(max(frac, 0.0), 1.0),
+                     text=f"{done:,}/{total:,} {noun} · {rate:,.0f} {noun}/s · {fmt_seconds(left)} left")
+
+    return report
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any) -> dict[str, Any]:
+    """Embeddings for one catalog content + model (the progress bar is drawn in here, so it replays cleanly)."""
+    from coldrec.cache import EmbeddingCache, embed_texts
+
+    bar = st.progress(0.0, text=f"Embedding {len(_texts):,} items with {model}…")
+    res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar))
+    bar.empty()
+    return {"vectors": res.vectors, "encoded": res.encoded, "cached": res.cached,
+            "truncated": res.truncated, "seconds": res.seconds}
+
+
+def embed_catalog(catalog: Any) -> dict[str, Any]:
+    """``{"vectors", "encoded", "cached", "truncated", "seconds"}`` for ``catalog`` with the session encoder."""
+    enc = encoder()
+    return _embed(catalog.content_hash(), enc.name, tuple(catalog.texts), enc)
+
+
+def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
+    """Vectors of arbitrary texts (e.g. the log users' descriptions), cached by content + model."""
+    enc = encoder()
+    return _embed(texts_key(texts), enc.name, tuple(str(t) for t in texts), enc)["vectors"]
+
+
+# ------------------------------------------------------------------------------------------- demo domains
+@st.cache_resource(show_spinner="Preparing the demo domain (embedding its catalog the first time)…", max_entries=10)
+def _demo_bundle(domain: str, model: str, _encoder: Any) -> tuple[Any, Any]:
+    from coldrec.datasets import demo_recommender, load_demo
+
+    return load_demo(domain), demo_recommender(domain, encoder=_encoder)
+
+
+def demo_bundle(domain: str) -> tuple[Any, Any]:
+    """``(DemoDomain, Recommender)`` for a demo domain with the session encoder."""
+    enc = encoder()
+    return _demo_bundle(domain, enc.name, enc)
+
+
+@st.cache_data(show_spinner=False, max_entries=10)
+def demo_items(domain: str) -> pd.DataFrame:
+    """The demo catalog's items frame (for previews; no embedding needed)."""
+    from coldrec.datasets import load_demo
+
+    return load_demo(domain).catalog.items
+
+
+# ---------------------------------------------------------------------------------------------------- maps
+@st.cache_resource(show_spinner="Fitting the map (the very first UMAP fit compiles its kernels: up to a minute)…",
+                   max_entries=16)
+def _projection(content_hash: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
+    from coldrec.cache import default_cache_dir
+    from coldrec.projection import Projection, ProjectionConfig
+
+    cfg = ProjectionConfig(method=method, n_components=dims, cache_dir=default_cache_dir() / "projections")
+    return Projection(cfg).fit(np.asarray(_vectors))
+
+
+def projection(content_hash: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
+    """A fitted :class:`coldrec.projection.Projection`, one per content + model + settings, kept in memory."""
+    return _projection(content_hash, encoder().name, int(dims), method, vectors)

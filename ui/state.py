@@ -1,0 +1,200 @@
+"""The session's state: which catalog it works on, the :class:`Workspace` every page uses, the users typed so far
+and the values of the user-input widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.feedback import md_escape
+from ui.resources import demo_bundle, embed_catalog, encoder
+
+DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social"}
+DEFAULT_DOMAIN = "ecommerce"
+
+SRC_KEY = "coldrec_source"        # ("demo", domain) or ("upload", content_hash)
+UPLOADS_KEY = "coldrec_uploads"   # content_hash -> Catalog uploaded in this session
+RANKERS_KEY = "coldrec_rankers"   # workspace key -> (label, MLPRanker | None)
+TYPED_KEY = "coldrec_typed_users"  # workspace key -> {name: {"user": UserInput, "top": [item ids]}}
+CATALOG_WIDGETS = ["nu_persona", "nu_liked", "nu_disliked", "nu_cats", "nu_search", "wi_persona", "wi_probe"]
+
+
+# ------------------------------------------------------------------------------------------ session source
+def source() -> tuple[str, str]:
+    """The session's catalog source: ``("demo", domain)`` or ``("upload", content_hash)``."""
+    return st.session_state.setdefault(SRC_KEY, ("demo", DEFAULT_DOMAIN))
+
+
+def _forget_catalog_widgets() -> None:
+    """Picked items, categories and personas belong to one catalog: drop them when the catalog changes."""
+    for key in CATALOG_WIDGETS:
+        st.session_state.pop(key, None)
+        st.session_state.pop(f"_keep_{key}", None)
+
+
+def set_demo(domain: str) -> None:
+    if st.session_state.get(SRC_KEY) != ("demo", domain):
+        _forget_catalog_widgets()
+    st.session_state[SRC_KEY] = ("demo", domain)
+
+
+def set_upload(catalog: Any) -> str:
+    """Keep an uploaded catalog in the session and make it the current one; returns its key."""
+    h = catalog.content_hash()
+    st.session_state.setdefault(UPLOADS_KEY, {})[h] = catalog
+    if st.session_state.get(SRC_KEY) != ("upload", h):
+        _forget_catalog_widgets()
+    st.session_state[SRC_KEY] = ("upload", h)
+    return h
+
+
+def set_source(src: tuple[str, str]) -> None:
+    if st.session_state.get(SRC_KEY) != tuple(src):
+        _forget_catalog_widgets()
+    st.session_state[SRC_KEY] = tuple(src)
+
+
+def domains() -> list[str]:
+    try:
+        from coldrec.datasets import DOMAINS
+
+        return list(DOMAINS)
+    except ImportError:  # pragma: no cover - library not installed yet
+        return list(DOMAIN_LABELS)
+
+
+def domain_label(domain: str) -> str:
+    return DOMAIN_LABELS.get(domain, domain)
+
+
+def domain_options() -> dict[tuple[str, str], str]:
+    """Selectable sources: every demo domain, then the catalogs uploaded in this session."""
+    opts: dict[tuple[str, str], str] = {("demo", d): DOMAIN_LABELS.get(d, d) for d in domains()}
+    for h in st.session_state.get(UPLOADS_KEY, {}):
+        opts[("upload", h)] = f"📄 {upload_name(h)}"
+    return opts
+
+
+def upload_name(h: str) -> str:
+    """The (Markdown-escaped) name of an uploaded catalog."""
+    cat = st.session_state.get(UPLOADS_KEY, {}).get(h)
+    return md_escape(getattr(cat, "name", None) or f"upload {h[:8]}")
+
+
+def source_label() -> str:
+    """The current catalog's name for the sidebar."""
+    kind, value = source()
+    return DOMAIN_LABELS.get(value, value) if kind == "demo" else upload_name(value)
+
+
+# ---------------------------------------------------------------------------------------------- workspace
+@dataclass
+class Workspace:
+    """What every page works on: one catalog, its vectors, and the recommender built on them."""
+
+    key: str                       # "demo:ecommerce" or "upload:<hash>"
+    label: str
+    catalog: Any                   # coldrec.catalog.Catalog
+    vectors: np.ndarray
+    recommender: Any               # coldrec.pipeline.Recommender
+    demo: Any = None               # coldrec.datasets.DemoDomain for demo domains
+    ranker_label: str = "cosine only"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def personas(self) -> list[dict[str, Any]]:
+        return list(getattr(self.demo, "personas", None) or [])
+
+    @property
+    def users(self) -> pd.DataFrame | None:
+        return getattr(self.demo, "users", None)
+
+    @property
+    def interactions(self) -> Any:
+        """The demo's :class:`coldrec.interactions.InteractionLog` (None for uploads)."""
+        return getattr(self.demo, "interactions", None)
+
+
+def workspace() -> Workspace:
+    """The session's workspace (demo domain or uploaded catalog) with the ranker chosen on the Ranker page."""
+    kind, value = source()
+    enc = encoder()
+    ranker_choice = st.session_state.get(RANKERS_KEY, {}).get(f"{kind}:{value}")
+    if kind == "demo":
+        demo, rec = demo_bundle(value)
+        catalog, vectors = rec.catalog, rec.item_vectors
+        label = DOMAIN_LABELS.get(value, value)
+        default_label = (f"demo checkpoint ({rec.ranked_by})" if getattr(rec, "ranker", None) is not None
+                         else "cosine only (no ranker yet)")
+    else:
+        catalog = st.session_state.get(UPLOADS_KEY, {}).get(value)
+        if catalog is None:  # session lost its upload (e.g. server restart): fall back to the demo
+            set_demo(DEFAULT_DOMAIN)
+            return workspace()
+        held = st.session_state.setdefault("coldrec_vectors", {})  # no cache_data copy on every rerun
+        if (value, enc.name) not in held:
+            held[(value, enc.name)] = embed_catalog(catalog)["vectors"]
+        demo, rec, vectors = None, None, held[(value, enc.name)]
+        label, default_label = md_escape(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
+    if rec is None or ranker_choice is not None:
+        from coldrec.pipeline import Recommender
+
+        ranker = ranker_choice[1] if ranker_choice is not None else None
+        popularity = getattr(rec, "popularity", None) if rec else None
+        rec = Recommender(catalog, vectors, enc, ranker=ranker, popularity=popularity)
+    return Workspace(key=f"{kind}:{value}", label=label, catalog=catalog, vectors=vectors, recommender=rec,
+                     demo=demo, ranker_label=ranker_choice[0] if ranker_choice else default_label)
+
+
+def set_ranker(ws: Workspace, label: str, ranker: Any | None) -> None:
+    """Make ``ranker`` (None: the default) the one every page uses for this workspace."""
+    choices = st.session_state.setdefault(RANKERS_KEY, {})
+    if ranker is None and label == "default":
+        choices.pop(ws.key, None)
+    else:
+        choices[ws.key] = (label, ranker)
+
+
+# ---------------------------------------------------------------------------------------- user input state
+def load_persona(personas: dict[str, dict[str, Any]], prefix: str) -> None:
+    """``on_change`` callback: copy the picked persona into the ``<prefix>_*`` widgets."""
+    p = personas.get(st.session_state.get(f"{prefix}_persona", ""))
+    if not p:
+        return
+    st.session_state[f"{prefix}_desc"] = p.get("description", "")
+    st.session_state[f"{prefix}_liked"] = list(p.get("liked", []))
+    st.session_state[f"{prefix}_disliked"] = list(p.get("disliked", []))
+
+
+def user_from_state(prefix: str) -> Any | None:
+    """The :class:`coldrec.profiles.UserInput` held by the ``<prefix>_*`` widgets, or None when all are empty."""
+    from coldrec.profiles import UserInput
+
+    ss = st.session_state
+    desc = str(ss.get(f"{prefix}_desc", "") or "").strip()
+    history = [h.strip() for h in str(ss.get(f"{prefix}_history", "") or "").splitlines() if h.strip()]
+    liked, disliked = list(ss.get(f"{prefix}_liked", []) or []), list(ss.get(f"{prefix}_disliked", []) or [])
+    if not (desc or history or liked or disliked):
+        return None
+    return UserInput(description=desc, liked=liked, disliked=disliked, history=history)
+
+
+def picked(prefix: str) -> list[str]:
+    """Item ids currently in the ``<prefix>_liked`` and ``<prefix>_disliked`` pickers."""
+    ss = st.session_state
+    return list(ss.get(f"{prefix}_liked", []) or []) + list(ss.get(f"{prefix}_disliked", []) or [])
+
+
+def remember_user(ws: Workspace, name: str, user: Any, recs: pd.DataFrame) -> None:
+    """Keep the last typed users (per workspace) so the Profile map can place them."""
+    bucket = st.session_state.setdefault(TYPED_KEY, {}).setdefault(ws.key, {})
+    bucket[name] = {"user": user, "top": list(recs["item_id"])}
+
+
+def typed_users(ws: Workspace) -> dict[str, dict[str, Any]]:
+    return dict(st.session_state.get(TYPED_KEY, {}).get(ws.key, {}))

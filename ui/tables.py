@@ -1,0 +1,159 @@
+"""Tables on screen: column configs, the recommendation table, the what-if lists, form helpers for tables.
+
+The frames themselves come from coldrec (:mod:`coldrec.views`, :mod:`coldrec.whatif`, :mod:`coldrec.results`);
+this module only decides how Streamlit shows them. Cell text is shown as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from coldrec.views import arrow, results_view
+from ui.charts import OTHER_COLOR
+from ui.feedback import md_escape
+
+# -------------------------------------------------------------------------------------------- recommendations
+RESULT_COLUMNS = {
+    "final_rank": st.column_config.NumberColumn("Rank", width="small", help="Final position after ranking"),
+    "title": st.column_config.TextColumn("Item", width="large"),
+    "category": st.column_config.TextColumn("Category"),
+    "recall_rank": st.column_config.NumberColumn("Recall #", width="small", help="Position by cosine recall"),
+    "recall_score": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.3f",
+                                                    help="Cosine similarity of item and user profile"),
+    "ranker_score": st.column_config.ProgressColumn("Ranker", min_value=0.0, max_value=1.0, format="%.3f"),
+    "rank_change": st.column_config.TextColumn("Δ rank", width="small", help="▲ moved up vs recall order"),
+    "reason": st.column_config.TextColumn("Why", width="medium", help="Which part of the profile the item matches"),
+    "item_id": st.column_config.TextColumn("Item id", width="small"),
+}
+# What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
+RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
+                "reason"]
+
+
+def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key: str | None = None,
+                  height: int | str = "auto") -> None:
+    """Render a ``Recommender.recommend`` frame as a readable table (category text in its map colour)."""
+    view = results_view(df)
+    data: Any = view
+    if colors and "category" in view:
+        data = view.style.map(lambda c: f"color: {colors.get(str(c), OTHER_COLOR)}; font-weight: 600",
+                              subset=["category"])
+    order = [c for c in RESULT_ORDER if c in view]
+    if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
+        order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
+    st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height)
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for download with spreadsheet formulas neutralised (``=cmd()`` cells become text)."""
+    from coldrec.catalog import safe_csv_bytes
+
+    return safe_csv_bytes(df)
+
+
+def result_notes(recs: pd.DataFrame) -> None:
+    """Caption with how the list was made, plus the pipeline's warnings."""
+    attrs = recs.attrs
+    st.caption(f"Ranked by **{attrs.get('ranked_by', '?')}** · recall: {attrs.get('recall', 'exact')}")
+    if attrs.get("truncated"):
+        st.info(f"{attrs['truncated']} text(s) were longer than the model window and were cut; "
+                "only the beginning counts. Shorten them to make every word count.")
+    cosine_only = str(attrs.get("ranked_by", "")).startswith("cosine")
+    for w in attrs.get("warnings", []) or []:
+        if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
+            st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
+        else:
+            st.warning(md_escape(w))
+
+
+# ------------------------------------------------------------------------------------------------ catalog
+UPLOAD_TYPES = ["csv", "tsv", "tab", "txt", "json", "jsonl", "ndjson", "parquet", "pq", "xlsx", "xlsm", "xls"]
+NONE = "—"
+ITEM_COLUMNS = {
+    "item_id": st.column_config.TextColumn("Item id", width="small"),
+    "title": st.column_config.TextColumn("Title", width="medium"),
+    "description": st.column_config.TextColumn("Description", width="large"),
+    "text": st.column_config.TextColumn("Text (embedded)", width="large"),
+    "price": st.column_config.NumberColumn("Price", format="%.2f"),
+    "category": st.column_config.TextColumn("Category"),
+    "tags": st.column_config.TextColumn("Tags"),
+    "released": st.column_config.TextColumn("Released"),
+}
+
+
+def index_of(options: Sequence[str], value: str | None) -> int:
+    """Position of ``value`` in ``options`` (0, the "none" entry, when absent)."""
+    return list(options).index(value) if value in options else 0
+
+
+def col(choice: str) -> str | None:
+    """Selectbox choice → column name (None for the "none" entry)."""
+    return None if choice == NONE else choice
+
+
+# ------------------------------------------------------------------------------------------------ what-if
+COMPARE_COLUMNS = {
+    "overlap@k": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
+    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f",
+                                           help="Rank-biased overlap: 1 = same items in the same order"),
+    "jaccard": st.column_config.ProgressColumn("Jaccard", min_value=0.0, max_value=1.0, format="%.2f"),
+    "entered": st.column_config.ListColumn("Entered the top-k"),
+    "left": st.column_config.ListColumn("Left the top-k"),
+}
+
+
+def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame | None = None,
+                  key: str | None = None) -> None:
+    """Rank, title, category; items missing from ``base`` are marked ``new``."""
+    view = df[["final_rank", "title", "category"]].copy()
+    if base is not None:
+        ranks = dict(zip(base["item_id"], base["final_rank"]))
+        view["vs A"] = [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
+                        for i, r in zip(df["item_id"], df["final_rank"])]
+    styled = view.style.map(lambda c: f"color: {colors.get(str(c), OTHER_COLOR)}; font-weight: 600",
+                            subset=["category"])
+    st.dataframe(styled, hide_index=True, key=key, column_config={
+        "final_rank": st.column_config.NumberColumn("#", width="small"),
+        "title": st.column_config.TextColumn("Item", width="medium"),
+        "category": st.column_config.TextColumn("Category"),
+        "vs A": st.column_config.TextColumn("vs A", width="small", help="new = not in A's top-k; ▲/▼ = moved")})
+
+
+PROBE_COLUMNS = {
+    "persona": st.column_config.TextColumn("Persona", width="medium"),
+    "variant": st.column_config.TextColumn("Variant", width="small"),
+    "text": st.column_config.TextColumn("Swapped description", width="large"),
+    "overlap": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
+    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f"),
+    "shift": st.column_config.ProgressColumn("shift (1 − RBO)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "entered": st.column_config.NumberColumn("entered"),
+    "left": st.column_config.NumberColumn("left"),
+}
+
+
+# --------------------------------------------------------------------------------------- ranker, evaluation
+METRIC_COLUMNS = {
+    "method": st.column_config.TextColumn("Method", width="small"),
+    "recall@10": st.column_config.ProgressColumn("Recall@10", min_value=0.0, max_value=1.0, format="%.3f",
+                                                 width="small"),
+    "ndcg@10": st.column_config.ProgressColumn("NDCG@10", min_value=0.0, max_value=1.0, format="%.3f",
+                                               width="small"),
+    "auc": st.column_config.ProgressColumn("AUC", min_value=0.0, max_value=1.0, format="%.3f", width="small",
+                                           help="Chance a clicked item scores above a skipped one (0.5 = coin flip)"),
+    "users": None,
+}
+
+
+def metric_columns(table: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
+    """Progress bars scaled to each metric's best value, and a checkbox for published rows."""
+    cols: dict[str, Any] = {
+        m: st.column_config.ProgressColumn(m, min_value=0.0, format="%.4f",
+                                           max_value=max(1e-9, float(pd.to_numeric(table[m]).max() or 0)))
+        for m in metrics}
+    cols["method"] = st.column_config.TextColumn("Method", width="medium")
+    cols["published"] = st.column_config.CheckboxColumn("Published", help="Number reported in a paper")
+    return cols
