@@ -334,3 +334,13 @@ def test_app_modules_stay_small_and_coldrec_stays_ui_free():
         assert len(module.read_text(encoding="utf-8").splitlines()) <= 350, module.name
     for module in (ROOT / "coldrec").glob("*.py"):
         assert "streamlit" not in module.read_text(encoding="utf-8"), module.name
+
+
+def test_missing_model_folder_is_a_clear_error_not_a_traceback(monkeypatch, tmp_path):
+    missing = tmp_path / "no-such-model"
+    monkeypatch.setenv("COLDREC_ENCODER", str(missing))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "no\\-such\\-model" in errors or "no-such-model" in errors, errors
+    assert "COLDREC_ENCODER" in errors

