@@ -344,3 +344,13 @@ def test_missing_model_folder_is_a_clear_error_not_a_traceback(monkeypatch, tmp_
     errors = " ".join(e.value for e in at.error)
     assert "no\\-such\\-model" in errors or "no-such-model" in errors, errors
     assert "COLDREC_ENCODER" in errors
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_with_the_network_blocked(page, no_network):
+    """The app needs no network: each page runs with outbound sockets and DNS blocked (hash encoder)."""
+    at = start()
+    if page != APP:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert no_network == [], f"network was attempted on {page}: {no_network}"
