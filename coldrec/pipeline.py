@@ -121,9 +121,10 @@ class Recommender:
         """``mlp-concat`` / ``mlp-rich`` with a ranker, else a note that cosine order is kept."""
         return self.ranker.config.method_name if self.ranker is not None else "cosine: no ranker trained"
 
-    def profile(self, user: UserInput | str) -> UserProfile:
-        """The user's profile (vector and parts) in this catalog's space."""
-        return build_profile(user, self.encoder, self.item_vectors, self.catalog.id_to_row, self.profile_config)
+    def profile(self, user: UserInput | str, config: ProfileConfig | None = None) -> UserProfile:
+        """The user's profile (vector and parts) in this catalog's space; ``config`` overrides the weights."""
+        return build_profile(user, self.encoder, self.item_vectors, self.catalog.id_to_row,
+                             config or self.profile_config)
 
     def _allowed(self, categories: Sequence[str] | None, exclude_categories: Sequence[str] | None) -> np.ndarray | None:
         if not categories and not exclude_categories:
@@ -140,7 +141,8 @@ class Recommender:
     def recommend(self, user: UserInput | str, k: int | None = None, *, n: int | None = None,
                   categories: Sequence[str] | None = None, exclude_categories: Sequence[str] | None = None,
                   mmr_lambda: float | None = None, pop_weight: float | None = None,
-                  exclude_seen: bool | None = None, profile: UserProfile | None = None) -> pd.DataFrame:
+                  exclude_seen: bool | None = None, profile: UserProfile | None = None,
+                  profile_config: ProfileConfig | None = None) -> pd.DataFrame:
         """Recall ``n`` items by cosine, rank them, return the top ``k`` with reasons.
 
         Returns:
@@ -155,7 +157,7 @@ class Recommender:
         n = max(k, cfg.n if n is None else int(n))
         if k < 1:
             raise ColdrecError(f"k must be at least 1, got {k}.")
-        prof = profile if profile is not None else self.profile(user)
+        prof = profile if profile is not None else self.profile(user, profile_config)
         if prof.empty:
             raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (

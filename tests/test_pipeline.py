@@ -90,3 +90,13 @@ def test_minilm_headphones_over_garden_tools_in_demo(minilm):
     garden = rec.catalog.items["category"].str.contains("Garden").to_numpy()
     scores = rec.item_vectors @ rec.profile("wireless noise-cancelling headphones").vector
     assert scores[~garden].max() > scores[garden].max() + 0.2
+
+
+def test_profile_config_per_call_moves_between_description_and_history(rec):
+    from coldrec.profiles import ProfileConfig
+
+    user = UserInput(description="garden hose for watering", history=["wireless headphones for my commute"])
+    only_text = rec.recommend(user, k=1, profile_config=ProfileConfig(description_weight=1.0, history_weight=0.0))
+    only_hist = rec.recommend(user, k=1, profile_config=ProfileConfig(description_weight=0.0, history_weight=1.0))
+    assert only_text["item_id"].iloc[0] == "g1" and only_hist["item_id"].iloc[0] == "h1"
+    assert rec.profile_config == ProfileConfig()  # the per-call weights do not stick

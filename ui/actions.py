@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from coldrec.pipeline import RecommendConfig
+
 from ui.resources import encoder
 from ui.state import Workspace, typed_users
 
@@ -21,21 +23,20 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
     """Run ``Recommender.recommend`` with the controls of the ``<prefix>_*`` widgets."""
     ss = st.session_state
     mmr = float(ss.get(f"{prefix}_mmr", 0.0) or 0.0)
-    rec = ws.recommender
+    rec, weights = ws.recommender, None
     if getattr(user, "history", None) and f"{prefix}_desc_weight" in ss:
-        from coldrec.pipeline import Recommender
         from coldrec.profiles import ProfileConfig
 
         w = float(ss[f"{prefix}_desc_weight"])
-        rec = Recommender(rec.catalog, rec.item_vectors, rec.encoder, ranker=rec.ranker, popularity=rec.popularity,
-                          profile_config=ProfileConfig(description_weight=w, history_weight=1.0 - w))
+        weights = ProfileConfig(description_weight=w, history_weight=1.0 - w)
     return rec.recommend(
         user,
         k=int(k or ss.get(f"{prefix}_k", 10)),
-        n=int(ss.get(f"{prefix}_n", 100)),
+        n=int(ss.get(f"{prefix}_n", RecommendConfig.n)),
         categories=list(ss.get(f"{prefix}_cats", []) or []) or None,
         mmr_lambda=(1.0 - mmr) if mmr > 0 else None,
         pop_weight=float(ss.get(f"{prefix}_pop", 0.0) or 0.0),
+        profile_config=weights,
     )
 
 
