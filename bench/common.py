@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -172,29 +171,13 @@ def load_avg() -> str:
 
 
 def machine_info() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpu = "none"
-    try:
-        import torch
+    from coldrec.eval_common import commit_id
+    from coldrec.eval_common import machine_info as base_info
 
-        if torch.cuda.is_available():
-            gpu = torch.cuda.get_device_name(0)
-    except Exception:
-        pass
+    base = base_info()  # cpu, cores, gpu, python: the same function fills the evaluation result files
+    cpu, gpu = base["cpu"], base["gpu"]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or "uncommitted"
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=10).stdout.strip()
-        if dirty and commit != "uncommitted":
-            commit += " (+ working-tree changes)"
+        commit = commit_id(short=True, dirty_suffix=" (+ working-tree changes)", untracked=True)
     except Exception:
         commit = "unknown"
     mem_gb = None

@@ -130,16 +130,27 @@ def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     return float((r_pos - n_p * (n_p + 1) / 2) / (n_p * n_n))
 
 
-def _make_net(in_dim: int, config: RankerConfig):
+def mlp_layers(in_dim: int, hidden: Sequence[int], dropout: float) -> list:
+    """The ranker's torch layers: ``[Linear, ReLU, Dropout]`` per hidden size, then ``Linear(·, 1)`` (a logit).
+
+    Shared with the offline evaluation rankers (``coldrec.eval_ranker``), which put a factorised first layer in
+    front of the same stack.
+    """
     import torch.nn as nn
 
     layers: list = []
     prev = in_dim
-    for h in config.hidden:
-        layers += [nn.Linear(prev, h), nn.ReLU(), nn.Dropout(config.dropout)]
+    for h in hidden:
+        layers += [nn.Linear(prev, h), nn.ReLU(), nn.Dropout(dropout)]
         prev = h
     layers.append(nn.Linear(prev, 1))  # a logit; score() applies the sigmoid
-    return nn.Sequential(*layers)
+    return layers
+
+
+def _make_net(in_dim: int, config: RankerConfig):
+    import torch.nn as nn
+
+    return nn.Sequential(*mlp_layers(in_dim, config.hidden, config.dropout))
 
 
 class MLPRanker:

@@ -117,6 +117,49 @@ def test_format_table_and_markdown(tmp_path):
     assert json.loads(js.read_text())["methods"]["random"]["recall@10"] == 0.1
 
 
+def test_split_modules_keep_the_old_names():
+    import coldrec.evaluate as ev
+
+    for name in ("EvalConfig", "run_protocol", "format_markdown", "protocol_scientific", "protocol_citeulike_cold",
+                 "protocol_ml100k_cold_users", "protocol_custom", "user_folds", "split_cold", "set_features",
+                 "bridge_features", "embed_cached", "get_encoder", "SHOTS", "_machine", "_commit"):
+        assert hasattr(ev, name), name
+    assert ev._PUBLISHED is ev.PUBLISHED and "scientific" in ev.PUBLISHED
+    m = ev.machine_info()
+    assert {"cpu", "cores", "gpu", "python"} <= set(m)
+    assert isinstance(ev._commit(), str) and ev._commit()
+
+
+def test_rank_net_head_is_the_ranker_stack():
+    pytest.importorskip("torch")
+    from torch import nn
+
+    from coldrec.eval_ranker import _RankNet
+
+    net = _RankNet(8, 3, "rich", hidden=16, dropout=0.1, seed=0, skip_init=1.0)
+    linears = [m for m in net.head if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(16, 8), (8, 1)]
+    assert float(net.head[-1].weight.detach().abs().sum()) == 0.0  # residual start: the head adds nothing at epoch 0
+
+
+def test_text_popularity_rows_never_see_their_own_positives():
+    pytest.importorskip("torch")
+    from coldrec.eval_users import text_popularity_matrix
+
+    rng = np.random.default_rng(0)
+    n_users, n_items = 60, 30
+    X = rng.standard_normal((n_users, 5)).astype(np.float32)
+    pos = [rng.choice(n_items, 4, replace=False) for _ in range(n_users)]
+    fit, val, test = np.arange(0, 40), np.arange(40, 50), np.arange(50, 60)
+    a, log = text_popularity_matrix(X, pos, n_items, fit, val, test, wds=(1e-3,))
+    assert a.shape == (n_users, n_items) and 0.0 <= a.min() and a.max() <= 1.0 and log["wd"] == 1e-3
+    for u in (3, 45, 55):  # a fit (cross-fitted), a validation and a test user
+        changed = list(pos)
+        changed[u] = np.array([0, 1, 2, 3]) if not set(pos[u]) == {0, 1, 2, 3} else np.array([4, 5, 6, 7])
+        b, _ = text_popularity_matrix(X, changed, n_items, fit, val, test, wds=(1e-3,))
+        np.testing.assert_allclose(a[u], b[u], atol=1e-6)
+
+
 # ------------------------------------------------------------------ tiny slices on the real data (CI-sized)
 @pytest.mark.realdata
 def test_scientific_slice(shared_datasets):
