@@ -167,37 +167,11 @@ def overlap_at_k(a: Sequence, b: Sequence, k: int) -> float:
 
 
 def rank_biased_overlap(a: Sequence, b: Sequence, p: float = 0.9, k: int | None = None) -> float:
-    """Rank-biased overlap (Webber et al. 2010), extrapolated form, of two ranked lists (1.0 = identical).
+    """Extrapolated rank-biased overlap of two ranked lists (1.0 = identical).
 
-    Args:
-        p: persistence in (0, 1); lower weights the top more.
-        k: evaluation depth (default: the longer list).
+    One implementation serves the library: this delegates to :func:`coldrec.whatif.rank_biased_overlap`, which
+    handles lists of different lengths and repeated ids.
     """
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must be in (0, 1), got {p!r}")
-    a, b = list(a), list(b)
-    depth = k or max(len(a), len(b))
-    if depth == 0:
-        return 1.0
-    seen_a: set = set()
-    seen_b: set = set()
-    overlap = 0
-    total = 0.0
-    agreement = 0.0
-    for d in range(1, depth + 1):
-        x = a[d - 1] if d <= len(a) else None
-        y = b[d - 1] if d <= len(b) else None
-        if x is not None and x == y:
-            overlap += 1
-        else:
-            if x is not None:
-                overlap += x in seen_b
-            if y is not None:
-                overlap += y in seen_a
-        if x is not None:
-            seen_a.add(x)
-        if y is not None:
-            seen_b.add(y)
-        agreement = overlap / d
-        total += (p ** d) * agreement
-    return float((1 - p) / p * total + agreement * p ** depth)
+    from coldrec.whatif import rank_biased_overlap as rbo
+
+    return rbo(a, b, p=p, k=k)
