@@ -11,7 +11,6 @@ Run: ``python bench/bench_ann.py [--quick] [--n 1000000]``
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Result, clustered_unit_vectors, median, pct, save_raw  # noqa: E402
+from common import Result, clustered_unit_vectors, median, pct, save_raw, script_main  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -101,7 +100,7 @@ def run(quick: bool = False, n: int | None = None, queries: int | None = None, h
         best = None
         for nprobe in (8, 16, 24, 32, 64):
             idx.set_search(nprobe=nprobe)
-            ms, res = _time_queries(lambda q: idx.search(q, k)[0], Q, repeats=2)
+            ms, res = _time_queries(lambda q, idx=idx: idx.search(q, k)[0], Q, repeats=2)
             rec = _recall(np.stack([np.pad(r, (0, k - len(r)), constant_values=-1) for r in res]), exact)
             row = {"index": f"ivf{cfg.resolved_nlist(n)} nprobe={nprobe}", "ms": median(ms),
                    "p95": pct(ms, 95), "recall@100": rec}
@@ -162,15 +161,5 @@ def run(quick: bool = False, n: int | None = None, queries: int | None = None, h
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--n", type=int, default=None)
-    ap.add_argument("--queries", type=int, default=None)
-    ap.add_argument("--hnsw-n", type=int, default=None)
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    for res in run(a.quick, a.n, a.queries, a.hnsw_n):
-        print(res.line(), "#", res.note)
+    script_main(__doc__, lambda a: run(a.quick, a.n, a.queries, a.hnsw_n),
+                (("--n", {"type": int}), ("--queries", {"type": int}), ("--hnsw-n", {"type": int})))

@@ -9,7 +9,6 @@ Run: ``python bench/bench_app.py [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Result, save_raw  # noqa: E402
+from common import ROOT, Result, save_raw, script_main  # noqa: E402
 
 FIRST_REC = r"""
 import time; t0 = time.perf_counter()
@@ -126,12 +125,4 @@ def run(quick: bool = False) -> list[Result]:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    for r in run(a.quick):
-        print(r.line(), "#", r.note)
+    script_main(__doc__, lambda a: run(a.quick))

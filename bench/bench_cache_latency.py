@@ -15,14 +15,13 @@ Run: ``python bench/bench_cache_latency.py [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Result, clustered_unit_vectors, median, pct, save_raw, set_threads, synthetic_texts  # noqa
+from common import Result, clustered_unit_vectors, median, pct, save_raw, set_threads, synthetic_texts, script_main  # noqa
 
 import numpy as np  # noqa: E402
 
@@ -170,14 +169,5 @@ def run(quick: bool = False) -> list[Result]:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=("cache", "latency"))
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    fn = {"cache": run_cache, "latency": run_latency}.get(a.only, run)
-    for res in fn(a.quick):
-        print(res.line(), "#", res.note)
+    script_main(__doc__, lambda a: {"cache": run_cache, "latency": run_latency}.get(a.only, run)(a.quick),
+                (("--only", {"choices": ("cache", "latency")}),))

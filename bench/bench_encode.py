@@ -15,14 +15,13 @@ Run: ``python bench/bench_encode.py [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Result, load_avg, median, model_path, save_raw, set_threads, synthetic_texts  # noqa: E402
+from common import Result, load_avg, median, model_path, save_raw, set_threads, synthetic_texts, script_main  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -218,14 +217,4 @@ def run(quick: bool = False) -> list[Result]:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import tempfile
-
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    for res in run(a.quick):
-        print(res.line(), "#", res.note)
+    script_main(__doc__, lambda a: run(a.quick))

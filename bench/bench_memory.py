@@ -10,14 +10,13 @@ Run: ``python bench/bench_memory.py [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Result, save_raw  # noqa: E402
+from common import ROOT, Result, save_raw, script_main  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time, tempfile
@@ -82,14 +81,4 @@ def run(quick: bool = False) -> list[Result]:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import tempfile
-
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    for r in run(a.quick):
-        print(r.line(), "#", r.note)
+    script_main(__doc__, lambda a: run(a.quick))

@@ -9,14 +9,13 @@ Run: ``python bench/bench_projection.py [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Result, clustered_unit_vectors, median, pct, save_raw  # noqa: E402
+from common import Result, clustered_unit_vectors, median, pct, save_raw, script_main  # noqa: E402
 
 
 
@@ -70,12 +69,4 @@ def run(quick: bool = False) -> list[Result]:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    if a.quick:  # quick runs never overwrite the full-profile records
-        import common
-
-        common.RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
-    for res in run(a.quick):
-        print(res.line(), "#", res.note)
+    script_main(__doc__, lambda a: run(a.quick))

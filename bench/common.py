@@ -223,3 +223,21 @@ def set_threads(n: int | None = None) -> int:
     except Exception:
         pass
     return n
+
+
+def script_main(doc: str, call, options: tuple[tuple[str, dict], ...] = ()) -> None:
+    """The command line every bench script shares: ``--quick`` (records go to a scratch folder, never over the
+    full-profile ones) plus the script's own ``options``; prints one line per result."""
+    import argparse
+    import tempfile
+
+    global RAW_DIR
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    for flag, kwargs in options:
+        ap.add_argument(flag, **kwargs)
+    args = ap.parse_args()
+    if args.quick:
+        RAW_DIR = Path(tempfile.mkdtemp(prefix="coldrec-bench-quick-"))
+    for res in call(args):
+        print(res.line(), "#", res.note)
