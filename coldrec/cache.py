@@ -17,6 +17,7 @@ import os
 import re
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -205,8 +206,6 @@ class EmbeddingCache:
 
     def lock(self, model: str):
         """An inter-process lock for one model's folder (a no-op when the cache is disabled or unwritable)."""
-        from contextlib import nullcontext
-
         if not self.enabled:
             return nullcontext()
         try:
@@ -276,15 +275,13 @@ def embed_texts(
     if cache is not None:
         found.update(cache.lookup(model, list(unique)))
     todo = missing()
-    if todo and cache is not None:
-        with cache.lock(model):
-            found.update(cache.lookup(model, todo))  # another process may have done them while we waited
-            todo = missing()
+    if todo:
+        with cache.lock(model) if cache is not None else nullcontext():
+            if cache is not None:
+                found.update(cache.lookup(model, todo))  # another process may have done them while we waited
+                todo = missing()
             encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
                                                  keys, checkpoint_every)
-    elif todo:
-        encoded, truncated = _encode_missing(encoder, unique, todo, found, None, progress, total,
-                                             keys, checkpoint_every)
     elif progress:
         progress(total, total)
     dim = encoder.dim
@@ -308,15 +305,16 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
     done_rows = base
     if progress:
         progress(done_rows, total)
-    for start in range(0, len(todo), max(1, checkpoint_every)):
-        chunk = todo[start : start + checkpoint_every]
+    step = max(1, checkpoint_every)
+    for start in range(0, len(todo), step):
+        chunk = todo[start : start + step]
         chunk_texts = [unique[k] for k in chunk]
-        offset = done_rows
+        chunk_rows = sum(counts[k] for k in chunk)  # input rows this chunk fills (duplicates included)
 
-        def tick(done: int, _n: int, offset: int = offset, chunk: list[str] = chunk) -> None:
+        def tick(done: int, _n: int, offset: int = done_rows, rows: int = chunk_rows,
+                 size: int = len(chunk)) -> None:
             if progress:
-                share = sum(counts[k] for k in chunk) * done / max(1, len(chunk))
-                progress(min(total, offset + int(share)), total)
+                progress(min(total, offset + int(rows * done / max(1, size))), total)
 
         vecs = encoder.encode(chunk_texts, progress=tick)
         truncated += encoder.count_truncated(chunk_texts)
@@ -324,7 +322,7 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
             found[k] = v
         if cache is not None:
             cache.store(encoder.name, chunk, vecs)
-        done_rows += sum(counts[k] for k in chunk)
+        done_rows += chunk_rows
         if progress:
             progress(done_rows, total)
     return len(todo), truncated

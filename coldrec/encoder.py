@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +178,8 @@ class SentenceEncoder:
             precision = "fp16" if self.device.startswith("cuda") else "fp32"
         if precision == "fp16" and not self.device.startswith("cuda"):
             raise ColdrecError("precision 'fp16' needs a CUDA device; use 'fp32' (or 'int8') on the CPU.")
+        if precision == "int8":  # int8 is the ONNX Runtime path; here it would run fp32 under an int8 label
+            raise ColdrecError("precision 'int8' runs on ONNX Runtime: use load_encoder(precision='int8').")
         self.precision = precision
         self.warnings: list[str] = []
         from sentence_transformers import SentenceTransformer
@@ -376,10 +377,3 @@ def load_encoder(
         return OnnxEncoder(model, precision="int8", batch_size=batch_size)
     config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
     return SentenceEncoder(config)
-
-
-def timed_encode(encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, float]:
-    """Encode and return ``(vectors, seconds)``; a small helper for benchmarks and the CLI."""
-    t0 = time.perf_counter()
-    v = encoder.encode(texts)
-    return v, time.perf_counter() - t0

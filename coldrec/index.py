@@ -33,6 +33,7 @@ from typing import Iterable
 
 import numpy as np
 
+from coldrec.cache import default_cache_dir
 from coldrec.errors import ColdrecError
 
 __all__ = ["EXACT_THRESHOLD", "IndexConfig", "ANNIndex", "index_for", "recall_method", "content_hash",
@@ -95,15 +96,6 @@ def content_hash(vectors: np.ndarray) -> str:
     for s in range(0, len(mv), step):
         h.update(mv[s:s + step])
     return h.hexdigest()
-
-
-def _cache_root() -> Path:
-    env = os.environ.get("COLDREC_CACHE")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("coldrec"))
 
 
 def _set_threads(n: int | None) -> None:
@@ -227,7 +219,7 @@ class ANNIndex:
         path = None
         if cache:
             key = f"{content_hash(X)}-{config.tag(n)}"
-            folder = Path(cache_dir) if cache_dir is not None else _cache_root() / "index"
+            folder = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "index"
             path = folder / f"{key}.faiss"
             if path.exists():
                 try:

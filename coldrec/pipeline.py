@@ -157,6 +157,7 @@ class Recommender:
         n = max(k, cfg.n if n is None else int(n))
         if k < 1:
             raise ColdrecError(f"k must be at least 1, got {k}.")
+        pop_weight = cfg.pop_weight if pop_weight is None else pop_weight
         prof = profile if profile is not None else self.profile(user, profile_config)
         if prof.empty:
             raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
@@ -166,7 +167,7 @@ class Recommender:
             self.item_vectors, prof.vector, n,
             allowed=self._allowed(categories, exclude_categories), exclude=seen.tolist(),
             mmr_lambda=cfg.mmr_lambda if mmr_lambda is None else mmr_lambda,
-            popularity=self.popularity, pop_weight=cfg.pop_weight if pop_weight is None else pop_weight,
+            popularity=self.popularity, pop_weight=pop_weight,
         )
         cosine = self.item_vectors[rows] @ prof.vector
         if self.ranker is not None and len(rows):
@@ -201,8 +202,8 @@ class Recommender:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
         if len(rows) < k:
             warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
-        out.attrs.update({"ranked_by": self.ranked_by, "recall": recall_method(
-                              len(self.item_vectors), pop_weight=cfg.pop_weight if pop_weight is None else pop_weight),
+        out.attrs.update({"ranked_by": self.ranked_by,
+                          "recall": recall_method(len(self.item_vectors), pop_weight=pop_weight),
                           "recalled": int(len(rows)),
                           "truncated": prof.truncated, "warnings": warnings})
         return out

@@ -114,17 +114,10 @@ def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     if not len(scores_pos) or not len(scores_neg):
         return float("nan")
     allv = np.concatenate([scores_pos, scores_neg])
-    order = np.argsort(allv, kind="mergesort")
-    ranks = np.empty(len(allv), dtype=np.float64)
-    sorted_v = allv[order]
-    # average ranks for ties
-    i = 0
-    while i < len(allv):
-        j = i
-        while j + 1 < len(allv) and sorted_v[j + 1] == sorted_v[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
+    # 1-based ranks, ties sharing the average rank of their run
+    _, inv, counts = np.unique(allv, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = ((ends - counts + 1 + ends) / 2)[inv]
     r_pos = ranks[: len(scores_pos)].sum()
     n_p, n_n = len(scores_pos), len(scores_neg)
     return float((r_pos - n_p * (n_p + 1) / 2) / (n_p * n_n))

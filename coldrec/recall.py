@@ -31,11 +31,9 @@ def cosine_scores(item_vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
 def recall_method(n_rows: int, *, pop_weight: float = 0.0) -> str:
     """What :func:`top_n` uses for a catalog of ``n_rows``: ``"exact"``, or the ANN kind (``"ivf"``) at and above
     :data:`coldrec.index.EXACT_THRESHOLD` rows (a popularity blend always scores exactly)."""
-    from coldrec.index import EXACT_THRESHOLD, recall_method as _method
+    from coldrec.index import recall_method as _method
 
-    if pop_weight or n_rows < EXACT_THRESHOLD:
-        return "exact"
-    return _method(n_rows)
+    return "exact" if pop_weight else _method(n_rows)
 
 
 def popularity_prior(popularity: np.ndarray) -> np.ndarray:
@@ -136,12 +134,16 @@ def top_n(
         raise ColdrecError(f"n must be >= 0, got {n}.")
     if not 0 <= pop_weight <= 1:
         raise ColdrecError(f"pop_weight must be between 0 and 1, got {pop_weight!r}.")
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != (item_vectors.shape[0],):
+            raise ColdrecError(f"allowed mask has shape {allowed.shape}, expected {(item_vectors.shape[0],)}.")
     ex_rows = [int(r) for r in exclude]
     if recall_method(item_vectors.shape[0], pop_weight=pop_weight if popularity is not None else 0.0) != "exact":
         from coldrec.index import index_for  # ANN above the threshold (built once, cached on disk)
 
         index = index_for(item_vectors)
-        want = n if mmr_lambda is None else max(n * 3, n)
+        want = n if mmr_lambda is None else n * 3
         rows, scores = index.search_filtered(query, want, allowed=allowed, exclude=ex_rows, vectors=item_vectors)
         if mmr_lambda is None:
             return rows, scores
@@ -152,9 +154,6 @@ def top_n(
         scores = (1 - pop_weight) * scores + pop_weight * popularity_prior(popularity)
     scores = scores.astype(np.float32, copy=True)
     if allowed is not None:
-        allowed = np.asarray(allowed, dtype=bool)
-        if allowed.shape != scores.shape:
-            raise ColdrecError(f"allowed mask has shape {allowed.shape}, expected {scores.shape}.")
         scores[~allowed] = -np.inf
     ex = np.asarray(ex_rows, dtype=np.int64)
     if ex.size:
@@ -162,6 +161,6 @@ def top_n(
     if mmr_lambda is None:
         rows = _top(scores, n)
         return rows, scores[rows]
-    pool = _top(scores, max(n * 3, n))
+    pool = _top(scores, n * 3)
     rows = mmr_rerank(item_vectors, pool, scores[pool], n, float(mmr_lambda))
     return rows, scores[rows]

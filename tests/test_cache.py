@@ -171,3 +171,8 @@ def test_concurrent_processes_share_work_without_corruption(tmp_path):
     assert len({round(s, 3) for _, s in out}) == 1
     res = embed_texts(HashEncoder(), texts(300), EmbeddingCache(tmp_path))
     assert res.cached == 300 and not res.warnings
+
+
+def test_checkpoint_every_below_one_still_embeds_everything(tmp_path):
+    res = embed_texts(HashEncoder(), texts(7), EmbeddingCache(tmp_path), checkpoint_every=0)
+    assert res.vectors.shape[0] == 7 and res.encoded == 7

@@ -62,3 +62,15 @@ def test_training_data_from_descriptions(fake_encoder):
                                encode=fake_encoder.encode, user_texts={"u": "likes tea", "v": ""})
     assert data.user_ids == ["u"] and data.negatives[0].tolist() == [1]
     assert any("no description" in w for w in data.warnings)
+
+
+def test_date_string_timestamps_order_rows_by_time():
+    import pandas as pd
+
+    from coldrec.interactions import load_interactions
+
+    df = pd.DataFrame({"user_id": ["u1", "u1", "u1"], "item_id": ["a", "b", "c"], "rating": [1, 1, 1],
+                       "date": ["2021-03-05", "2021-01-02", "2021-02-10"]})
+    log = load_interactions(df)
+    assert log.frame["timestamp"].notna().all()
+    assert log.frame["item_id"].tolist() == ["b", "c", "a"]  # by date, not by file position
