@@ -106,6 +106,7 @@ class Recommender:
         self.profile_config = profile_config or ProfileConfig()
         self.config = config or RecommendConfig()
         self._categories = np.asarray(catalog.items["category"].astype(str).to_numpy())
+        self._known_categories = frozenset(self._categories.tolist())  # once, not on every filtered click
 
     @classmethod
     def from_catalog(cls, catalog, encoder, *, cache=None, ranker=None, popularity=None,
@@ -129,7 +130,7 @@ class Recommender:
     def _allowed(self, categories: Sequence[str] | None, exclude_categories: Sequence[str] | None) -> np.ndarray | None:
         if not categories and not exclude_categories:
             return None
-        known = set(self._categories.tolist())
+        known = self._known_categories
         for c in list(categories or ()) + list(exclude_categories or ()):
             if c not in known:
                 raise ColdrecError(f"Unknown category {c!r}; the catalog has: {', '.join(sorted(known))}.")
