@@ -44,8 +44,7 @@ from coldrec.decoding import _BAD_CHARS_PATTERN
 from coldrec.errors import CatalogError
 from coldrec.export import neutralise_formulas, safe_csv_bytes, safe_csv_frame
 from coldrec.items import STANDARD_COLUMNS, _as_str_series, _blank_mask, _build_items, _render_text, _show
-from coldrec.readers import MAX_GUNZIP_BYTES  # noqa: F401  (public before the split; kept importable)
-from coldrec.readers import FORMATS, _read, _source_label, read_table
+from coldrec.readers import FORMATS, MAX_GUNZIP_BYTES, _read, _source_label, read_table
 from coldrec.validation import RowIssue, ValidationReport, _short
 
 __all__ = [
@@ -61,6 +60,7 @@ __all__ = [
     "safe_csv_bytes",
     "FORMATS",
     "STANDARD_COLUMNS",
+    "MAX_GUNZIP_BYTES",  # public before the split into readers/formats; kept importable
 ]
 
 
@@ -197,7 +197,7 @@ def load_catalog(
         ) from exc
 
 
-def _load_catalog(source: Any, columns: ColumnMap | None, filename: str | None, name: str | None) -> Catalog:
+def _load_catalog(source: Any, columns: ColumnMap | dict | None, filename: str | None, name: str | None) -> Catalog:
     table = _read(source, filename)
     label = table.label
     df = table.frame
@@ -319,9 +319,7 @@ def _load_catalog(source: Any, columns: ColumnMap | None, filename: str | None, 
         live_ids = ids.iloc[live_idx]
         dup = live_ids.duplicated(keep="first").to_numpy(bool)
         if dup.any():
-            first = {}
-            for i, v in zip(live_idx[~dup].tolist(), live_ids.to_numpy()[~dup].tolist()):
-                first.setdefault(v, i)
+            first = dict(zip(live_ids.to_numpy()[~dup].tolist(), live_idx[~dup].tolist()))  # each id once
             for i in live_idx[dup]:
                 v = ids.iat[i]
                 skipped.append(

@@ -72,14 +72,12 @@ def protocol_citeulike_cold(data: str | Path | None = None, *, encoder: Any = No
 
     def split_users(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[set]]:
         items = np.unique(pairs[:, 1])
-        col = {int(i): c for c, i in enumerate(items)}
         by_user: dict[int, set] = {}
         for u, i in pairs:
             by_user.setdefault(int(u), set()).add(int(i))
         users = np.array(sorted(by_user), dtype=np.int64)
         if cfg.max_users and len(users) > cfg.max_users:
             users = np.sort(np.random.default_rng(cfg.seed).choice(users, cfg.max_users, replace=False))
-        del col
         return items, users, [by_user[int(u)] for u in users]
 
     test_items, test_users, test_targets = split_users(ds.test)

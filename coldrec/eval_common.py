@@ -56,15 +56,9 @@ def _log_default(msg: str) -> None:
 
 
 def _cache_root() -> Path:
-    env = os.environ.get("COLDREC_CACHE")
-    if env:
-        return Path(env) / "eval"
-    try:
-        from platformdirs import user_cache_dir
+    from .cache import default_cache_dir
 
-        return Path(user_cache_dir("coldrec")) / "eval"
-    except Exception:  # pragma: no cover
-        return Path.home() / ".cache" / "coldrec" / "eval"
+    return default_cache_dir() / "eval"
 
 
 def get_encoder(encoder: Any = None) -> Any:
@@ -79,7 +73,7 @@ def get_encoder(encoder: Any = None) -> Any:
 def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts") -> np.ndarray:
     """Encode ``texts`` once; later calls with the same encoder and texts load an ``.npy`` from the cache.
 
-    The per-text cache of ``coldrec.cache`` is used for the encoding when it is available; the file here is a
+    The per-text cache of ``coldrec.cache`` does the encoding; the file here is a
     whole-corpus shortcut so a protocol re-run does not even hash 17k texts one by one.
     """
     texts = ["" if t is None else str(t) for t in texts]
@@ -92,13 +86,9 @@ def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts") -> np
         arr = np.load(path)
         if arr.shape[0] == len(texts):
             return arr
-    try:
-        from .cache import EmbeddingCache, embed_texts
+    from .cache import EmbeddingCache, embed_texts
 
-        vec = embed_texts(encoder, texts, EmbeddingCache()).vectors
-    except ImportError:
-        vec = encoder.encode(texts)
-    vec = np.asarray(vec, dtype=np.float32)
+    vec = np.asarray(embed_texts(encoder, texts, EmbeddingCache()).vectors, dtype=np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, vec)
@@ -234,6 +224,16 @@ def _tfidf(texts: Sequence[str]):
 
     vec = TfidfVectorizer(sublinear_tf=True, min_df=1, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
     return vec.fit_transform(list(texts)).astype(np.float32)
+
+
+def _item_cosine(R) -> np.ndarray:
+    """Dense item-item cosine of the columns of a sparse user x item matrix ``R``, diagonal zeroed (float32)."""
+    from sklearn.preprocessing import normalize
+
+    Rn = normalize(R, axis=0)
+    sim = (Rn.T @ Rn).toarray().astype(np.float32)
+    np.fill_diagonal(sim, 0.0)
+    return sim
 
 
 def _rows_mean_sparse(X, hists: Sequence[np.ndarray]):

@@ -9,8 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ColdrecError
-from .eval_common import (METHODS, EvalConfig, Log, _log_default, _normalize, _rows_mean_sparse, _tfidf, embed_cached,
-                          get_encoder)
+from .eval_common import (METHODS, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
+                          embed_cached, get_encoder)
 from .eval_ranker import (_eval_matrix, _net_scores, _rerank_set, _sample_negatives, _train_ranker, _train_set_ranker,
                           set_features)
 from .eval_users import _ml_feats, _ml_profiles
@@ -32,17 +32,18 @@ def _read_user_texts(users: Any, user_col: str | None, text_col: str | None) -> 
     import pandas as pd
 
     if isinstance(users, pd.DataFrame):
-        df = users
+        df, label = users, "the users table"
     else:
         from .catalog import read_table
+        from .readers import _source_label
 
-        df = read_table(users)[0]
+        df, label = read_table(users)[0], f"users file {_source_label(users, None)}"
     lower = {str(c).lower(): c for c in df.columns}
     uc = user_col or next((lower[c] for c in ("user_id", "user", "uid", "userid") if c in lower), None)
     tc = text_col or next((lower[c] for c in ("description", "text", "profile", "bio", "about") if c in lower), None)
     for what, col in (("user id", uc), ("user text", tc)):
         if col is None or col not in df.columns:
-            raise ColdrecError(f"the users file has no {what} column{f' {col!r}' if col else ''}; its columns are: "
+            raise ColdrecError(f"{label} has no {what} column{f' {col!r}' if col else ''}; its columns are: "
                                f"{', '.join(map(str, df.columns))}")
     return {str(u): ("" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t))
             for u, t in zip(df[uc], df[tc])}
@@ -89,7 +90,7 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         raise ColdrecError(f"the interaction log has only {len(posf)} positive row(s) on catalog items; at least 10 "
                            "are needed to hold some out (check --rating-col / the positive threshold and that item "
                            "ids match the catalog's id column)")
-    warnings = list(cat.report.warnings if hasattr(cat.report, "warnings") else []) + list(ilog.warnings)
+    warnings = cat.report.warnings + list(ilog.warnings)
     pu = posf["user_id"].astype(str).to_numpy()
     pi = np.array([row[x] for x in posf["item_id"].astype(str)], dtype=np.int64)
     uids, uidx = np.unique(pu, return_inverse=True)
@@ -201,13 +202,10 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         pop = np.bincount(trR[:, 1], minlength=n_items).astype(np.float64)
         logpop_n = (np.log1p(pop) / max(np.log1p(pop).max(), 1e-6)).astype(np.float32)
         import scipy.sparse as sp
-        from sklearn.preprocessing import normalize as sk_normalize
 
         Rm = sp.csr_matrix((np.ones(len(trR), np.float32), (trR[:, 0], trR[:, 1])), shape=(len(uids), n_items))
         Rm.data[:] = 1.0
-        Rn = sk_normalize(Rm, axis=0)
-        Sim = (Rn.T @ Rn).toarray().astype(np.float32)
-        np.fill_diagonal(Sim, 0.0)
+        Sim = _item_cosine(Rm)
         erng = np.random.default_rng(cfg.seed + 1000)
         liked = [erng.choice(user_pos[u], shots, replace=False) if shots else np.zeros(0, np.int64)
                  for u in test_users]

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .eval_common import METHODS, EvalConfig, Log, _log_default, _rows_mean_sparse, embed_cached, get_encoder
+from .eval_common import (METHODS, EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse,
+                          embed_cached, get_encoder)
 from .eval_ranker import _eval_matrix, _net_scores, _sample_negatives, _train_ranker
 from .eval_users import _ml_feats, _ml_profiles, _neighbour_popularity, text_popularity_matrix
-from .metrics import MetricAccumulator, topk_rows
 
 # ================================================================================================ MovieLens
 def user_folds(users: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -25,9 +25,11 @@ SHOTS: tuple[int, ...] = (0, 1, 3, 5)
 def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any = None,
                                cfg: EvalConfig | None = None, log: Log = _log_default) -> dict[str, Any]:
     """MovieLens-100K new users: 5 seeded folds over users; demographic text only (+ few-shot liked items)."""
-    from .realdata import load_movielens100k
-
     import dataclasses
+
+    import scipy.sparse as sp
+
+    from .realdata import load_movielens100k
 
     cfg = cfg or EvalConfig()
     # smaller rankers here: 10 trainings (5 folds x 2 feature sets) must fit the CPU budget; mlp-rich starts
@@ -41,8 +43,9 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
     n = ds.n_items
     enc = get_encoder(encoder)
     t0 = time.time()
-    E = embed_cached(enc, ds.item_texts, "ml100k-items")
-    D = embed_cached(enc, ds.user_texts(), "ml100k-users")
+    item_texts, user_texts = ds.item_texts, ds.user_texts()  # both built on each call: once here
+    E = embed_cached(enc, item_texts, "ml100k-items")
+    D = embed_cached(enc, user_texts, "ml100k-users")
     timings: dict[str, float] = {"embedding": round(time.time() - t0, 1)}
     R = ds.ratings
     posR = R[R[:, 2] >= 4]
@@ -56,28 +59,21 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
         all_users = np.sort(rng.choice(all_users, min(cfg.max_users, ds.n_users), replace=False))
     folds = user_folds(all_users, 5, cfg.seed)
     want = set(cfg.methods)
-    # accumulators per (shot, method)
-    acc: dict[tuple[int, str], MetricAccumulator] = {}
+    # accumulators per (shot, method); all share ``rng`` for the tie-breaking jitter
+    acc: dict[tuple[int, str], _Evaluator] = {}
 
     def add(shot: int, method: str, scores: np.ndarray, targets, exclude, jitter=False) -> None:
-        key = (shot, method)
-        if key not in acc:
-            acc[key] = MetricAccumulator(ks)
-        sc = np.array(scores, dtype=np.float64, copy=True)
-        if jitter:
-            sc += rng.random(sc.shape) * 1e-9
-        for r, ex in enumerate(exclude):
-            if len(ex):
-                sc[r, ex] = -np.inf
-        acc[key].add(topk_rows(sc, max(ks)), targets)
+        if (shot, method) not in acc:
+            acc[(shot, method)] = _Evaluator(ks, np.arange(n), rng)
+        acc[(shot, method)].add(scores, targets, exclude, jitter)
 
     X_items = X_users = None
     if "tfidf" in want:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vec = TfidfVectorizer(sublinear_tf=True).fit(ds.item_texts + ds.user_texts())
-        X_items = vec.transform(ds.item_texts)
-        X_users = vec.transform(ds.user_texts())
+        vec = TfidfVectorizer(sublinear_tf=True).fit(item_texts + user_texts)
+        X_items = vec.transform(item_texts)
+        X_users = vec.transform(user_texts)
     ranker_info: dict[str, list] = {"mlp-concat": [], "mlp-rich": []}
     n_test_users = {s: 0 for s in SHOTS}
     for fold, test_users in enumerate(folds):
@@ -87,13 +83,8 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
         trR = posR[np.isin(posR[:, 0], train_users)]
         pop = np.bincount(trR[:, 1], minlength=n).astype(np.float64)
         logpop_n = (np.log1p(pop) / max(np.log1p(pop).max(), 1e-6)).astype(np.float32)
-        import scipy.sparse as sp
-        from sklearn.preprocessing import normalize as sk_normalize
-
         Rm = sp.csr_matrix((np.ones(len(trR), np.float32), (trR[:, 0], trR[:, 1])), shape=(ds.n_users, n))
-        Rn = sk_normalize(Rm, axis=0)
-        Sim = (Rn.T @ Rn).toarray().astype(np.float32)
-        np.fill_diagonal(Sim, 0.0)
+        Sim = _item_cosine(Rm)
         dpop = _neighbour_popularity(D, Rm, train_users)
         # --- trained rankers (one per fold and feature set; shots drawn at random during training)
         nets = {}
@@ -166,14 +157,12 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             def validate(net):
                 tot = 0.0
                 for vu, lk in val_sets:
-                    a = MetricAccumulator(ks)
                     cand = np.tile(np.arange(n), (len(vu), 1))
                     sc = _net_scores(net, *_ml_feats(E, D, Sim, logpop_n, vu, lk, cand, dpop=dpop, base=base,
-                                                     demo=demo)).astype(np.float64)
-                    for r_, l_ in enumerate(lk):
-                        sc[r_, l_] = -np.inf
-                    a.add(topk_rows(sc, 10), [set(user_pos[u].tolist()) - set(l_.tolist()) for u, l_ in zip(vu, lk)])
-                    tot += a.result()["ndcg@10"]
+                                                     demo=demo))
+                    tot += _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
+                                                           for u, l_ in zip(vu, lk)], ks, np.random.default_rng(0),
+                                        exclude=lk)["ndcg@10"]
                 return tot / len(val_sets)
 
             n_ex = min(len(pairs), 12000)

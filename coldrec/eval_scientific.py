@@ -8,8 +8,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .eval_common import (EvalConfig, Log, _Evaluator, _log_default, _rows_mean_sparse, _tfidf, _weighted_profiles,
-                          embed_cached, get_encoder, history_scores, recency_weights)
+from .eval_common import (EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse, _tfidf,
+                          _weighted_profiles, embed_cached, get_encoder, history_scores, recency_weights)
 from .eval_ranker import _net_scores, _rerank, _sample_negatives, _train_ranker
 from .metrics import topk_rows
 
@@ -81,16 +81,7 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         timed("tfidf", _tf)
     if "itemknn" in want:
         def _knn():
-            import scipy.sparse as sp
-            from sklearn.preprocessing import normalize
-
-            seqs = ds.valid_history  # training interactions only
-            rows = np.concatenate([[u] * len(h) for u, h in enumerate(seqs)])
-            R = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, np.concatenate(seqs))), shape=(ds.n_users, n))
-            R.data[:] = 1.0
-            Rn = normalize(R, axis=0)
-            Sim = (Rn.T @ Rn).toarray().astype(np.float32)
-            np.fill_diagonal(Sim, 0.0)
+            Sim = _sequence_item_cosine(ds.valid_history, n)  # training interactions only
             def fn(b):
                 hists = [ds.test_history[u] for u in b]
                 lengths = [len(h) for h in hists]
@@ -252,17 +243,21 @@ def _sci_features(E, S, logpop_n, hists, cands, gamma, tau, cf=None):
     return I, U, feats
 
 
-def _sequence_cf(seqs: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Item-item CF cosine (binary user x item) and scaled log1p transition counts (a → next b) from sequences."""
+def _sequence_item_cosine(seqs: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Item-item CF cosine of the binary user x item matrix of ``seqs`` (one sequence per user), diagonal 0."""
     import scipy.sparse as sp
-    from sklearn.preprocessing import normalize
 
     rows = np.concatenate([[u] * len(h) for u, h in enumerate(seqs)])
     R = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, np.concatenate(seqs))), shape=(len(seqs), n))
     R.data[:] = 1.0
-    Rn = normalize(R, axis=0)
-    Scf = (Rn.T @ Rn).toarray().astype(np.float32)
-    np.fill_diagonal(Scf, 0.0)
+    return _item_cosine(R)
+
+
+def _sequence_cf(seqs: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Item-item CF cosine (binary user x item) and scaled log1p transition counts (a → next b) from sequences."""
+    import scipy.sparse as sp
+
+    Scf = _sequence_item_cosine(seqs, n)
     a = np.concatenate([h[:-1] for h in seqs if len(h) > 1])
     b = np.concatenate([h[1:] for h in seqs if len(h) > 1])
     T = sp.csr_matrix((np.ones(len(a), np.float32), (a, b)), shape=(n, n)).toarray()

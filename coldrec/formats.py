@@ -278,10 +278,10 @@ def _read_parquet(data: bytes, label: str) -> _Table:
 
 
 def _read_excel(data: bytes, label: str) -> _Table:
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:  # pragma: no cover - listed in requirements
-        raise CatalogError(f"{label}: reading Excel needs openpyxl (pip install openpyxl).") from None
+    import importlib.util
+
+    if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - listed in requirements
+        raise CatalogError(f"{label}: reading Excel needs openpyxl (pip install openpyxl).")
     warnings: list[str] = []
     with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as xf:
         sheets = xf.sheet_names

@@ -103,7 +103,6 @@ class Projection:
         self._unit: np.ndarray | None = None
         self._model: Any = None
         self._pca: _PCAState | None = None
-        self._n_neighbors_used: int | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -262,7 +261,6 @@ class Projection:
         return self
 
     # ------------------------------------------------------------------ internals
-    # ------------------------------------------------------------------ internals
     def _reset(self) -> None:
         self.coords = None
         self.method_used = None
@@ -280,7 +278,6 @@ class Projection:
         self._model = fitted.model
         self.method_used = "umap"
         self.fit_indices = idx
-        self._n_neighbors_used = fitted.n_neighbors
         self.coords = coords
         if len(idx) < n:
             rest = np.setdiff1d(np.arange(n), idx, assume_unique=True)
@@ -343,7 +340,6 @@ class Projection:
         ))
 
 
-
 def project_items(
     vectors: np.ndarray,
     config: ProjectionConfig | None = None,
@@ -372,7 +368,6 @@ def project_items(
     return Projection(cfg).fit(vectors, keys=keys)
 
 
-
 # ---------------------------------------------------------------------- helpers
 def _as_matrix(vectors: Any, name: str, allow_1d: bool = False) -> np.ndarray:
     try:
@@ -388,7 +383,6 @@ def _as_matrix(vectors: Any, name: str, allow_1d: bool = False) -> np.ndarray:
         bad = int(np.argmax(~np.isfinite(x).all(axis=1)))
         raise ProjectionError(f"{name} contains NaN or infinite values (first at row {bad})")
     return np.ascontiguousarray(x)
-
 
 
 def _cache_key(x: np.ndarray, cfg: ProjectionConfig) -> str:

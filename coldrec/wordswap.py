@@ -80,7 +80,7 @@ def _gender_replacement(m: re.Match[str], label: str) -> str:
     if label == "neutral":
         idx = 2
     else:  # "flip": every gendered word to the other gender (counterfactual data augmentation)
-        idx = 1 - (_GENDER_OF[low] if low in _GENDER_OF else int(low in ("she", "her", "hers")))
+        idx = 1 - _gender_code(low)
     if low in _PRONOUNS:
         nxt = _next_word(text, m.end())
         if low in ("he", "she"):
@@ -116,25 +116,25 @@ def _plural_verb(verb: str) -> str | None:
     return verb[:-1]
 
 
-def _first_gender(spans: Sequence[re.Match[str]]) -> int:
-    """Gender code (0 male, 1 female) of the first gendered word: usually the user themselves."""
-    low = re.sub(r"\s+", " ", spans[0].group(0).lower())
+def _gender_code(low: str) -> int:
+    """Gender code (0 male, 1 female) of a lower-case gendered word or pronoun."""
     return _GENDER_OF[low] if low in _GENDER_OF else int(low in ("she", "her", "hers"))
+
+
+def _first_gender(spans: Sequence[re.Match[str]]) -> int:
+    """Gender code of the first gendered word: usually the user themselves."""
+    return _gender_code(re.sub(r"\s+", " ", spans[0].group(0).lower()))
+
+
+_THEY_VERB_RE = re.compile(r"(they\s+)([A-Za-z']+)", re.IGNORECASE)
 
 
 def _fix_they_verbs(text: str, they_starts: Sequence[int]) -> str:
     """Verb agreement after a "they" we introduced ("they is" -> "they are", "they loves" -> "they love")."""
     out = text
     for start in sorted(they_starts, reverse=True):
-        m = re.compile(r"(they\s+)([A-Za-z']+)", re.IGNORECASE).match(out, start)
-        if not m:
-            continue
-        verb = m.group(2)
-        fixed = _THEY_VERB_FIX.get(verb.lower())
-        if fixed is None:
-            repl = _plural_verb(verb)
-        else:
-            repl = fixed.upper() if verb.isupper() else _match_case(verb, fixed)
+        m = _THEY_VERB_RE.match(out, start)
+        repl = _plural_verb(m.group(2)) if m else None  # handles the irregular ones ("is" -> "are") too
         if repl is not None:
             out = out[: m.start(2)] + repl + out[m.end(2):]
     return out
@@ -184,11 +184,10 @@ def _locale_replacement(m: re.Match[str], label: str) -> str:
         return whole  # already in the target locale: keep "Manchester", "Britain", ...
     has_the = whole.lower().startswith("the")
     the_prefix = whole[: m.start(1) - m.start(0)]
-    key = re.sub(r"\s+", " ", word.lower())
-    if word in _LOCALE_ABBR or word.upper() in _LOCALE_ABBR and word.isupper():
+    if word in _LOCALE_ABBR:
         slot = "country"
     else:
-        _, slot = _LOCALE_SOURCES[key]
+        _, slot = _LOCALE_SOURCES[re.sub(r"\s+", " ", word.lower())]
     target = _LOCALES[label]
     if slot == "country":
         before = m.string[: m.start()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.catalog import ColumnMap, guess_columns, load_catalog, read_table
+from coldrec.catalog import ColumnMap, guess_columns, load_catalog
 
 ui.start_page("Catalog")
 demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
@@ -24,7 +24,7 @@ with upload_tab:
                           key="cat_file")
     if up is not None:
         with ui.guard("Save the file as UTF-8 CSV, JSON Lines, Parquet or .xlsx and upload it again."):
-            raw, fmt, enc = read_table(up.getvalue(), filename=up.name)
+            raw, fmt, enc = ui.read_upload(up.file_id, up.name, up.getvalue())
         st.caption(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:")
         st.dataframe(raw.head(50), hide_index=True, height=220)
         cols, guess = [ui.NONE, *map(str, raw.columns)], guess_columns(raw)
@@ -56,8 +56,9 @@ with upload_tab:
             for w in rep.warnings:
                 st.warning(w)
             if rep.skipped:
-                st.dataframe(rep.to_frame(), hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
-                st.download_button("Download skipped rows (CSV)", ui.csv_bytes(rep.to_frame()),
+                skipped = rep.to_frame()
+                st.dataframe(skipped, hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
+                st.download_button("Download skipped rows (CSV)", ui.csv_bytes(skipped),
                                    file_name=f"{pending.name}_skipped.csv", mime="text/csv")
             if st.button(f"Embed {len(pending):,} items and use this catalog", type="primary", key="cat_embed"):
                 res = ui.embed_catalog(pending)

@@ -38,7 +38,7 @@ with st.form("nu_form"):
         c.multiselect("Only these categories", sorted({x for x in cat.categories if x}), key="nu_cats")
         st.text_area("History (optional, one query or title per line, most recent last)", key="nu_history",
                      height=68)
-    submitted = st.form_submit_button("Recommend", type="primary")
+    st.form_submit_button("Recommend", type="primary")
 
 user = ui.user_from_state("nu")
 if user is None:

@@ -29,15 +29,15 @@ if sum(bool(t) for t in texts) < 2:
 else:
     with ui.guard("Rephrase the empty or unusable description."):
         lists = ui.variant_lists(ws, texts, k)
-    colors = ui.ws_colors(ws)
+    colors, (first, edited) = ui.ws_colors(ws), list(lists)[:2]  # e.g. A and B; A and C when B is empty
     for col, (name, df) in zip(st.columns(len(lists)), lists.items()):
         with col:
             st.markdown(f"**Variant {name}**")
-            ui.compact_table(df, colors, base=lists[ui.VARIANTS[0]], key=f"wi_list_{name}")
+            ui.compact_table(df, colors, base=lists[first], key=f"wi_list_{name}")
     st.subheader("How far apart are the lists?")
     st.dataframe(ui.compare_frame(lists, k), hide_index=True, key="wi_compare", column_config=ui.COMPARE_COLUMNS)
     st.plotly_chart(ui.rank_diff_figure(lists, k, colors), key="wi_chart")
-    ui.remember_user(ws, "what-if B", ui.user_of(texts[1]), lists[ui.VARIANTS[1]])
+    ui.remember_user(ws, f"what-if {edited}", ui.user_of(texts[ui.VARIANTS.index(edited)]), lists[edited])
 
 
 @st.fragment

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 import ui
-from coldrec.views import attribute_labels, texts_key
+from coldrec.views import attribute_labels
 
 ws = ui.page("Profile map", "Each dot is an item placed by its text embedding; nearby dots read alike. Stars are "
              "users: typed ones (black) and personas (white), with lines to their top-k. Lasso or box-select dots "
@@ -21,13 +22,13 @@ items_tab, users_tab = st.tabs(["Item space", "User-profile space"])
 def item_space() -> None:
     """The item map and its selection table: a lasso reruns only this panel."""
     with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
-        proj = ui.projection(ws.catalog.content_hash(), ws.vectors, dims, method)
+        proj = ui.projection(ws.key, ws.vectors, dims, method)  # the key names the content: no hashing per rerun
         people = ui.people_on_map(ws, k=max(k, 1))
     if proj.notice:
         st.caption(proj.notice)
-    for p in people:
-        p["xy"] = proj.transform(p["vector"][None, :])[0]
-        p["rows"] = p["rows"][:k]
+    if people:  # one transform for everyone: a UMAP transform call costs ~70 ms however few points it places
+        for p, xy in zip(people, proj.transform(np.stack([p["vector"] for p in people]))):
+            p["xy"], p["rows"] = xy, p["rows"][:k]
     fig = ui.map_figure(proj.coords, ws.catalog.categories, ws.catalog.titles, ui.ws_colors(ws), people)
     event = st.plotly_chart(fig, key="pm_items", on_select="rerun" if dims == 2 else "ignore",
                             selection_mode=("box", "lasso", "points"))
@@ -55,7 +56,7 @@ with users_tab:
         with ui.guard("Switch the method to PCA."):
             texts = users["description"].fillna("").astype(str).tolist()
             uvec = ui.embed_texts_cached(texts)
-            uproj = ui.projection(texts_key(texts), uvec, dims, method)
+            uproj = ui.projection(f"{ws.key}:users", uvec, dims, method)
         labels = attribute_labels(users[attr])
         hover = [f"{u}: {t[:120]}" for u, t in zip(users["user_id"], texts)]
         fig = ui.map_figure(uproj.coords, labels, hover, ui.category_colors(labels), legend_title=attr)

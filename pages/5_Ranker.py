@@ -32,7 +32,7 @@ with train_tab:
             chart, bar = st.empty(), st.progress(0.0, text="Preparing user profiles…")
             res = ui.train(ws, config, log_file, chart, bar)
         st.session_state.setdefault(ui.TRAINED_KEY, {})[ws.key] = res
-        ui.set_ranker(ws, f"trained here ({res.ranker.config.method_name})", res.ranker)
+        ui.choose_ranker(ws, "trained")
         st.rerun()
     res = st.session_state.get(ui.TRAINED_KEY, {}).get(ws.key)
     if res:
@@ -57,7 +57,9 @@ with manage_tab:
         name = st.text_input("Save the current ranker as", value=ws.key.replace(":", "-"), key="rk_name")
         if st.form_submit_button("Save"):
             with ui.guard("Use letters, digits, - and _ in the name.", stop=False):
-                st.success(f"Saved to `{ui.save_ranker(ws, name)}` (model.safetensors + config.json).")
+                ui.save_ranker(ws, name)  # the folder is a server-side path: the user only needs the name
+                st.success(f"Saved as `{name}` (model.safetensors + config.json): load it under “…or one saved "
+                           "here”.")
     with l.form("rk_load"):
         files = st.file_uploader("Load a checkpoint: model.safetensors and config.json",
                                  type=["safetensors", "json"],

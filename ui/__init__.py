@@ -84,6 +84,7 @@ from ui.resources import (
     encoder_kind,
     progress_reporter,
     projection,
+    read_upload,
     system_status,
 )
 from ui.state import (
@@ -128,4 +129,22 @@ from ui.tables import (
     results_table,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
+__all__ = [  # the re-exports above: what pages use as ``ui.<name>``
+    "RANKER_DIR", "RESULTS_DIR", "load_results", "machine_label", "methods_frame", "published_frame", "PICKER_LIMIT",
+    "arrow", "attribute_labels", "fmt_seconds", "item_label", "item_options", "loss_frame", "results_view",
+    "texts_key", "PROBE_ATTRIBUTES", "VARIANTS", "compare_frame", "embeddings_parquet", "fill_variants",
+    "people_on_map", "probe", "quick_evaluation", "recommend", "user_of", "variant_lists", "OTHER_COLOR", "PALETTE",
+    "USER_COLOR", "bars_figure", "category_colors", "map_figure", "probe_figure", "rank_diff_figure",
+    "selected_rows", "ws_colors", "APP_TITLE", "HOME_ICON", "NEXT_STEPS", "PAGES", "PERSISTENT_KEYS",
+    "keep_widget_state", "page", "pages", "setup", "start_page", "guard", "md_escape", "show_error",
+    "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY", "choose_ranker", "current_ranker_index", "load_ranker",
+    "load_saved_ranker", "ranker_options", "save_ranker", "saved_rankers", "train", "demo_items", "embed_catalog",
+    "embed_texts_cached", "encoder", "encoder_kind", "progress_reporter", "projection", "read_upload",
+    "system_status",
+    "CATALOG_WIDGETS", "DEFAULT_DOMAIN", "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY",
+    "Workspace", "domain_label", "domain_options", "domains", "load_persona", "picked", "remember_user", "set_demo",
+    "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
+    "COMPARE_COLUMNS", "ITEM_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
+    "UPLOAD_TYPES", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "result_notes",
+    "results_table",
+]

@@ -20,7 +20,10 @@ PROBE_ATTRIBUTES = ["gender", "age", "locale"]
 
 # ---------------------------------------------------------------------------------------------- new user
 def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None) -> pd.DataFrame:
-    """Run ``Recommender.recommend`` with the controls of the ``<prefix>_*`` widgets."""
+    """Run ``Recommender.recommend`` with the controls of the ``<prefix>_*`` widgets.
+
+    The page reruns on every click, mostly with the same inputs: the last list is kept and reused until the user,
+    a control, the catalog or the ranker changes (encoding the description is the slow part)."""
     ss = st.session_state
     mmr = float(ss.get(f"{prefix}_mmr", 0.0) or 0.0)
     rec, weights = ws.recommender, None
@@ -29,8 +32,7 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
 
         w = float(ss[f"{prefix}_desc_weight"])
         weights = ProfileConfig(description_weight=w, history_weight=1.0 - w)
-    return rec.recommend(
-        user,
+    controls = dict(
         k=int(k or ss.get(f"{prefix}_k", 10)),
         n=int(ss.get(f"{prefix}_n", RecommendConfig.n)),
         categories=list(ss.get(f"{prefix}_cats", []) or []) or None,
@@ -38,6 +40,12 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
         pop_weight=float(ss.get(f"{prefix}_pop", 0.0) or 0.0),
         profile_config=weights,
     )
+    inputs, last = (ws.key, repr(user), repr(controls)), ss.get(f"_{prefix}_last_recs")
+    if last is not None and last[0] == inputs and last[1] is rec.ranker:  # `is`: a retrained ranker is new
+        return last[2]
+    recs = rec.recommend(user, **controls)
+    ss[f"_{prefix}_last_recs"] = (inputs, rec.ranker, recs)
+    return recs
 
 
 # ----------------------------------------------------------------------------------------------- what-if
@@ -93,15 +101,16 @@ def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
         if memo[mk] is None:
             continue
         if top is None:
-            top = list(_persona_top(ws.key, ws.ranker_label, name, ws, user, k))
+            top = _persona_top(ws, name, user, k)
         rows = [id_to_row[i] for i in top[:k] if i in id_to_row]
         people.append({"name": name, "vector": memo[mk], "rows": rows, "typed": not name.startswith("persona")})
     return people
 
 
-def _persona_top(key: str, ranker: str, name: str, ws: Workspace, user: Any, k: int) -> list[str]:
+def _persona_top(ws: Workspace, name: str, user: Any, k: int) -> list[str]:
+    """A persona's top-k ids, once per workspace, ranker and k (the map reruns on every lasso)."""
     memo = st.session_state.setdefault("coldrec_persona_top", {})
-    mk = (key, ranker, name, k)
+    mk = (ws.key, ws.ranker_label, name, k)
     if mk not in memo:
         memo[mk] = list(ws.recommender.recommend(user, k=k)["item_id"])
     return memo[mk]

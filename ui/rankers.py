@@ -15,7 +15,7 @@ from coldrec.checkpoints import RANKER_DIR, load_from_bytes, load_named, save_na
 from coldrec.errors import ColdrecError
 from coldrec.views import loss_frame
 from ui.resources import embed_texts_cached, encoder
-from ui.state import RANKERS_KEY, Workspace, set_ranker
+from ui.state import Workspace, set_ranker
 
 TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.training.TrainResult
 LOADED_KEY = "coldrec_loaded_rankers"  # workspace key -> MLPRanker loaded from uploaded files
@@ -72,7 +72,7 @@ def current_ranker_index(ws: Workspace, options: dict[str, str]) -> int:
 def choose_ranker(ws: Workspace, choice: str) -> None:
     """Apply a :func:`ranker_options` key."""
     if choice == "default":
-        st.session_state.get(RANKERS_KEY, {}).pop(ws.key, None)
+        set_ranker(ws, "default", None)
     elif choice == "cosine":
         set_ranker(ws, "cosine only (chosen)", None)
     elif choice == "trained":

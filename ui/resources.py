@@ -4,6 +4,7 @@
   :class:`coldrec.encoder.HashEncoder` (tests, machines without the model).
 * ``embed_catalog()`` / ``embed_texts_cached()`` — embeddings keyed by content hash + model name, with a progress
   bar that shows items/s and time left while the model runs.
+* ``read_upload()`` — an uploaded catalog file parsed once per upload.
 * ``demo_bundle()`` — a demo domain and its recommender; ``demo_items()`` — a demo catalog's items frame.
 * ``projection()`` — a fitted map, one per content + model + settings.
 """
@@ -118,6 +119,14 @@ def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
     return _embed(texts_key(texts), enc.name, tuple(str(t) for t in texts), enc)["vectors"]
 
 
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame, str, str]:
+    """:func:`coldrec.catalog.read_table` of an uploaded file, once per upload (not on every rerun)."""
+    from coldrec.catalog import read_table
+
+    return read_table(_data, filename=filename)
+
+
 # ------------------------------------------------------------------------------------------- demo domains
 @st.cache_resource(show_spinner="Preparing the demo domain (embedding its catalog the first time)…", max_entries=10)
 def _demo_bundle(domain: str, model: str, _encoder: Any) -> tuple[Any, Any]:
@@ -143,7 +152,7 @@ def demo_items(domain: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------- maps
 @st.cache_resource(show_spinner="Fitting the map (the very first UMAP fit compiles its kernels: up to a minute)…",
                    max_entries=16)
-def _projection(content_hash: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
+def _projection(content_key: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
     from coldrec.cache import default_cache_dir
     from coldrec.projection import Projection, ProjectionConfig
 
@@ -151,6 +160,9 @@ def _projection(content_hash: str, model: str, dims: int, method: str, _vectors:
     return Projection(cfg).fit(np.asarray(_vectors))
 
 
-def projection(content_hash: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
-    """A fitted :class:`coldrec.projection.Projection`, one per content + model + settings, kept in memory."""
-    return _projection(content_hash, encoder().name, int(dims), method, vectors)
+def projection(content_key: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
+    """A fitted :class:`coldrec.projection.Projection`, one per content + model + settings, kept in memory.
+
+    ``content_key`` names what ``vectors`` hold (a workspace key such as ``demo:news`` or ``upload:<hash>``), so
+    a rerun does not hash the vectors again."""
+    return _projection(content_key, encoder().name, int(dims), method, vectors)

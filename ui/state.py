@@ -4,7 +4,7 @@ and the values of the user-input widgets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,26 +37,23 @@ def _forget_catalog_widgets() -> None:
         st.session_state.pop(f"_keep_{key}", None)
 
 
-def set_demo(domain: str) -> None:
-    if st.session_state.get(SRC_KEY) != ("demo", domain):
+def set_source(src: tuple[str, str]) -> None:
+    """Make ``src`` the session's catalog (forgetting the old catalog's picks when it changes)."""
+    if st.session_state.get(SRC_KEY) != tuple(src):
         _forget_catalog_widgets()
-    st.session_state[SRC_KEY] = ("demo", domain)
+    st.session_state[SRC_KEY] = tuple(src)
+
+
+def set_demo(domain: str) -> None:
+    set_source(("demo", domain))
 
 
 def set_upload(catalog: Any) -> str:
     """Keep an uploaded catalog in the session and make it the current one; returns its key."""
     h = catalog.content_hash()
     st.session_state.setdefault(UPLOADS_KEY, {})[h] = catalog
-    if st.session_state.get(SRC_KEY) != ("upload", h):
-        _forget_catalog_widgets()
-    st.session_state[SRC_KEY] = ("upload", h)
+    set_source(("upload", h))
     return h
-
-
-def set_source(src: tuple[str, str]) -> None:
-    if st.session_state.get(SRC_KEY) != tuple(src):
-        _forget_catalog_widgets()
-    st.session_state[SRC_KEY] = tuple(src)
 
 
 def domains() -> list[str]:
@@ -74,7 +71,7 @@ def domain_label(domain: str) -> str:
 
 def domain_options() -> dict[tuple[str, str], str]:
     """Selectable sources: every demo domain, then the catalogs uploaded in this session."""
-    opts: dict[tuple[str, str], str] = {("demo", d): DOMAIN_LABELS.get(d, d) for d in domains()}
+    opts: dict[tuple[str, str], str] = {("demo", d): domain_label(d) for d in domains()}
     for h in st.session_state.get(UPLOADS_KEY, {}):
         opts[("upload", h)] = f"📄 {upload_name(h)}"
     return opts
@@ -89,7 +86,7 @@ def upload_name(h: str) -> str:
 def source_label() -> str:
     """The current catalog's name for the sidebar."""
     kind, value = source()
-    return DOMAIN_LABELS.get(value, value) if kind == "demo" else upload_name(value)
+    return domain_label(value) if kind == "demo" else upload_name(value)
 
 
 # ---------------------------------------------------------------------------------------------- workspace
@@ -104,7 +101,6 @@ class Workspace:
     recommender: Any               # coldrec.pipeline.Recommender
     demo: Any = None               # coldrec.datasets.DemoDomain for demo domains
     ranker_label: str = "cosine only"
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def personas(self) -> list[dict[str, Any]]:
@@ -113,11 +109,6 @@ class Workspace:
     @property
     def users(self) -> pd.DataFrame | None:
         return getattr(self.demo, "users", None)
-
-    @property
-    def interactions(self) -> Any:
-        """The demo's :class:`coldrec.interactions.InteractionLog` (None for uploads)."""
-        return getattr(self.demo, "interactions", None)
 
 
 def workspace() -> Workspace:
@@ -128,7 +119,7 @@ def workspace() -> Workspace:
     if kind == "demo":
         demo, rec = demo_bundle(value)
         catalog, vectors = rec.catalog, rec.item_vectors
-        label = DOMAIN_LABELS.get(value, value)
+        label = domain_label(value)
         default_label = (f"demo checkpoint ({rec.ranked_by})" if getattr(rec, "ranker", None) is not None
                          else "cosine only (no ranker yet)")
     else:

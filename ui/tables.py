@@ -34,14 +34,17 @@ RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_sco
                 "reason"]
 
 
+def _category_colored(view: pd.DataFrame, colors: dict[str, str]) -> Any:
+    """``view`` with its category text in the category's map colour."""
+    return view.style.map(lambda c: f"color: {colors.get(str(c), OTHER_COLOR)}; font-weight: 600",
+                          subset=["category"])
+
+
 def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key: str | None = None,
                   height: int | str = "auto") -> None:
     """Render a ``Recommender.recommend`` frame as a readable table (category text in its map colour)."""
     view = results_view(df)
-    data: Any = view
-    if colors and "category" in view:
-        data = view.style.map(lambda c: f"color: {colors.get(str(c), OTHER_COLOR)}; font-weight: 600",
-                              subset=["category"])
+    data: Any = _category_colored(view, colors) if colors and "category" in view else view
     order = [c for c in RESULT_ORDER if c in view]
     if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
         order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
@@ -114,9 +117,7 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
         ranks = dict(zip(base["item_id"], base["final_rank"]))
         view["vs A"] = [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
                         for i, r in zip(df["item_id"], df["final_rank"])]
-    styled = view.style.map(lambda c: f"color: {colors.get(str(c), OTHER_COLOR)}; font-weight: 600",
-                            subset=["category"])
-    st.dataframe(styled, hide_index=True, key=key, column_config={
+    st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
         "final_rank": st.column_config.NumberColumn("#", width="small"),
         "title": st.column_config.TextColumn("Item", width="medium"),
         "category": st.column_config.TextColumn("Category"),
