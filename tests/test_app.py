@@ -354,3 +354,14 @@ def test_every_page_runs_with_the_network_blocked(page, no_network):
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert no_network == [], f"network was attempted on {page}: {no_network}"
+
+
+def test_what_if_with_variant_a_left_empty_compares_the_others():
+    at = goto(start(wi_count=3), "pages/3_What-if.py")
+    at.text_area(key="wi_text_1").input("wireless headphones for the train")
+    at.text_area(key="wi_text_2").input("a garden hose and a rake")
+    submit(at, "Compare")
+    ok(at)
+    [cmp] = frames(at, "wi_compare")
+    assert len(cmp) == 1 and 0.0 <= cmp.iloc[0]["rbo"] <= 1.0
+    assert len(frames(at, "wi_list")) == 2
