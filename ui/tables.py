@@ -30,8 +30,8 @@ RESULT_COLUMNS = {
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
 # What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
-RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
-                "reason"]
+RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "reason",
+                "category"]
 
 
 def _category_colored(view: pd.DataFrame, colors: dict[str, str]) -> Any:
@@ -119,7 +119,7 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
                         for i, r in zip(df["item_id"], df["final_rank"])]
     st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
         "final_rank": st.column_config.NumberColumn("#", width="small"),
-        "title": st.column_config.TextColumn("Item", width="medium"),
+        "title": st.column_config.TextColumn("Item", width="large"),
         "category": st.column_config.TextColumn("Category"),
         "vs A": st.column_config.TextColumn("vs A", width="small", help="new = not in A's top-k; ▲/▼ = moved")})
 
