@@ -110,10 +110,10 @@ def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
 def _persona_top(ws: Workspace, name: str, user: Any, k: int) -> list[str]:
     """A persona's top-k ids, once per workspace, ranker and k (the map reruns on every lasso)."""
     memo = st.session_state.setdefault("coldrec_persona_top", {})
-    mk = (ws.key, ws.ranker_label, name, k)
-    if mk not in memo:
-        memo[mk] = list(ws.recommender.recommend(user, k=k)["item_id"])
-    return memo[mk]
+    mk, ranker = (ws.key, ws.ranker_label, name, k), ws.recommender.ranker
+    if mk not in memo or memo[mk][0] is not ranker:  # a retrained ranker keeps its label but is a new object
+        memo[mk] = (ranker, list(ws.recommender.recommend(user, k=k)["item_id"]))
+    return memo[mk][1]
 
 
 # ------------------------------------------------------------------------------------------ catalog, eval
