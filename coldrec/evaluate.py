@@ -92,7 +92,7 @@ PUBLISHED: dict[str, dict[str, dict[str, float]]] = {
     },
 }
 
-_PUBLISHED = PUBLISHED  # alias used by coldrec.results and older callers
+_PUBLISHED = PUBLISHED  # old private name, kept for callers written before it was public
 
 _TARGETS: dict[str, dict[str, dict[str, float]]] = {
     "scientific": {"zero-shot": {"recall@10": .1080}, "mlp-rich": {"recall@10": .13, "ndcg@10": .07}},

@@ -53,7 +53,7 @@ def published_frame(result: dict[str, Any]) -> pd.DataFrame:
         try:
             from coldrec import evaluate
 
-            table = getattr(evaluate, "_PUBLISHED", {}).get(str(result.get("protocol")), {})
+            table = evaluate.PUBLISHED.get(str(result.get("protocol")), {})
         except ImportError:  # pragma: no cover
             table = {}
     return _numeric_rows(table)
