@@ -1,10 +1,7 @@
 """Ranking (seed §3.2.4): ``score = MLP(concat(item_representation, user_representation))`` in [0, 1].
 
-Two feature sets, chosen by :attr:`RankerConfig.features`:
-
-- ``"concat"``: exactly the seed's ``concat(item, user)``;
-- ``"rich"``: ``concat(item, user, item * user, |item - user|, cosine, log popularity)`` — the product and the
-  difference let a small MLP express similarity directly, and popularity lets it learn what the crowd likes.
+The feature sets (``"concat"``, the seed's, and ``"rich"``, which adds product, difference, cosine and log
+popularity) and the training pairs are built in :mod:`coldrec.features`; this module holds the model.
 
 Training uses binary cross-entropy on positives against explicit negatives (items shown and skipped) plus
 sampled ones, with early stopping on a held-out slice of *users* (so validation measures cold users) and a fixed
@@ -24,10 +21,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from coldrec.errors import CheckpointError, ColdrecError
+from coldrec.features import (FEATURE_SETS, build_features, feature_dim, log_popularity, mlp_layers,
+                              training_pairs)
 
 __all__ = ["RankerConfig", "MLPRanker", "build_features", "FEATURE_SETS", "auc"]
 
-FEATURE_SETS = ("concat", "rich")
 _FORMAT = "coldrec-ranker/1"
 
 
@@ -79,31 +77,6 @@ class RankerConfig:
         return f"mlp-{self.features}"
 
 
-def feature_dim(features: str, dim: int) -> int:
-    """Width of the feature vector for item/user vectors of ``dim``."""
-    return 2 * dim if features == "concat" else 4 * dim + 2
-
-
-def build_features(
-    item_vectors: np.ndarray, user_vectors: np.ndarray, features: str, pop: np.ndarray | None = None
-) -> np.ndarray:
-    """Feature rows for pairs (``item_vectors[i]``, ``user_vectors[i]``); ``pop`` is log-popularity in [0, 1].
-
-    Example:
-        >>> build_features(np.ones((2, 3)), np.zeros((2, 3)), "concat").shape
-        (2, 6)
-    """
-    if features == "concat":
-        return np.concatenate([item_vectors, user_vectors], axis=1).astype(np.float32)
-    pop = np.zeros(len(item_vectors), dtype=np.float32) if pop is None else pop.astype(np.float32)
-    cos = np.sum(item_vectors * user_vectors, axis=1, keepdims=True)
-    return np.concatenate(
-        [item_vectors, user_vectors, item_vectors * user_vectors, np.abs(item_vectors - user_vectors), cos,
-         pop[:, None]],
-        axis=1,
-    ).astype(np.float32)
-
-
 def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     """Area under the ROC curve from positive and negative scores (ties count half).
 
@@ -121,23 +94,6 @@ def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     r_pos = ranks[: len(scores_pos)].sum()
     n_p, n_n = len(scores_pos), len(scores_neg)
     return float((r_pos - n_p * (n_p + 1) / 2) / (n_p * n_n))
-
-
-def mlp_layers(in_dim: int, hidden: Sequence[int], dropout: float) -> list:
-    """The ranker's torch layers: ``[Linear, ReLU, Dropout]`` per hidden size, then ``Linear(·, 1)`` (a logit).
-
-    Shared with the offline evaluation rankers (``coldrec.eval_ranker``), which put a factorised first layer in
-    front of the same stack.
-    """
-    import torch.nn as nn
-
-    layers: list = []
-    prev = in_dim
-    for h in hidden:
-        layers += [nn.Linear(prev, h), nn.ReLU(), nn.Dropout(dropout)]
-        prev = h
-    layers.append(nn.Linear(prev, 1))  # a logit; score() applies the sigmoid
-    return layers
 
 
 def _make_net(in_dim: int, config: RankerConfig):
@@ -177,11 +133,7 @@ class MLPRanker:
         return self._net is not None
 
     def _pop(self, popularity: np.ndarray | None, n: int) -> np.ndarray:
-        if popularity is None:
-            return np.zeros(n, dtype=np.float32)
-        return (np.log1p(np.maximum(np.asarray(popularity, dtype=np.float32), 0)) / self.pop_scale).astype(
-            np.float32
-        )
+        return log_popularity(popularity, n, self.pop_scale)
 
     def fit(
         self,
@@ -239,20 +191,7 @@ class MLPRanker:
             sample_p = w / w.sum()
 
         def pairs(users: np.ndarray, r: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            us, its, ys = [], [], []
-            for u in users:
-                p = np.asarray(positives[u], dtype=np.int64)
-                us.append(np.full(len(p), u)), its.append(p), ys.append(np.ones(len(p), np.float32))
-                k = len(p) * cfg.negatives
-                if k:
-                    s = r.choice(m, size=k, p=sample_p)
-                    s = s[~np.isin(s, p)]
-                    us.append(np.full(len(s), u)), its.append(s), ys.append(np.zeros(len(s), np.float32))
-                if negatives is not None and len(negatives[u]):
-                    nneg = np.asarray(negatives[u], dtype=np.int64)
-                    nneg = nneg[~np.isin(nneg, p)]
-                    us.append(np.full(len(nneg), u)), its.append(nneg), ys.append(np.zeros(len(nneg), np.float32))
-            return np.concatenate(us), np.concatenate(its), np.concatenate(ys)
+            return training_pairs(users, positives, m, r, cfg.negatives, sample_p, negatives)
 
         def feats(us: np.ndarray, its: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(build_features(item_vectors[its], user_vectors[us], cfg.features, pop[its]))
