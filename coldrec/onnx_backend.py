@@ -1,11 +1,9 @@
 """ONNX Runtime encoder: the same sentence-transformers pipeline, exported once, optionally int8-quantised.
 
-The model folder's ``Transformer`` module is exported with :func:`torch.onnx.export` (returning the last hidden
-state), fused with ONNX Runtime's BERT graph optimiser, and quantised with
-:func:`onnxruntime.quantization.quantize_dynamic` (per-channel int8 weights). Pooling (read from
-``1_Pooling/config.json``) and L2 normalisation run in NumPy, exactly as ``modules.json`` describes them.
-Texts are tokenised once, sorted by token length and batched so that padding waste is minimal, then the rows are
-put back in input order.
+The ONNX file comes from :func:`coldrec.onnx_export.export_onnx` (torch export, BERT graph fusion, int8
+quantisation, cached per model). Pooling (read from ``1_Pooling/config.json``) and L2 normalisation run in NumPy,
+exactly as ``modules.json`` describes them. Texts are tokenised once, sorted by token length and batched so that
+padding waste is minimal, then the rows are put back in input order.
 
 Exported files live in ``platformdirs.user_cache_dir("coldrec")/onnx/<model-hash>/`` (or
 ``$COLDREC_CACHE/onnx/<model-hash>/``) and are never written into the repository.
@@ -19,18 +17,24 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from coldrec.cache import default_cache_dir
 from coldrec.encoder import _model_identity, default_model_path
 from coldrec.errors import ColdrecError, ModelNotFoundError
+
+# The export half lives in coldrec.onnx_export; its public names stay importable from here (see __all__).
+from coldrec.onnx_export import (
+    PRECISIONS,
+    OnnxConfig,
+    _read_json,
+    export_onnx,
+    model_hash,
+    onnx_cache_dir,
+)
 
 __all__ = [
     "OnnxConfig",
@@ -42,8 +46,16 @@ __all__ = [
     "model_hash",
 ]
 
-PRECISIONS = ("fp32", "int8")
-_HASH_CACHE: dict[str, str] = {}
+# private helpers that moved to coldrec.onnx_export, still reachable as coldrec.onnx_backend.<name>
+_MOVED_PRIVATE = ("_HASH_CACHE", "_export_raw", "_optimize")
+
+
+def __getattr__(name: str):
+    if name in _MOVED_PRIVATE:
+        from coldrec import onnx_export
+
+        return getattr(onnx_export, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def onnx_available() -> bool:
@@ -53,89 +65,6 @@ def onnx_available() -> bool:
     except Exception:  # pragma: no cover - depends on the environment
         return False
     return True
-
-
-def model_hash(model_path: str | Path) -> str:
-    """Hash a model folder's config and weights (sha256, 16 hex chars); cached per process.
-
-    Args:
-        model_path: a sentence-transformers model folder.
-
-    Returns:
-        A short hex digest that changes when ``config.json`` or the weights change.
-    """
-    model_path = Path(model_path).resolve()
-    key = str(model_path)
-    if key in _HASH_CACHE:
-        return _HASH_CACHE[key]
-    h = hashlib.sha256()
-    for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
-                 "1_Pooling/config.json"):
-        p = model_path / name
-        if p.exists():
-            h.update(name.encode())
-            h.update(p.read_bytes())
-    weights = [model_path / "model.safetensors", model_path / "pytorch_model.bin"]
-    found = [w for w in weights if w.exists()]
-    if not found:
-        raise ModelNotFoundError(f"no weights (model.safetensors / pytorch_model.bin) in {model_path}")
-    with open(found[0], "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    digest = h.hexdigest()[:16]
-    _HASH_CACHE[key] = digest
-    return digest
-
-
-def onnx_cache_dir(model_path: str | Path) -> Path:
-    """Folder holding the exported ONNX files of one model (created if missing).
-
-    ``<coldrec cache>/onnx/<model-hash>/`` where the cache root is ``$COLDREC_CACHE`` or
-    ``platformdirs.user_cache_dir("coldrec")`` (the same root as :mod:`coldrec.cache`).
-    """
-    folder = default_cache_dir() / "onnx" / model_hash(model_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@dataclass
-class OnnxConfig:
-    """Settings of the ONNX encoder.
-
-    Attributes:
-        precision: "int8" (dynamic per-channel int8 weights) or "fp32" (exported graph, no quantisation).
-        optimize: fuse the BERT graph with onnxruntime.transformers.optimizer before quantising.
-        per_channel: per-channel weight scales for int8 (better fidelity than per-tensor).
-        batch_size: texts per ONNX run after length sorting.
-        max_tokens_per_batch: cap on batch_size × padded length (keeps long batches from thrashing cache).
-        num_threads: intra-op threads for onnxruntime; None = all cores (os.cpu_count()).
-        length_sorted: sort texts by token count before batching (output order is always the input order).
-        opset: ONNX opset for the export.
-        small_batch_tokens: batches of at most this many padded tokens (one query, a user description) run on
-            a second, single-threaded session: on a busy 2-core machine a 2-thread run waits for the other
-            core (measured p50 8 ms vs 4 ms for one sentence). 0 disables it.
-        keep_fp32: regular expression of MatMul node names left in fp32 when quantising. The default keeps
-            the feed-forward output projections (1536→384, after GELU, where activations have outliers) in
-            fp32: mean cosine to fp32 rises from ~0.991 to ~0.995 for a small speed cost. "" quantises all.
-    """
-
-    precision: str = "int8"
-    optimize: bool = True
-    per_channel: bool = True
-    batch_size: int = 64
-    max_tokens_per_batch: int = 8192
-    num_threads: int | None = None
-    length_sorted: bool = True
-    opset: int = 17
-    keep_fp32: str = r"layer\.\d+/output/dense"
-    small_batch_tokens: int = 2048
-
-
-def _read_json(path: Path, default: dict) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return dict(default)
 
 
 def _max_seq_length(model_path: Path) -> int:
@@ -168,117 +97,6 @@ def _pooling_mode(model_path: Path) -> tuple[str, bool]:
     else:
         mode = "mean"
     return mode, normalize
-
-
-def export_onnx(model: str | Path | None = None, config: OnnxConfig | None = None) -> Path:
-    """Export (once) the model's transformer to ONNX and return the file to load for ``config``.
-
-    Files written in :func:`onnx_cache_dir`: ``model.onnx`` (fp32 export), ``model-opt.onnx`` (fused),
-    ``model-<opt|raw>-int8-<pc|pt>.onnx``. A file lock keeps parallel processes from exporting twice.
-
-    Args:
-        model: model folder; default: the packaged all-MiniLM-L6-v2.
-        config: which variant is wanted.
-
-    Returns:
-        Path of the ONNX file for ``config.precision`` / ``config.optimize``.
-    """
-    config = config or OnnxConfig()
-    if config.precision not in PRECISIONS:
-        raise ColdrecError(f"unknown ONNX precision {config.precision!r}; choose one of {PRECISIONS}")
-    model_path = Path(model) if model is not None else default_model_path()
-    if not (model_path / "config.json").exists():
-        raise ModelNotFoundError(f"{model_path} is not a model folder (no config.json)")
-    folder = onnx_cache_dir(model_path)
-    raw = folder / "model.onnx"
-    opt = folder / "model-opt.onnx"
-    base = opt if config.optimize else raw
-    if config.precision == "fp32":
-        target = base
-    else:
-        tag = ("opt" if config.optimize else "raw") + "-int8-" + ("pc" if config.per_channel else "pt")
-        if config.keep_fp32:
-            tag += "-keep" + hashlib.sha1(config.keep_fp32.encode()).hexdigest()[:6]
-        target = folder / f"model-{tag}.onnx"
-    if target.exists():
-        return target
-
-    from filelock import FileLock
-
-    with FileLock(str(folder / ".export.lock")):
-        if not raw.exists():
-            _export_raw(model_path, raw, config.opset)
-        if config.optimize and not opt.exists():
-            _optimize(model_path, raw, opt)
-        if config.precision == "int8" and not target.exists():
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            tmp = target.with_suffix(".tmp.onnx")
-            import re
-
-            import onnx
-
-            exclude: list[str] = []
-            if config.keep_fp32:
-                pat = re.compile(config.keep_fp32)
-                graph = onnx.load(str(base), load_external_data=False).graph
-                exclude = [n.name for n in graph.node if n.op_type == "MatMul" and pat.search(n.name)]
-            quantize_dynamic(str(base), str(tmp), weight_type=QuantType.QInt8, per_channel=config.per_channel,
-                             nodes_to_exclude=exclude,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-            os.replace(tmp, target)
-    return target
-
-
-def _export_raw(model_path: Path, out: Path, opset: int) -> None:
-    import torch
-    from transformers import AutoModel
-
-    # eager attention exports the plain softmax(QK^T)V pattern that ONNX Runtime fuses into its Attention op
-    # (the SDPA export keeps IsNaN/Where mask plumbing that blocks the fusion).
-    hf = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
-    hf.eval()
-
-    class _Wrap(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
-
-    wrap = _Wrap(hf).eval()
-    ids = torch.ones(2, 16, dtype=torch.long)
-    tmp = out.with_suffix(".tmp.onnx")
-    axes = {0: "batch", 1: "seq"}
-    with torch.no_grad():
-        torch.onnx.export(
-            wrap,
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "last_hidden_state": axes},
-            opset_version=opset,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-    os.replace(tmp, out)
-
-
-def _optimize(model_path: Path, raw: Path, out: Path) -> None:
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    hf = _read_json(model_path / "config.json", {})
-    heads = int(hf.get("num_attention_heads", 12))
-    hidden = int(hf.get("hidden_size", 384))
-    m = optimize_model(str(raw), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1,
-                       use_gpu=False)
-    tmp = out.with_suffix(".tmp.onnx")
-    m.save_model_to_file(str(tmp))
-    os.replace(tmp, out)
 
 
 class OnnxEncoder:
@@ -438,4 +256,3 @@ class OnnxEncoder:
 
     def __repr__(self) -> str:
         return f"OnnxEncoder({self.name!r}, device={self.device_label!r}, batch_size={self.config.batch_size})"
-
