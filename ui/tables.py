@@ -30,8 +30,8 @@ RESULT_COLUMNS = {
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
 # What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
-RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "reason",
-                "category"]
+RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
+                "reason"]
 
 
 def _category_colored(view: pd.DataFrame, colors: dict[str, str]) -> Any:
