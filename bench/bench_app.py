@@ -41,7 +41,7 @@ def _get(url: str) -> int:
 
 def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
-    from e2e_helpers import CHROMIUM, free_port
+    from e2e_helpers import CHROMIUM, free_port, stop
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -74,12 +74,7 @@ def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
                 except Exception as exc:  # pragma: no cover - browser problems are reported, not fatal
                     out["browser_error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     return out
 
 

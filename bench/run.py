@@ -43,6 +43,12 @@ def run_measure(name: str, quick: bool) -> list[Result]:
         return [Result(f"{name}.error", None, "", "-", False, f"{type(exc).__name__}: {exc}"[:300])]
 
 
+def _md_table(heading: str, header: list[str], rows: list[list]) -> list[str]:
+    """A level-3 heading and a Markdown table, as lines."""
+    return [f"\n### {heading}\n", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(str(c) for c in row) + " |" for row in rows)]
+
+
 def write_results_md(path: Path | None = None) -> Path:
     """Assemble bench/RESULTS.md from bench/raw/*.json (the last full run of each measure)."""
     path = path or ROOT / "bench" / "RESULTS.md"
@@ -68,19 +74,17 @@ def write_results_md(path: Path | None = None) -> Path:
             note = res.note.replace("|", "/")
             lines.append(f"| {title} | `{res.name}` | {res.value_str()} | {res.target} | **{res.status()}** | "
                          f"{rec.get('load', '')} ({rec.get('date', '')}) | {note} |")
-        if name == "encode" and rec.get("meta", {}).get("rows"):
-            extras.append("\n### Encoding candidates (same texts, same run, interleaved rounds)\n")
-            extras.append("| method | texts/s | ratio vs baseline (median of rounds) | rounds | mean cos | min cos |")
-            extras.append("|---|---|---|---|---|---|")
-            for row in rec["meta"]["rows"]:
-                extras.append(f"| {row['method']} | {row['texts_per_s']:.1f} | {row['ratio_median']:.2f}x | "
-                              f"{row['ratios']} | {row['cos_mean']:.4f} | {row['cos_min']:.4f} |")
-        if name == "ann" and rec.get("meta", {}).get("rows"):
-            extras.append("\n### ANN settings (same queries, same run)\n")
-            extras.append("| index | ms/query (median) | p95 | recall@100 |")
-            extras.append("|---|---|---|---|")
-            for row in rec["meta"]["rows"]:
-                extras.append(f"| {row['index']} | {row['ms']:.2f} | {row['p95']:.2f} | {row['recall@100']:.4f} |")
+        rows = rec.get("meta", {}).get("rows")
+        if name == "encode" and rows:
+            extras += _md_table(
+                "Encoding candidates (same texts, same run, interleaved rounds)",
+                ["method", "texts/s", "ratio vs baseline (median of rounds)", "rounds", "mean cos", "min cos"],
+                [[r["method"], f"{r['texts_per_s']:.1f}", f"{r['ratio_median']:.2f}x", r["ratios"],
+                  f"{r['cos_mean']:.4f}", f"{r['cos_min']:.4f}"] for r in rows])
+        if name == "ann" and rows:
+            extras += _md_table(
+                "ANN settings (same queries, same run)", ["index", "ms/query (median)", "p95", "recall@100"],
+                [[r["index"], f"{r['ms']:.2f}", f"{r['p95']:.2f}", f"{r['recall@100']:.4f}"] for r in rows])
             sizes = rec["meta"].get("exact_ms_by_size", {})
             if sizes:
                 extras.append("\nExact single-query latency by catalog size (1 BLAS thread): "

@@ -33,6 +33,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Terminate a server process we started, killing it if it does not exit in ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: Path | None = None) -> Iterator[str]:
     """Start the app on a free localhost port; yield its URL; stop it (and only it) afterwards."""
@@ -61,12 +71,7 @@ def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: 
                 time.sleep(0.5)
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 @contextlib.contextmanager
