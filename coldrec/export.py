@@ -25,10 +25,11 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             return "'" + v
         return v
 
-    for c in out.columns:
-        s = out[c]
+    # By position, not by name: a frame may carry two columns with the same name.
+    for j in range(out.shape[1]):
+        s = out.iloc[:, j]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[c] = s.astype(object).map(fix)
+            out.isetitem(j, s.astype(object).map(fix))
     out.columns = [fix(str(c)) for c in out.columns]
     return out
 

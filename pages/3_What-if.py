@@ -33,7 +33,8 @@ else:
     for col, (name, df) in zip(st.columns(len(lists)), lists.items()):
         with col:
             st.markdown(f"**Variant {name}**")
-            ui.compact_table(df, colors, base=lists[first], key=f"wi_list_{name}")
+            ui.compact_table(df, colors, base=None if name == first else lists[first], base_name=first,
+                             key=f"wi_list_{name}")
     st.subheader("How far apart are the lists?")
     st.dataframe(ui.compare_frame(lists, k), hide_index=True, key="wi_compare", column_config=ui.COMPARE_COLUMNS)
     st.plotly_chart(ui.rank_diff_figure(lists, k, colors), key="wi_chart")

@@ -69,7 +69,7 @@ def submit(at: AppTest, label: str) -> AppTest:
 TABLES = {
     "nu_table": {"item_id", "final_rank", "reason"},
     "wi_compare": {"overlap@k", "rbo", "entered"},
-    "wi_list": {"final_rank", "title", "vs A"},
+    "wi_list": {"final_rank", "title", "category"},
     "wi_probe_table": {"persona", "variant", "rbo"},
     "rk_metrics": {"method", "auc"},
     "ev_table": {"method", "published"},
@@ -198,6 +198,9 @@ def test_profile_map_places_typed_user_and_personas():
     names = [t.get("name") for t in spec["data"]]
     assert "typed user" in names
     assert [t.get("legendgroup") for t in spec["data"]].count("personas") >= 3
+    # The typed user's label is a boxed callout above the traces (persona labels can sit close by).
+    [callout] = [a for a in spec["layout"].get("annotations", []) if "typed user" in a.get("text", "")]
+    assert callout.get("bgcolor") and callout.get("showarrow")
     from coldrec.datasets import load_demo
 
     n_items = sum(len(t["text"]) for t in spec["data"] if t.get("customdata") is not None)
@@ -364,4 +367,7 @@ def test_what_if_with_variant_a_left_empty_compares_the_others():
     ok(at)
     [cmp] = frames(at, "wi_compare")
     assert len(cmp) == 1 and 0.0 <= cmp.iloc[0]["rbo"] <= 1.0
-    assert len(frames(at, "wi_list")) == 2
+    first, other = frames(at, "wi_list")
+    # B is the baseline now: its own list has no comparison column, C's is compared "vs B".
+    assert "vs A" not in first.columns and "vs B" not in first.columns
+    assert "vs B" in other.columns and "vs A" not in other.columns

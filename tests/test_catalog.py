@@ -413,6 +413,13 @@ def test_catalog_helpers():
 
 
 # --------------------------------------------------------------------------------------------- export
+def test_neutralise_formulas_handles_duplicate_column_names():
+    df = pd.DataFrame([["=1+1", "ok", 3]], columns=["a", "a", "n"])
+    out = neutralise_formulas(df)
+    assert out.iloc[0].tolist() == ["'=1+1", "ok", 3] and list(out.columns) == ["a", "a", "n"]
+    assert df.iloc[0, 0] == "=1+1"  # the input is untouched
+
+
 def test_neutralise_formulas_only_for_export():
     cat = load_catalog(frame())
     assert cat.titles[3].startswith("=")  # data kept as is

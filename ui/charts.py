@@ -89,8 +89,16 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
     else:
         fig.add_trace(go.Scatter(x=line["x"], y=line["y"], mode="lines", line=style, hoverinfo="skip",
                                  showlegend=False))
-        fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers+text", textposition="top center",
-                                 marker=marker, **text, **group, hovertemplate=name + "<extra></extra>"))
+        if not typed:
+            fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers+text", textposition="top center",
+                                     marker=marker, **text, **group, hovertemplate=name + "<extra></extra>"))
+            return
+        fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers", marker=marker, **group,
+                                 hovertemplate=name + "<extra></extra>"))
+        # A boxed callout drawn above every trace, so a nearby persona's label never hides the typed user's.
+        fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>", showarrow=True, arrowcolor=USER_COLOR,
+                           ax=0, ay=-36, font=dict(size=13, color=USER_COLOR), bgcolor="rgba(255,255,255,0.9)",
+                           bordercolor=USER_COLOR, borderpad=3)
 
 
 def selected_rows(event: Any) -> list[int]:

@@ -49,6 +49,14 @@ def encoder() -> Any:
     return _load_encoder(encoder_kind())
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _cache_status(folder: str) -> dict[str, Any]:
+    """The size of the embedding cache in ``folder``; it walks the folder, so at most every 30 s, not every rerun."""
+    from coldrec.cache import EmbeddingCache
+
+    return EmbeddingCache(folder).status()
+
+
 def system_status() -> pd.DataFrame:
     """Model name, device, window and embedding-cache status for the Home page."""
     rows: list[tuple[str, str]] = []
@@ -59,9 +67,9 @@ def system_status() -> pd.DataFrame:
     except ColdrecError as exc:
         rows.append(("Model", f"not loaded: {exc}"))
     try:
-        from coldrec.cache import EmbeddingCache
+        from coldrec.cache import default_cache_dir
 
-        stat = EmbeddingCache().status()
+        stat = _cache_status(str(default_cache_dir()))
         # The folder itself is a server-side path: never shown to the people using the app.
         on = "on (on the server's disk; COLDREC_CACHE moves it)" if stat.get("enabled", True) else \
             "off: the cache folder is not writable, embeddings are recomputed"

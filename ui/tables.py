@@ -110,18 +110,20 @@ COMPARE_COLUMNS = {
 
 
 def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame | None = None,
-                  key: str | None = None) -> None:
-    """Rank, title, category; items missing from ``base`` are marked ``new``."""
+                  key: str | None = None, base_name: str = "A") -> None:
+    """Rank, title, category; items missing from ``base`` (variant ``base_name``) are marked ``new``."""
     view = df[["final_rank", "title", "category"]].copy()
+    vs = f"vs {base_name}"
     if base is not None:
         ranks = dict(zip(base["item_id"], base["final_rank"]))
-        view["vs A"] = [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
+        view[vs] = [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
                         for i, r in zip(df["item_id"], df["final_rank"])]
     st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
         "final_rank": st.column_config.NumberColumn("#", width="small"),
         "title": st.column_config.TextColumn("Item", width="large"),
         "category": st.column_config.TextColumn("Category"),
-        "vs A": st.column_config.TextColumn("vs A", width="small", help="new = not in A's top-k; ▲/▼ = moved")})
+        vs: st.column_config.TextColumn(vs, width="small",
+                                        help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
 
 PROBE_COLUMNS = {
