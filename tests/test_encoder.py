@@ -70,3 +70,87 @@ def test_minilm_headphones_closer_to_headphones_than_garden(minilm):
                                      "Over-ear Bluetooth headphones with active noise cancellation",
                                      "Heavy-duty garden hose with spray nozzle"])
     assert q @ head > q @ garden + 0.2
+
+
+# ------------------------------------------------------------------------- GPU paths, with a fake model
+class _FakeST:
+    """Stands in for a SentenceTransformer on a GPU: raises CUDA out-of-memory above ``fits`` texts per batch."""
+
+    def __init__(self, fits: int, dim: int = 4) -> None:
+        self.fits, self.dim, self.batches, self.moved_to = fits, dim, [], None
+
+    def encode(self, texts, batch_size, **_):
+        import torch
+
+        self.batches.append(batch_size)
+        if batch_size > self.fits:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (fake)")
+        out = np.zeros((len(texts), self.dim), np.float32)
+        out[:, 0] = [len(t) for t in texts]  # the length, so the input order can be checked
+        return out / np.maximum(out[:, :1], 1)
+
+    def float(self):
+        return self
+
+    def to(self, device):
+        self.moved_to, self.fits = device, 10**9  # the CPU has room for any batch
+        return self
+
+
+def _gpu_encoder(fake: _FakeST, batch_size: int = 64):
+    from coldrec.encoder import EncoderConfig, SentenceEncoder
+
+    enc = object.__new__(SentenceEncoder)  # no real model, no CUDA: only the batching logic runs
+    enc.config = EncoderConfig(batch_size=batch_size)
+    enc.device, enc.precision, enc.dim, enc.warnings, enc.model = "cuda", "fp16", fake.dim, [], fake
+    return enc
+
+
+def test_gpu_out_of_memory_halves_the_batch_and_keeps_order():
+    fake = _FakeST(fits=16)
+    enc = _gpu_encoder(fake, batch_size=64)
+    texts = ["x" * n for n in (5, 1, 3, 2, 4)]
+    v = enc.encode(texts)
+    assert fake.batches[:3] == [64, 32, 16] and enc.config.batch_size == 16
+    assert [w for w in enc.warnings if "halved" in w] == ["GPU out of memory: batch size halved to 32.",
+                                                          "GPU out of memory: batch size halved to 16."]
+    assert enc.device == "cuda" and v[:, 0].tolist() == [1.0] * 5
+
+
+def test_gpu_out_of_memory_at_batch_one_falls_back_to_cpu_and_says_so():
+    fake = _FakeST(fits=0)
+    enc = _gpu_encoder(fake, batch_size=4)
+    with pytest.warns(RuntimeWarning, match="falling back to the CPU"):
+        v = enc.encode(["a", "bb"])
+    assert fake.moved_to == "cpu" and (enc.device, enc.precision) == ("cpu", "fp32")
+    assert v.shape == (2, 4) and fake.batches[:3] == [4, 2, 1]
+
+
+def test_default_batch_size_is_larger_on_cuda():
+    from coldrec.encoder import default_batch_size
+
+    assert default_batch_size("cuda:0") == 256 and default_batch_size("cpu") == 64 == default_batch_size("mps")
+
+
+@pytest.mark.slow
+def test_minilm_on_cpu_uses_the_cpu_batch_size(minilm):
+    assert minilm.config.batch_size == 64 and minilm.precision == "fp32"
+
+
+@pytest.mark.slow
+def test_model_folder_saved_in_fp16_runs_in_fp32_on_cpu(minilm, tmp_path):
+    """transformers keeps a folder's stored dtype; coldrec must still compute (and report) fp32 on the CPU."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "minilm-fp16"
+    shutil.copytree(minilm.folder, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    weights = load_file(str(minilm.folder / "model.safetensors"))
+    save_file({k: v.half().contiguous() for k, v in weights.items()}, str(folder / "model.safetensors"))
+    enc = load_encoder(str(folder), device="cpu")
+    assert next(enc.model.parameters()).dtype == torch.float32 and enc.precision == "fp32"
+    texts = ["wireless headphones for the train", "a garden hose and a rake"]
+    cos = (enc.encode(texts) * minilm.encode(texts)).sum(1)
+    assert cos.min() > 0.999  # same weights up to fp16 rounding
