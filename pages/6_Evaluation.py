@@ -25,7 +25,7 @@ else:
     metrics = [c for c in table.columns if c not in ("method", "published")]
     st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
                f"{machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
-               f"commit {res.get('commit', '?')}")
+               f"commit {ui.short_commit(res.get('commit'))}")
     st.dataframe(table, hide_index=True, key="ev_table", column_order=["method", "published", *metrics],
                  column_config=ui.metric_columns(table, metrics))
     shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")

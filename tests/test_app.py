@@ -234,7 +234,8 @@ def test_evaluation_reads_results_files(_fast_app):
     results = _fast_app / "results"
     results.mkdir()
     (results / "cold-users.json").write_text(json.dumps({
-        "protocol": "cold-users", "dataset": "demo", "model": "hash", "commit": "abc", "seed": 0,
+        "protocol": "cold-users", "dataset": "demo", "model": "hash", "seed": 0,
+        "commit": "d9bb5fe859c32631474a8096eb557abb675e7ae6+dirty",
         "machine": "test", "seconds": 1.0,
         "methods": {"popularity": {"recall@10": 0.1, "ndcg@10": 0.05},
                     "zero-shot": {"recall@10": 0.2, "ndcg@10": 0.1}}}))
@@ -242,6 +243,7 @@ def test_evaluation_reads_results_files(_fast_app):
     [table] = frames(at, "ev_table")
     assert list(table["method"])[:2] == ["popularity", "zero-shot"]
     assert at.get("plotly_chart")
+    assert any("commit d9bb5fe859+dirty" in c.value for c in at.caption)  # short hash, the suffix kept
 
 
 def test_typed_description_survives_page_switches():

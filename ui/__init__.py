@@ -127,6 +127,7 @@ from ui.tables import (
     metric_columns,
     result_notes,
     results_table,
+    short_commit,
 )
 
 __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
@@ -145,6 +146,6 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "Workspace", "domain_label", "domain_options", "domains", "load_persona", "picked", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
     "COMPARE_COLUMNS", "ITEM_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
-    "UPLOAD_TYPES", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "result_notes",
+    "UPLOAD_TYPES", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "short_commit", "result_notes",
     "results_table",
 ]

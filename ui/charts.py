@@ -97,7 +97,7 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
                                  hovertemplate=name + "<extra></extra>"))
         # A boxed callout drawn above every trace, so a nearby persona's label never hides the typed user's.
         fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>", showarrow=True, arrowcolor=USER_COLOR,
-                           ax=0, ay=-36, font=dict(size=13, color=USER_COLOR), bgcolor="rgba(255,255,255,0.9)",
+                           ax=-56, ay=-40, font=dict(size=13, color=USER_COLOR), bgcolor="rgba(255,255,255,0.9)",
                            bordercolor=USER_COLOR, borderpad=3)
 
 

@@ -151,12 +151,18 @@ METRIC_COLUMNS = {
 }
 
 
+def short_commit(commit: Any) -> str:
+    """``d9bb5fe859c3…+dirty`` → ``d9bb5fe859+dirty``: ten hex digits keep the suffix readable."""
+    head, plus, rest = str(commit or "?").partition("+")
+    return head[:10] + plus + rest
+
+
 def metric_columns(table: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
     """Progress bars scaled to each metric's best value, and a checkbox for published rows."""
     cols: dict[str, Any] = {
         m: st.column_config.ProgressColumn(m, min_value=0.0, format="%.4f",
                                            max_value=max(1e-9, float(pd.to_numeric(table[m]).max() or 0)))
         for m in metrics}
-    cols["method"] = st.column_config.TextColumn("Method", width="medium")
+    cols["method"] = st.column_config.TextColumn("Method", width="large")
     cols["published"] = st.column_config.CheckboxColumn("Published", help="Number reported in a paper")
     return cols
