@@ -33,6 +33,7 @@ _EXPORTS = {
     "interactions": ["InteractionLog", "TrainingData", "load_interactions", "build_training_data"],
     "training": ["TrainResult", "train_ranker"],
     "pipeline": ["Recommender", "RecommendConfig"],
+    "audience": ["NewItemReport", "new_item_report", "item_audience", "similar_items", "reach_by_group"],
     "datasets": ["DOMAINS", "DemoDomain", "load_demo", "demo_recommender"],
     "whatif": ["compare_lists", "rank_biased_overlap"],
     "wordswap": ["swap_words"],

@@ -23,8 +23,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # sidebar link text -> file stem (Streamlit names pages after their files)
-PAGES = {"Catalog": "1_Catalog", "New user": "2_New_user", "What-if": "3_What-if", "Profile map": "4_Profile_map",
-         "Ranker": "5_Ranker", "Evaluation": "6_Evaluation"}
+PAGES = {"Catalog": "1_Catalog", "New user": "2_New_user", "New item": "3_New_item", "What-if": "4_What-if",
+         "Profile map": "5_Profile_map", "Ranker": "6_Ranker", "Evaluation": "7_Evaluation"}
 
 
 def free_port() -> int:

@@ -21,10 +21,11 @@ APP = str(ROOT / "app.py")
 PAGES = {
     "pages/1_Catalog.py": "Catalog",
     "pages/2_New_user.py": "New user",
-    "pages/3_What-if.py": "What-if",
-    "pages/4_Profile_map.py": "Profile map",
-    "pages/5_Ranker.py": "Ranker",
-    "pages/6_Evaluation.py": "Evaluation",
+    "pages/3_New_item.py": "New item",
+    "pages/4_What-if.py": "What-if",
+    "pages/5_Profile_map.py": "Profile map",
+    "pages/6_Ranker.py": "Ranker",
+    "pages/7_Evaluation.py": "Evaluation",
 }
 DESCRIPTION = "wireless noise-cancelling headphones for my train commute"
 
@@ -69,6 +70,8 @@ def submit(at: AppTest, label: str) -> AppTest:
 TABLES = {
     "nu_table": {"item_id", "final_rank", "reason"},
     "wi_compare": {"overlap@k", "rbo", "entered"},
+    "ni_similar": {"item_id", "title", "cosine"},
+    "ni_audience": {"user_id", "final_rank", "reaches"},
     "wi_list": {"final_rank", "title", "category"},
     "wi_probe_table": {"persona", "variant", "rbo"},
     "rk_metrics": {"method", "auc"},
@@ -163,8 +166,34 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
     assert table["category"].iloc[0] == "Outdoor"
 
 
+def test_new_item_finds_its_audience_and_nearest_items():
+    at = goto(start(), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(DESCRIPTION)
+    submit(at, "Recommend")  # a typed user joins the audience
+    goto(at, "pages/3_New_item.py")
+    assert at.info, "an empty form explains what to do"
+    at.text_input(key="ni_title").input("Wireless noise-cancelling headphones")
+    at.text_area(key="ni_desc").input("Over-ear headphones for the train commute, 40-hour battery.")
+    submit(at, "Find its audience")
+    [similar] = frames(at, "ni_similar")
+    assert similar["category"].iloc[0] == "Headphones & Audio" and similar["cosine"].is_monotonic_decreasing
+    [audience] = frames(at, "ni_audience")
+    from coldrec.datasets import load_demo
+
+    demo = load_demo("ecommerce")
+    # every log user, every persona and the typed user is placed
+    assert len(audience) == len(demo.users) + len(demo.personas) + 1
+    assert "typed user" in set(audience["user_id"])
+    reached = int(audience["reaches"].sum())
+    assert 0 < reached < len(audience)
+    assert any(m.value.startswith(f"{reached:,} of {len(audience):,} (") for m in at.metric)
+    assert at.get("plotly_chart")  # reach by segment
+    at.segmented_control(key="ni_attr").set_value("gender").run()
+    ok(at)
+
+
 def test_what_if_compares_two_descriptions():
-    at = goto(start(), "pages/3_What-if.py")
+    at = goto(start(), "pages/4_What-if.py")
     at.selectbox(key="wi_persona").select_index(1).run()
     ok(at)
     a = at.text_area(key="wi_text_0").value
@@ -179,7 +208,7 @@ def test_what_if_compares_two_descriptions():
 
 
 def test_what_if_fairness_probe_covers_every_persona():
-    at = goto(start(), "pages/3_What-if.py")
+    at = goto(start(), "pages/4_What-if.py")
     at.selectbox(key="wi_probe_attr").set_value("gender")
     at.button(key="wi_probe_run").click().run()
     ok(at)
@@ -192,7 +221,7 @@ def test_profile_map_places_typed_user_and_personas():
     at = goto(start(), "pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     submit(at, "Recommend")
-    goto(at, "pages/4_Profile_map.py")
+    goto(at, "pages/5_Profile_map.py")
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     names = [t.get("name") for t in spec["data"]]
@@ -209,7 +238,7 @@ def test_profile_map_places_typed_user_and_personas():
 
 def test_profile_map_user_space_and_3d():
     at = start(pm_dims=3)
-    goto(at, "pages/4_Profile_map.py")
+    goto(at, "pages/5_Profile_map.py")
     charts = at.get("plotly_chart")
     specs = [json.loads(c.proto.spec) for c in charts]
     assert any(t["type"] == "scatter3d" for s in specs for t in s["data"])
@@ -217,7 +246,7 @@ def test_profile_map_user_space_and_3d():
 
 
 def test_ranker_trains_and_becomes_the_pages_ranker():
-    at = goto(start(rk_epochs=2), "pages/5_Ranker.py")
+    at = goto(start(rk_epochs=2), "pages/6_Ranker.py")
     submit(at, "Train")
     [metrics] = frames(at, "rk_metrics")
     methods = list(metrics["method"])
@@ -239,7 +268,7 @@ def test_evaluation_reads_results_files(_fast_app):
         "machine": "test", "seconds": 1.0,
         "methods": {"popularity": {"recall@10": 0.1, "ndcg@10": 0.05},
                     "zero-shot": {"recall@10": 0.2, "ndcg@10": 0.1}}}))
-    at = goto(start(), "pages/6_Evaluation.py")
+    at = goto(start(), "pages/7_Evaluation.py")
     [table] = frames(at, "ev_table")
     assert list(table["method"])[:2] == ["popularity", "zero-shot"]
     assert at.get("plotly_chart")
@@ -251,7 +280,7 @@ def test_typed_description_survives_page_switches():
     at.text_area(key="nu_desc").input(DESCRIPTION)
     at.slider(key="nu_k").set_value(5)
     submit(at, "Recommend")
-    goto(at, "pages/3_What-if.py")
+    goto(at, "pages/4_What-if.py")
     goto(at, "pages/2_New_user.py")
     assert at.text_area(key="nu_desc").value == DESCRIPTION
     [table] = frames(at, "nu_table")
@@ -267,7 +296,7 @@ def test_map_selection_helper_reads_customdata():
 
 
 def test_ranker_save_load_and_choose(_fast_app):
-    at = goto(start(rk_epochs=2), "pages/5_Ranker.py")
+    at = goto(start(rk_epochs=2), "pages/6_Ranker.py")
     submit(at, "Train")
     at.text_input(key="rk_name").input("my-ranker")
     submit(at, "Save")
@@ -290,7 +319,7 @@ def test_ranker_save_load_and_choose(_fast_app):
 
 
 def test_ranker_rejects_a_broken_checkpoint_with_a_message():
-    at = goto(start(), "pages/5_Ranker.py")
+    at = goto(start(), "pages/6_Ranker.py")
     uploader = at.get("file_uploader")[-1]
     uploader.upload("model.safetensors", b"not a safetensors file")
     uploader.upload("config.json", b"{}")
@@ -362,7 +391,7 @@ def test_every_page_runs_with_the_network_blocked(page, no_network):
 
 
 def test_what_if_with_variant_a_left_empty_compares_the_others():
-    at = goto(start(wi_count=3), "pages/3_What-if.py")
+    at = goto(start(wi_count=3), "pages/4_What-if.py")
     at.text_area(key="wi_text_1").input("wireless headphones for the train")
     at.text_area(key="wi_text_2").input("a garden hose and a rake")
     submit(at, "Compare")

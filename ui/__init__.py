@@ -31,10 +31,12 @@ from ui.actions import (
     compare_frame,
     embeddings_parquet,
     fill_variants,
+    new_item,
     people_on_map,
     probe,
     quick_evaluation,
     recommend,
+    user_groups,
     user_of,
     variant_lists,
 )
@@ -47,6 +49,7 @@ from ui.charts import (
     map_figure,
     probe_figure,
     rank_diff_figure,
+    reach_figure,
     selected_rows,
     ws_colors,
 )
@@ -112,6 +115,7 @@ from ui.state import (
     workspace,
 )
 from ui.tables import (
+    AUDIENCE_COLUMNS,
     COMPARE_COLUMNS,
     ITEM_COLUMNS,
     METRIC_COLUMNS,
@@ -119,6 +123,7 @@ from ui.tables import (
     PROBE_COLUMNS,
     RESULT_COLUMNS,
     RESULT_ORDER,
+    SIMILAR_COLUMNS,
     UPLOAD_TYPES,
     col,
     compact_table,
@@ -133,9 +138,9 @@ from ui.tables import (
 __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "RANKER_DIR", "RESULTS_DIR", "load_results", "machine_label", "methods_frame", "published_frame", "PICKER_LIMIT",
     "arrow", "attribute_labels", "fmt_seconds", "item_label", "item_options", "loss_frame", "results_view",
-    "texts_key", "PROBE_ATTRIBUTES", "VARIANTS", "compare_frame", "embeddings_parquet", "fill_variants",
-    "people_on_map", "probe", "quick_evaluation", "recommend", "user_of", "variant_lists", "OTHER_COLOR", "PALETTE",
-    "USER_COLOR", "bars_figure", "category_colors", "map_figure", "probe_figure", "rank_diff_figure",
+    "texts_key", "PROBE_ATTRIBUTES", "VARIANTS", "compare_frame", "embeddings_parquet", "fill_variants", "new_item",
+    "people_on_map", "probe", "quick_evaluation", "recommend", "user_groups", "user_of", "variant_lists", "OTHER_COLOR", "PALETTE",
+    "USER_COLOR", "bars_figure", "category_colors", "map_figure", "probe_figure", "rank_diff_figure", "reach_figure",
     "selected_rows", "ws_colors", "APP_TITLE", "HOME_ICON", "NEXT_STEPS", "PAGES", "PERSISTENT_KEYS",
     "keep_widget_state", "page", "pages", "setup", "start_page", "guard", "md_escape", "show_error",
     "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY", "choose_ranker", "current_ranker_index", "load_ranker",
@@ -145,7 +150,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "CATALOG_WIDGETS", "DEFAULT_DOMAIN", "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY",
     "Workspace", "domain_label", "domain_options", "domains", "load_persona", "picked", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
-    "COMPARE_COLUMNS", "ITEM_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
+    "AUDIENCE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
     "UPLOAD_TYPES", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "short_commit", "result_notes",
     "results_table",
 ]

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from coldrec.pipeline import RecommendConfig
 
-from ui.resources import encoder
+from ui.resources import embed_texts_cached, encoder
 from ui.state import Workspace, typed_users
 
 VARIANTS = "ABCD"
@@ -46,6 +47,38 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
     recs = rec.recommend(user, **controls)
     ss[f"_{prefix}_last_recs"] = (inputs, rec.ranker, recs)
     return recs
+
+
+# ---------------------------------------------------------------------------------------------- new item
+def new_item(ws: Workspace, text: str, k: int) -> Any:
+    """:func:`coldrec.audience.new_item_report` over everyone the workspace knows: the log's users (by their own
+    description), the personas and the users typed on New user / What-if (full profiles)."""
+    from coldrec.audience import new_item_report
+
+    ids, who, vecs = [], [], []
+    users = ws.users
+    if users is not None and not users.empty and "description" in users:
+        texts = users["description"].fillna("").astype(str).tolist()
+        ids += users["user_id"].astype(str).tolist()
+        who += texts
+        vecs.append(embed_texts_cached(texts))
+    people = people_on_map(ws, k=1)
+    ids += [p["name"] for p in people]
+    who += ["typed on New user / What-if" if p["typed"] else "persona" for p in people]
+    vecs += [np.stack([p["vector"] for p in people])] if people else []
+    dim = ws.vectors.shape[1]
+    matrix = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
+    return new_item_report(ws.recommender, text, dict(zip(ids, who)), user_vectors=matrix, k=k)
+
+
+def user_groups(ws: Workspace, attribute: str) -> dict[str, str]:
+    """``{user_id: label}`` of a log-user attribute (ages binned into decades) for the reach-by-group chart."""
+    from coldrec.views import attribute_labels
+
+    users = ws.users
+    if users is None or attribute not in users:
+        return {}
+    return dict(zip(users["user_id"].astype(str), attribute_labels(users[attribute])))
 
 
 # ----------------------------------------------------------------------------------------------- what-if

@@ -151,6 +151,20 @@ def rank_diff_figure(lists: dict[str, pd.DataFrame], k: int, colors: dict[str, s
     return fig
 
 
+def reach_figure(groups: pd.DataFrame, attribute: str) -> Any:
+    """Horizontal bars: the share of each user group whose top-k the new item enters."""
+    import plotly.graph_objects as go
+
+    g = groups.iloc[::-1]  # plotly draws the first row at the bottom
+    fig = go.Figure(go.Bar(x=g["reach"], y=[html.escape(str(v)) for v in g["group"]], orientation="h",
+                           marker_color=PALETTE[0], text=[f"{r:.0%} of {u}" for r, u in zip(g["reach"], g["users"])],
+                           textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
+    fig.update_layout(height=max(220, 34 * len(g) + 60), margin=dict(l=0, r=0, t=30, b=0),
+                      title=dict(text=f"Reach by {html.escape(attribute)}", font=dict(size=14)))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    return fig
+
+
 def probe_figure(df: pd.DataFrame) -> Any:
     """Shift (1 − RBO) per persona, one bar per swapped variant."""
     import plotly.graph_objects as go

@@ -16,15 +16,17 @@ HOME_ICON = ":material/ac_unit:"
 PAGES = [  # file, title, icon
     ("pages/1_Catalog.py", "Catalog", ":material/inventory_2:"),
     ("pages/2_New_user.py", "New user", ":material/person_add:"),
-    ("pages/3_What-if.py", "What-if", ":material/compare_arrows:"),
-    ("pages/4_Profile_map.py", "Profile map", ":material/scatter_plot:"),
-    ("pages/5_Ranker.py", "Ranker", ":material/model_training:"),
-    ("pages/6_Evaluation.py", "Evaluation", ":material/leaderboard:"),
+    ("pages/3_New_item.py", "New item", ":material/new_label:"),
+    ("pages/4_What-if.py", "What-if", ":material/compare_arrows:"),
+    ("pages/5_Profile_map.py", "Profile map", ":material/scatter_plot:"),
+    ("pages/6_Ranker.py", "Ranker", ":material/model_training:"),
+    ("pages/7_Evaluation.py", "Evaluation", ":material/leaderboard:"),
 ]
 NEXT_STEPS = [
     ("pages/2_New_user.py", "Describe a new user and get recommendations", ":material/person_add:"),
-    ("pages/3_What-if.py", "Edit a description and compare the lists", ":material/compare_arrows:"),
-    ("pages/4_Profile_map.py", "See items and users on a map", ":material/scatter_plot:"),
+    ("pages/3_New_item.py", "Describe a new item and see who it would reach", ":material/new_label:"),
+    ("pages/4_What-if.py", "Edit a description and compare the lists", ":material/compare_arrows:"),
+    ("pages/5_Profile_map.py", "See items and users on a map", ":material/scatter_plot:"),
     ("pages/1_Catalog.py", "Upload your own catalog", ":material/inventory_2:"),
 ]
 DEFAULT_TODO = "Pick another domain on Home."
@@ -32,7 +34,7 @@ DEFAULT_TODO = "Pick another domain on Home."
 # Widget values that must survive page switches (Streamlit drops the state of widgets a run does not draw).
 PERSISTENT_KEYS = [
     "nu_persona", "nu_desc", "nu_liked", "nu_disliked", "nu_n", "nu_k", "nu_desc_weight", "nu_pop", "nu_mmr",
-    "nu_cats", "nu_history", "nu_search", "wi_persona", "wi_count", "wi_k",
+    "nu_cats", "nu_history", "nu_search", "ni_title", "ni_desc", "ni_k", "ni_attr", "wi_persona", "wi_count", "wi_k",
     "wi_text_0", "wi_text_1", "wi_text_2", "wi_text_3",
     "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "cat_domain", "ev_protocol", "ev_metrics",
     "rk_features", "rk_hidden", "rk_epochs", "rk_lr", "rk_neg",

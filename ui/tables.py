@@ -126,6 +126,25 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
                                         help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
 
+SIMILAR_COLUMNS = {
+    "item_id": None,
+    "title": st.column_config.TextColumn("Catalog item", width="large"),
+    "category": st.column_config.TextColumn("Category"),
+    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
+}
+
+AUDIENCE_COLUMNS = {
+    "user_id": st.column_config.TextColumn("User", width="small"),
+    "who": st.column_config.TextColumn("Who (their own words)", width="medium"),
+    "final_rank": st.column_config.NumberColumn("Rank", width="small",
+                                                help="Where the new item lands in this user's list (after the ranker)"),
+    "recall_rank": st.column_config.NumberColumn("Recall #", width="small",
+                                                 help="Its place by cosine among the catalog + the new item"),
+    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
+    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.3f"),
+    "reaches": st.column_config.CheckboxColumn("In top-k"),
+}
+
 PROBE_COLUMNS = {
     "persona": st.column_config.TextColumn("Persona", width="medium"),
     "variant": st.column_config.TextColumn("Variant", width="small"),

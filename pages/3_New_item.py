@@ -1,0 +1,60 @@
+"""New item: an item with no interactions, described in words → the items it reads like and who it reaches."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from coldrec.audience import reach_by_group
+
+ws = ui.page("New item", "A new item has no clicks yet, only words. See which catalog items it reads like and which "
+             "users would get it in their top-k: it competes with the whole catalog, with no popularity.",
+             todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
+
+with st.form("ni_form"):
+    st.text_input("Title", key="ni_title", placeholder="Foldable noise-cancelling headphones for kids")
+    st.text_area("Description", key="ni_desc", height=90,
+                 placeholder="Volume-limited wireless headphones that fold into a school bag; 30-hour battery.")
+    st.slider("Top-k a user sees", 3, 50, 10, key="ni_k")
+    st.form_submit_button("Find its audience", type="primary")
+
+title = str(st.session_state.get("ni_title", "") or "").strip()
+desc = str(st.session_state.get("ni_desc", "") or "").strip()
+if not (title or desc):
+    st.info("Give the new item a title and a sentence or two, then press **Find its audience**.")
+    st.stop()
+k = int(st.session_state.get("ni_k", 10))
+with ui.guard("Describe the item with a few real words."):
+    with st.spinner("Placing the item in every user's list…"):
+        report = ui.new_item(ws, ". ".join(t for t in (title, desc) if t), k)
+s = report.summary
+if not s["users"]:
+    st.warning("No users to reach yet: this catalog has no user log. Describe a user on **New user** first, or "
+               "pick a demo domain on Home.")
+
+c1, c2, c3 = st.columns(3)
+c1.metric(f"Users with it in their top {k}", f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})")
+c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
+          help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
+top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
+c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Nearest catalog items")
+    st.dataframe(report.similar, hide_index=True, key="ni_similar", column_config=ui.SIMILAR_COLUMNS)
+with right:
+    st.subheader("Who it reaches")
+    st.caption("Log users are profiled from their own description, personas and typed users from their full "
+               "profile. Rank = the item's place in that user's list if it were added to the catalog today.")
+    st.dataframe(report.audience, hide_index=True, key="ni_audience", height=380,
+                 column_order=["user_id", "final_rank", "reaches", "who", "cosine", "recall_rank", "ranker_score"],
+                 column_config=ui.AUDIENCE_COLUMNS)
+
+attrs = [a for a in ["segment", "age", "gender", "locale"] if ws.users is not None and a in ws.users]
+if attrs and s["users"]:
+    attr = st.segmented_control("Reach by", attrs, default=attrs[0], key="ni_attr", required=True)
+    groups = reach_by_group(report.audience, ui.user_groups(ws, attr))
+    st.plotly_chart(ui.reach_figure(groups, attr), key="ni_reach")
+st.download_button("Download the audience as CSV", ui.csv_bytes(report.audience), icon=":material/download:",
+                   file_name=f"coldrec_new_item_{ws.key.replace(':', '_')}.csv", mime="text/csv")

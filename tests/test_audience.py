@@ -1,0 +1,137 @@
+"""Item cold start: the audience of a new item equals adding it to the catalog and recommending for each user."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coldrec.audience import AUDIENCE_COLUMNS, item_audience, new_item_report, reach_by_group, similar_items
+from coldrec.errors import ColdrecError
+from coldrec.pipeline import Recommender
+from coldrec.profiles import UserProfile
+from coldrec.ranker import MLPRanker, RankerConfig
+from conftest import unit_rows
+
+
+class FixedRanker(MLPRanker):
+    """A deterministic ranker that is not monotone in cosine and uses popularity (so both paths matter)."""
+
+    def __init__(self, dim: int, seed: int = 0) -> None:
+        super().__init__(RankerConfig())
+        rng = np.random.default_rng(seed)
+        self.dim, self._net = dim, object()
+        self.w = rng.standard_normal((3, dim)).astype(np.float32)
+
+    def score_pairs(self, item_vectors, user_vectors, popularity=None):
+        pop = np.zeros(len(item_vectors)) if popularity is None else np.asarray(popularity, float)
+        z = (item_vectors @ self.w[0] + user_vectors @ self.w[1] + (item_vectors * user_vectors) @ self.w[2] * 4
+             + 0.3 * np.log1p(pop))
+        return 1 / (1 + np.exp(-z))
+
+
+def _catalog(n: int):
+    from coldrec.catalog import ColumnMap, load_catalog
+
+    frame = pd.DataFrame({"item_id": [f"i{j}" for j in range(n)], "title": [f"item {j}" for j in range(n)],
+                          "category": [f"c{j % 3}" for j in range(n)]})
+    return load_catalog(frame, ColumnMap(id="item_id", text=["title"], title="title", category="category"))
+
+
+@pytest.mark.parametrize("with_ranker", [False, True])
+@pytest.mark.parametrize("n", [5, 12, 40])
+def test_audience_matches_adding_the_item_and_recommending(fake_encoder, with_ranker, n):
+    rng = np.random.default_rng(n)
+    d, items = 16, 30
+    E, U, e = unit_rows(rng, items, d), unit_rows(rng, 25, d), unit_rows(rng, 1, d)[0]
+    pop = rng.integers(0, 50, items).astype(np.float32)
+    ranker = FixedRanker(d) if with_ranker else None
+    rec = Recommender(_catalog(items), E, fake_encoder, ranker=ranker, popularity=pop)
+    got = item_audience(rec, e, U, [f"u{j}" for j in range(len(U))], k=4, n=n).set_index("user_id")
+
+    # Brute force: the catalog with the new item appended (popularity 0), recommended for each user.
+    big = Recommender(_catalog(items + 1), np.vstack([E, e]), fake_encoder, ranker=ranker,
+                      popularity=np.append(pop, 0))
+    new_id = f"i{items}"
+    for j, u in enumerate(U):
+        recs = big.recommend("", k=n, n=n, profile=UserProfile(vector=u))
+        row = got.loc[f"u{j}"]
+        hit = recs.index[recs["item_id"] == new_id]
+        if len(hit):
+            assert row["final_rank"] == recs.loc[hit[0], "final_rank"]
+            assert row["recall_rank"] == recs.loc[hit[0], "recall_rank"]
+        else:
+            assert pd.isna(row["final_rank"]) and row["recall_rank"] > n
+        assert row["reaches"] == (len(hit) > 0 and recs.loc[hit[0], "final_rank"] <= 4)
+
+
+def test_audience_table_order_and_columns(fake_encoder):
+    rng = np.random.default_rng(1)
+    E, U, e = unit_rows(rng, 20, 8), unit_rows(rng, 6, 8), unit_rows(rng, 1, 8)[0]
+    rec = Recommender(_catalog(20), E, fake_encoder)
+    U[2] = e  # this user is the item's own direction: cosine 1, first everywhere
+    df = item_audience(rec, e, U, list("abcdef"), k=3, n=10)
+    assert list(df.columns) == AUDIENCE_COLUMNS
+    assert df["user_id"].iloc[0] == "c" and df["final_rank"].iloc[0] == 1 and df["reaches"].iloc[0]
+    ranked = df["final_rank"].dropna().tolist()
+    assert ranked == sorted(ranked) and df.attrs["ranked_by"].startswith("cosine")
+
+
+def test_bad_inputs_name_the_problem(fake_encoder):
+    rng = np.random.default_rng(2)
+    rec = Recommender(_catalog(10), unit_rows(rng, 10, 8), fake_encoder)
+    with pytest.raises(ColdrecError, match="k must be at least 1, got 0"):
+        item_audience(rec, np.ones(8), np.ones((2, 8)), ["a", "b"], k=0)
+    with pytest.raises(ColdrecError, match="1 user id\\(s\\) for 2 user vector"):
+        item_audience(rec, np.ones(8), np.ones((2, 8)), ["a"])
+    with pytest.raises(ColdrecError, match="8-d like the catalog's; got item 5-d"):
+        item_audience(rec, np.ones(5), np.ones((2, 8)), ["a", "b"])
+    with pytest.raises(ColdrecError, match="NaN"):
+        item_audience(rec, np.full(8, np.nan), np.ones((1, 8)), ["a"])
+
+
+def test_new_item_report_on_known_text(tiny_catalog, fake_encoder):
+    rec = Recommender.from_catalog(tiny_catalog, fake_encoder)
+    users = {"runner": "wireless earbuds for running", "gardener": "a garden hose for watering plants",
+             "blank": "!!!"}
+    rep = new_item_report(rec, "Wireless sport earbuds, sweat resistant, for running", users, k=2)
+    assert rep.similar["item_id"].iloc[0] == "h2" and rep.similar["cosine"].is_monotonic_decreasing
+    assert rep.audience["user_id"].iloc[0] == "runner" and bool(rep.audience["reaches"].iloc[0])
+    assert "blank" not in set(rep.audience["user_id"]) and rep.summary["skipped_users"] == 1
+    assert rep.summary["users"] == 2 and 0 < rep.summary["reach"] <= 1
+    with pytest.raises(ColdrecError, match="Describe the new item"):
+        new_item_report(rec, "   ", users)
+
+
+def test_similar_items_is_brute_force_top_m(fake_encoder):
+    rng = np.random.default_rng(3)
+    E, e = unit_rows(rng, 50, 8), unit_rows(rng, 1, 8)[0]
+    rec = Recommender(_catalog(50), E, fake_encoder)
+    df = similar_items(rec, e, m=7)
+    assert df["item_id"].tolist() == [f"i{j}" for j in np.argsort(-(E @ e), kind="stable")[:7]]
+    assert len(similar_items(rec, e, m=500)) == 50
+
+
+def test_reach_by_group_counts_each_group():
+    audience = pd.DataFrame({"user_id": ["a", "b", "c", "d", "typed"], "reaches": [True, False, True, True, True]})
+    out = reach_by_group(audience, {"a": "budget", "b": "budget", "c": "premium", "d": ""})
+    assert out.to_dict("records") == [
+        {"group": "(not in the log)", "users": 1, "reached": 1, "reach": 1.0},
+        {"group": "(unknown)", "users": 1, "reached": 1, "reach": 1.0},
+        {"group": "premium", "users": 1, "reached": 1, "reach": 1.0},
+        {"group": "budget", "users": 2, "reached": 1, "reach": 0.5},
+    ]
+
+
+@pytest.mark.slow
+def test_minilm_new_headphones_reach_the_commuter_not_the_gardener(minilm):
+    from coldrec.datasets import load_demo
+
+    demo = load_demo("ecommerce")
+    rec = Recommender.from_catalog(demo.catalog, minilm)
+    users = {"commuter": "I take a noisy train to work every day and want some quiet",
+             "gardener": "I grow vegetables and flowers in my back garden"}
+    rep = new_item_report(rec, "Foldable wireless noise-cancelling headphones with a 40-hour battery", users, k=10)
+    by = rep.audience.set_index("user_id")
+    assert by.loc["commuter", "reaches"] and not by.loc["gardener", "reaches"]
+    assert (rep.similar["category"].head(5) == "Headphones & Audio").all()
