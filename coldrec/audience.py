@@ -4,7 +4,8 @@ The same pipeline as for a new user, read the other way round (seed §3.2.1: the
 ``encode(item text)``, so a new item is usable the moment it has a description). For every known user the new
 item is put into that user's pipeline exactly as if it had been added to the catalog: cosine recall of the top N
 (the new item competes with every catalog item), then the ranker over the recalled N (with popularity 0: it has no
-interactions yet). The item *reaches* a user when it ends in that user's top k.
+interactions yet; pass ``popularity=`` to see how a ranker with popularity features treats it once it has some).
+The item *reaches* a user when it ends in that user's top k.
 
 Example:
     >>> from coldrec.datasets import demo_recommender                            # doctest: +SKIP
@@ -24,11 +25,11 @@ import pandas as pd
 
 from coldrec.errors import ColdrecError
 
-__all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "item_audience", "new_item_report", "reach_by_group",
-           "similar_items"]
+__all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "item_audience", "median_popularity", "new_item_report",
+           "reach_by_group", "similar_items", "uses_popularity"]
 
 AUDIENCE_COLUMNS = ["user_id", "who", "cosine", "recall_rank", "ranker_score", "final_rank", "reaches"]
-_CHUNK = 256  # users per block of the (users x catalog) cosine matrix: bounded memory on 100k-item catalogs
+_BLOCK_CELLS = 1 << 23  # users x items per block of the cosine matrix: ~32 MB, whatever the catalog's size
 
 
 @dataclass
@@ -53,6 +54,18 @@ def _unit(x: np.ndarray, what: str) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
+def uses_popularity(rec) -> bool:
+    """Whether ``rec``'s ranker reads interaction counts (``rich`` features), so a new item's zero count matters."""
+    ranker = getattr(rec, "ranker", None)
+    return ranker is not None and getattr(getattr(ranker, "config", None), "features", "concat") == "rich"
+
+
+def median_popularity(rec) -> float:
+    """The catalog's median interaction count: a neutral popularity to assume for a new item."""
+    pop = np.asarray(getattr(rec, "popularity", ()), dtype=np.float64)
+    return float(np.median(pop)) if len(pop) else 0.0
+
+
 def similar_items(rec, item_vector: np.ndarray, m: int = 10) -> pd.DataFrame:
     """The ``m`` catalog items closest to ``item_vector`` by cosine (``item_id, title, category, cosine``)."""
     v = _unit(item_vector, "The item vector").reshape(-1)
@@ -66,7 +79,8 @@ def similar_items(rec, item_vector: np.ndarray, m: int = 10) -> pd.DataFrame:
 
 
 def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_ids: Sequence[str], *,
-                  k: int = 10, n: int | None = None, who: Sequence[str] | None = None) -> pd.DataFrame:
+                  k: int = 10, n: int | None = None, who: Sequence[str] | None = None,
+                  popularity: float = 0.0) -> pd.DataFrame:
     """Where a new item would land in each user's list if it were added to ``rec``'s catalog.
 
     Args:
@@ -77,6 +91,9 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
         k: the list length a user sees; the item *reaches* the user when its final rank is ``<= k``.
         n: recall size (default ``rec.config.n``), as in :meth:`Recommender.recommend`.
         who: optional ``m`` short descriptions of the users, for the table.
+        popularity: interaction count assumed for the new item (0: brand new). Only a ranker with popularity
+            features (``rich``) reads it; try the catalog's median to see how much the ranker holds newness
+            against an item.
 
     Returns:
         :data:`AUDIENCE_COLUMNS`, one row per user, sorted by final rank then cosine. ``recall_rank`` is the
@@ -86,6 +103,8 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     k = int(k)
     if k < 1:
         raise ColdrecError(f"k must be at least 1, got {k}.")
+    if not np.isfinite(popularity) or popularity < 0:
+        raise ColdrecError(f"popularity must be a count >= 0, got {popularity!r}.")
     n = max(k, int(rec.config.n if n is None else n))
     U = _unit(np.atleast_2d(user_vectors), "The user vectors")
     if len(U) != len(user_ids):
@@ -101,11 +120,12 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     final = np.full(m, np.nan)
     score = np.full(m, np.nan)
     take = min(n - 1, len(E))  # the catalog items that share the recalled N with the new item
-    for s in range(0, m, _CHUNK):
-        C = U[s:s + _CHUNK] @ E.T
-        block = c_new[s:s + _CHUNK]
-        recall_rank[s:s + _CHUNK] = 1 + (C > block[:, None]).sum(1)
-        inside = np.flatnonzero(recall_rank[s:s + _CHUNK] <= n)
+    chunk = max(1, _BLOCK_CELLS // max(1, len(E)))
+    for s in range(0, m, chunk):
+        C = U[s:s + chunk] @ E.T
+        block = c_new[s:s + chunk]
+        recall_rank[s:s + chunk] = 1 + (C > block[:, None]).sum(1)
+        inside = np.flatnonzero(recall_rank[s:s + chunk] <= n)
         if not len(inside):
             continue
         if rec.ranker is None:
@@ -115,7 +135,7 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
                 else np.tile(np.arange(len(E))[:take], (len(inside), 1)))
         cand = np.concatenate([E[rows].reshape(-1, E.shape[1]), np.repeat(e[None, :], len(inside), 0)])
         users = np.concatenate([np.repeat(U[s + inside], take, 0), U[s + inside]])
-        p = np.concatenate([pop[rows].reshape(-1), np.zeros(len(inside), np.float32)])  # cold: no interactions
+        p = np.concatenate([pop[rows].reshape(-1), np.full(len(inside), popularity, np.float32)])
         scores = np.asarray(rec.ranker.score_pairs(cand, users, p), dtype=np.float64)
         theirs, new = scores[:-len(inside)].reshape(len(inside), take), scores[-len(inside):]
         score[s + inside] = new
@@ -126,13 +146,13 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     out = out.sort_values(["final_rank", "cosine"], ascending=[True, False], na_position="last", kind="stable")
     out = out.reset_index(drop=True)
     out["final_rank"] = out["final_rank"].astype("Int64")
-    out.attrs.update({"k": k, "n": n, "ranked_by": rec.ranked_by})
+    out.attrs.update({"k": k, "n": n, "ranked_by": rec.ranked_by, "popularity": float(popularity)})
     return out
 
 
 def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
                     user_vectors: np.ndarray | None = None, k: int = 10, n: int | None = None,
-                    similar: int = 10) -> NewItemReport:
+                    similar: int = 10, popularity: float = 0.0) -> NewItemReport:
     """Encode a new item's text and report its nearest catalog items and its audience among ``users``.
 
     Args:
@@ -140,7 +160,7 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
         text: the new item's text (title and description), encoded with ``rec.encoder``.
         users: ``{user_id: description}``; the descriptions are encoded unless ``user_vectors`` is given.
         user_vectors: ``(len(users), d)`` vectors of those users, in the same order (e.g. from a cache).
-        k, n: list length and recall size, as in :func:`item_audience`.
+        k, n, popularity: list length, recall size and assumed interaction count, as in :func:`item_audience`.
         similar: how many nearest catalog items to list.
 
     Raises:
@@ -161,14 +181,16 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
     keep = np.flatnonzero(np.linalg.norm(user_vectors, axis=1) > 0) if len(users) else np.zeros(0, np.int64)
     ids, descs = list(users), list(users.values())
     audience = item_audience(rec, vec, np.asarray(user_vectors)[keep].reshape(len(keep), len(vec)),
-                             [ids[i] for i in keep], k=k, n=n, who=[descs[i] for i in keep])
+                             [ids[i] for i in keep], k=k, n=n, who=[descs[i] for i in keep],
+                             popularity=popularity)
     near = similar_items(rec, vec, similar)
     reached = int(audience["reaches"].sum())
     ranks = audience["final_rank"].dropna()
     summary = {
         "users": len(audience), "skipped_users": len(users) - len(keep), "reached": reached,
         "reach": reached / len(audience) if len(audience) else 0.0, "k": audience.attrs["k"],
-        "n": audience.attrs["n"], "ranked_by": rec.ranked_by,
+        "n": audience.attrs["n"], "ranked_by": rec.ranked_by, "popularity": float(popularity),
+        "ranker_uses_popularity": uses_popularity(rec),
         "median_final_rank": float(ranks.median()) if len(ranks) else None,
         "category_share": near["category"].value_counts(normalize=True).round(2).to_dict(),
     }

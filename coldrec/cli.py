@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, recommend, train-ranker, validate, evaluate.
+"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -10,7 +10,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
+
+from coldrec import cli_common as common
 
 __all__ = ["main", "build_parser"]
 
@@ -38,81 +40,12 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
 
 
-def _columns(args: argparse.Namespace):
-    from coldrec.catalog import ColumnMap
-
-    given = [args.id_col, args.text_cols, args.template, args.title_col, args.category_col, args.tags_col,
-             args.price_col, args.image_col]
-    if not any(given):
-        return None
-    return ColumnMap(id=args.id_col, text=list(args.text_cols or []), template=args.template, title=args.title_col,
-                     category=args.category_col, tags=args.tags_col, price=args.price_col, image_url=args.image_col)
-
-
-def _encoder(args: argparse.Namespace):
-    from coldrec.encoder import load_encoder
-
-    return load_encoder(args.model, device=args.device, batch_size=args.batch_size, precision=args.precision)
-
-
-def _cache(args: argparse.Namespace):
-    from coldrec.cache import EmbeddingCache
-
-    return None if args.no_cache else EmbeddingCache(args.cache_dir)
-
-
-def _bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    from tqdm import tqdm
-
-    state: dict[str, object] = {}
-
-    def tick(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False,
-                                      disable=not sys.stderr.isatty() and not os.environ.get("COLDREC_PROGRESS"))
-        bar.update(done - bar.n)
-
-    def close() -> None:
-        if state.get("bar") is not None:
-            state["bar"].close()
-
-    return tick, close
-
-
-def _embed_catalog(args, catalog):
-    from coldrec.cache import embed_texts
-
-    enc = _encoder(args)
-    cache = _cache(args)
-    tick, close = _bar("embedding")
-    try:
-        res = embed_texts(enc, catalog.texts, cache, tick)
-    finally:
-        close()
-    for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    return enc, cache, res
-
-
-def _load_catalog(args):
-    from coldrec.catalog import load_catalog
-
-    catalog = load_catalog(args.catalog, _columns(args))
-    for w in catalog.report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    if catalog.report.skipped:
-        print(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
-              file=sys.stderr)
-    return catalog
-
-
 def cmd_embed(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    catalog = _load_catalog(args)
-    enc, _, res = _embed_catalog(args, catalog)
+    catalog = common.load_catalog(args)
+    enc, _, res = common.embed_catalog(args, catalog)
     out = Path(args.out or Path(args.catalog).with_suffix(".embeddings.parquet").name)
     table = pa.table({"item_id": catalog.ids,
                       "embedding": pa.FixedSizeListArray.from_arrays(pa.array(res.vectors.reshape(-1)), res.vectors.shape[1])})
@@ -121,25 +54,6 @@ def cmd_embed(args: argparse.Namespace) -> int:
     print(f"{len(catalog)} items → {out} ({res.vectors.shape[1]}-d, model {enc.name}); encoded {res.encoded}, "
           f"from cache {res.cached}, truncated {res.truncated}, {res.seconds:.1f}s")
     return 0
-
-
-def _print_table(df, fmt: str) -> None:
-    import pandas as pd
-
-    if fmt == "csv":
-        from coldrec.catalog import neutralise_formulas
-
-        neutralise_formulas(df).to_csv(sys.stdout, index=False)
-    elif fmt == "json":
-        print(df.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        view = df.copy()
-        view["recall_score"] = view["recall_score"].map("{:.3f}".format)
-        view["ranker_score"] = view["ranker_score"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
-        view["rank_change"] = view["rank_change"].map(lambda v: f"▲{v}" if v > 0 else (f"▼{-v}" if v < 0 else "="))
-        view["title"] = view["title"].map(lambda t: t if len(t) <= 48 else t[:47] + "…")
-        with pd.option_context("display.width", 200, "display.max_colwidth", 70, "display.max_columns", 20):
-            print(view.drop(columns=["item_id"]).to_string(index=False))
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -152,14 +66,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.domain:
         from coldrec.datasets import demo_recommender
 
-        rec = demo_recommender(args.domain, _encoder(args), cache=_cache(args) or False,
+        rec = demo_recommender(args.domain, common.encoder(args), cache=common.cache(args) or False,
                                ranker="auto" if args.ranker is None else ranker_arg)
     elif args.catalog:
         from coldrec.pipeline import Recommender
         from coldrec.ranker import MLPRanker
 
-        catalog = _load_catalog(args)
-        enc, _, res = _embed_catalog(args, catalog)
+        catalog = common.load_catalog(args)
+        enc, _, res = common.embed_catalog(args, catalog)
         rec = Recommender(catalog, res.vectors, enc, ranker=MLPRanker.load(ranker_arg) if ranker_arg else None)
     else:
         raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
@@ -172,7 +86,63 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print(f"note: {w}", file=sys.stderr)
     print(f"# ranked by {df.attrs['ranked_by']}; recall {df.attrs['recall']} over {len(rec.catalog)} items",
           file=sys.stderr)
-    _print_table(df, args.format)
+    common.print_table(df, args.format)
+    return 0
+
+
+def cmd_new_item(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from coldrec.audience import new_item_report
+    from coldrec.errors import ColdrecError
+
+    if args.domain:
+        from coldrec.datasets import demo_recommender, load_demo
+
+        rec = demo_recommender(args.domain, common.encoder(args), cache=common.cache(args) or False,
+                               ranker="auto" if args.ranker is None else (None if args.ranker == "none" else args.ranker))
+        users = load_demo(args.domain).user_texts
+    elif args.catalog:
+        from coldrec.pipeline import Recommender
+        from coldrec.ranker import MLPRanker
+
+        catalog = common.load_catalog(args)
+        enc, _, res = common.embed_catalog(args, catalog)
+        ranker = MLPRanker.load(args.ranker) if args.ranker not in (None, "none") else None
+        rec, users = Recommender(catalog, res.vectors, enc, ranker=ranker), {}
+    else:
+        raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
+    if args.users:
+        users = common.user_texts(args.users, args.user_text_col)
+    if args.popularity == "median":
+        from coldrec.audience import median_popularity
+
+        assumed = median_popularity(rec)
+    else:
+        try:
+            assumed = float(args.popularity)
+        except ValueError:
+            raise ColdrecError(f"--popularity takes a count or 'median', got {args.popularity!r}.") from None
+    rep = new_item_report(rec, args.describe, users, k=args.k, n=args.n, similar=args.similar, popularity=assumed)
+    s = rep.summary
+    print(f"# reaches {s['reached']} of {s['users']} users in their top {s['k']} ({s['reach']:.0%}); ranked by "
+          f"{s['ranked_by']}, recall {s['n']}", file=sys.stderr)
+    if args.format == "json":
+        print(pd.Series({"summary": s, "similar": rep.similar.to_dict("records"),
+                         "audience": rep.audience.astype(object).where(rep.audience.notna(), None)
+                         .to_dict("records")}).to_json(force_ascii=False, indent=1))
+    elif args.format == "csv":
+        from coldrec.catalog import neutralise_formulas
+
+        neutralise_formulas(rep.audience).to_csv(sys.stdout, index=False)
+    else:
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_columns", 20):
+            print("Nearest catalog items:\n" + rep.similar.to_string(index=False, float_format="{:.3f}".format))
+            shown = rep.audience.head(args.show)
+            who = shown.pop("who").map(lambda t: t if len(t) <= 60 else t[:59] + "…")
+            shown = shown.assign(who=who)
+            print(f"\nWho it reaches (first {len(shown)} of {len(rep.audience)}):\n"
+                  + shown.to_string(index=False, float_format="{:.3f}".format))
     return 0
 
 
@@ -189,22 +159,14 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         demo = load_demo(args.domain)
         catalog, log, texts = demo.catalog, demo.interactions, demo.user_texts
     elif args.catalog and args.interactions:
-        catalog = _load_catalog(args)
+        catalog = common.load_catalog(args)
         log = load_interactions(args.interactions, known_items=catalog.ids)
-        texts = None
-        if args.users:
-            from coldrec.catalog import read_table
-
-            users = read_table(args.users)[0]
-            for col in ("user_id", args.user_text_col):
-                if col not in users.columns:
-                    raise ColdrecError(f"{args.users} has no column {col!r}; columns: {', '.join(map(str, users.columns))}.")
-            texts = dict(zip(users["user_id"].astype(str), users[args.user_text_col].fillna("").astype(str)))
+        texts = common.user_texts(args.users, args.user_text_col) if args.users else None
     else:
         raise ColdrecError("Give --domain NAME, or --catalog FILE and --interactions FILE.")
     for w in log.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    enc, cache, res = _embed_catalog(args, catalog)
+    enc, cache, res = common.embed_catalog(args, catalog)
     cfg = RankerConfig(features=args.features, epochs=args.epochs, seed=args.seed)
 
     def report(row: dict) -> None:
@@ -224,7 +186,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from coldrec.errors import CatalogError
 
     try:
-        catalog = load_catalog(args.file, _columns(args))
+        catalog = load_catalog(args.file, common.columns(args))
     except CatalogError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -238,7 +200,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     opts = {k: v for k, v in {"seed": args.seed, "recall_n": args.recall_n, "max_users": args.max_users,
                                "methods": args.methods, "epochs": args.epochs}.items() if v is not None}
     if args.protocol in ("cold-items", "cold-users"):
-        opts.update(catalog=args.catalog, interactions=args.interactions, columns=_columns(args))
+        opts.update(catalog=args.catalog, interactions=args.interactions, columns=common.columns(args))
         opts.update({k: v for k, v in {"users": args.users, "user_text_col": args.user_text_col,
                                        "shots": args.shots, "cold_fraction": args.cold_fraction}.items()
                      if v is not None})
@@ -276,6 +238,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", choices=["table", "csv", "json"])
     _mapping_args(p), _model_args(p)
     p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("new-item", help="describe a new item → its nearest items and the users it would reach")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--domain", help="demo domain (its log users are the audience)")
+    src.add_argument("--catalog", help="catalog file the item would join")
+    p.add_argument("--describe", required=True, help="the new item's title and description")
+    p.add_argument("--users", help="user table with user_id and a description column (the audience)")
+    p.add_argument("--user-text-col", default="description", help="description column of --users")
+    p.add_argument("-k", type=int, default=10, help="list length a user sees (default 10)")
+    p.add_argument("-n", type=int, default=None, help="recall size before ranking (default 50)")
+    p.add_argument("--similar", type=int, default=10, help="nearest catalog items listed (default 10)")
+    p.add_argument("--show", type=int, default=20, help="audience rows printed in table format (default 20)")
+    p.add_argument("--popularity", default="0",
+                   help="interactions assumed for the item: a count or 'median' (default 0: brand new)")
+    p.add_argument("--ranker", help="ranker checkpoint folder, or 'none' for cosine order (default: the demo's)")
+    p.add_argument("--format", default="table", choices=["table", "csv", "json"],
+                   help="csv writes the whole audience; json also the nearest items and the summary")
+    _mapping_args(p), _model_args(p)
+    p.set_defaults(func=cmd_new_item)
 
     p = sub.add_parser("train-ranker", help="catalog + interactions → ranker checkpoint")
     src = p.add_mutually_exclusive_group()

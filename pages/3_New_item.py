@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.audience import reach_by_group
+from coldrec.audience import median_popularity, reach_by_group, uses_popularity
 
 ws = ui.page("New item", "A new item has no clicks yet, only words. See which catalog items it reads like and which "
              "users would get it in their top-k: it competes with the whole catalog, with no popularity.",
@@ -15,7 +15,11 @@ with st.form("ni_form"):
     st.text_input("Title", key="ni_title", placeholder="Foldable noise-cancelling headphones for kids")
     st.text_area("Description", key="ni_desc", height=90,
                  placeholder="Volume-limited wireless headphones that fold into a school bag; 30-hour battery.")
-    st.slider("Top-k a user sees", 3, 50, 10, key="ni_k")
+    a, b = st.columns(2)
+    a.slider("Top-k a user sees", 3, 50, 10, key="ni_k")
+    if uses_popularity(ws.recommender):  # a ranker with popularity features holds a zero count against new items
+        b.toggle(f"Assume it is as popular as a median item ({median_popularity(ws.recommender):.0f} interactions)",
+                 key="ni_warm", help="Off: a brand-new item (0 interactions), as it would be on launch day.")
     st.form_submit_button("Find its audience", type="primary")
 
 title = str(st.session_state.get("ni_title", "") or "").strip()
@@ -26,7 +30,8 @@ if not (title or desc):
 k = int(st.session_state.get("ni_k", 10))
 with ui.guard("Describe the item with a few real words."):
     with st.spinner("Placing the item in every user's list…"):
-        report = ui.new_item(ws, ". ".join(t for t in (title, desc) if t), k)
+        assumed = median_popularity(ws.recommender) if st.session_state.get("ni_warm") else 0.0
+        report = ui.new_item(ws, ". ".join(t for t in (title, desc) if t), k, assumed)
 s = report.summary
 if not s["users"]:
     st.warning("No users to reach yet: this catalog has no user log. Describe a user on **New user** first, or "
@@ -38,6 +43,9 @@ c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"
           help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
 top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
 c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
+if s["ranker_uses_popularity"] and not s["popularity"]:
+    st.caption(f"The ranker ({s['ranked_by']}) reads popularity, and a new item has none: it ranks below "
+               "equally close items that already sell. The toggle above shows the same item with a median count.")
 
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -183,7 +183,8 @@ def test_new_item_finds_its_audience_and_nearest_items():
     demo = load_demo("ecommerce")
     # every log user, every persona and the typed user is placed
     assert len(audience) == len(demo.users) + len(demo.personas) + 1
-    assert "typed user" in set(audience["user_id"])
+    who = audience.set_index("user_id")["who"]
+    assert who["typed user"] == DESCRIPTION and who[f"persona: {demo.personas[0]['name']}"]
     reached = int(audience["reaches"].sum())
     assert 0 < reached < len(audience)
     assert any(m.value.startswith(f"{reached:,} of {len(audience):,} (") for m in at.metric)

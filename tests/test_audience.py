@@ -38,20 +38,21 @@ def _catalog(n: int):
     return load_catalog(frame, ColumnMap(id="item_id", text=["title"], title="title", category="category"))
 
 
-@pytest.mark.parametrize("with_ranker", [False, True])
+@pytest.mark.parametrize("with_ranker,assumed", [(False, 0.0), (True, 0.0), (True, 25.0)])
 @pytest.mark.parametrize("n", [5, 12, 40])
-def test_audience_matches_adding_the_item_and_recommending(fake_encoder, with_ranker, n):
+def test_audience_matches_adding_the_item_and_recommending(fake_encoder, with_ranker, assumed, n):
     rng = np.random.default_rng(n)
     d, items = 16, 30
     E, U, e = unit_rows(rng, items, d), unit_rows(rng, 25, d), unit_rows(rng, 1, d)[0]
     pop = rng.integers(0, 50, items).astype(np.float32)
     ranker = FixedRanker(d) if with_ranker else None
     rec = Recommender(_catalog(items), E, fake_encoder, ranker=ranker, popularity=pop)
-    got = item_audience(rec, e, U, [f"u{j}" for j in range(len(U))], k=4, n=n).set_index("user_id")
+    got = item_audience(rec, e, U, [f"u{j}" for j in range(len(U))], k=4, n=n, popularity=assumed)
+    got = got.set_index("user_id")
 
-    # Brute force: the catalog with the new item appended (popularity 0), recommended for each user.
+    # Brute force: the catalog with the new item appended (with the assumed count), recommended for each user.
     big = Recommender(_catalog(items + 1), np.vstack([E, e]), fake_encoder, ranker=ranker,
-                      popularity=np.append(pop, 0))
+                      popularity=np.append(pop, assumed))
     new_id = f"i{items}"
     for j, u in enumerate(U):
         recs = big.recommend("", k=n, n=n, profile=UserProfile(vector=u))
@@ -88,6 +89,8 @@ def test_bad_inputs_name_the_problem(fake_encoder):
         item_audience(rec, np.ones(5), np.ones((2, 8)), ["a", "b"])
     with pytest.raises(ColdrecError, match="NaN"):
         item_audience(rec, np.full(8, np.nan), np.ones((1, 8)), ["a"])
+    with pytest.raises(ColdrecError, match="popularity must be a count >= 0, got -1"):
+        item_audience(rec, np.ones(8), np.ones((1, 8)), ["a"], popularity=-1)
 
 
 def test_new_item_report_on_known_text(tiny_catalog, fake_encoder):
@@ -110,6 +113,25 @@ def test_similar_items_is_brute_force_top_m(fake_encoder):
     df = similar_items(rec, e, m=7)
     assert df["item_id"].tolist() == [f"i{j}" for j in np.argsort(-(E @ e), kind="stable")[:7]]
     assert len(similar_items(rec, e, m=500)) == 50
+
+
+def test_assumed_popularity_lifts_the_item_only_with_a_popularity_ranker(fake_encoder):
+    from coldrec.audience import median_popularity, uses_popularity
+
+    rng = np.random.default_rng(5)
+    E, U, e = unit_rows(rng, 30, 8), unit_rows(rng, 12, 8), unit_rows(rng, 1, 8)[0]
+    pop = rng.integers(0, 100, 30).astype(np.float32)
+    plain = Recommender(_catalog(30), E, fake_encoder, ranker=FixedRanker(8), popularity=pop)
+    assert not uses_popularity(plain) and median_popularity(plain) == float(np.median(pop))
+    rich = FixedRanker(8)
+    rich.config.features = "rich"
+    rec = Recommender(_catalog(30), E, fake_encoder, ranker=rich, popularity=pop)
+    assert uses_popularity(rec)
+    cold = item_audience(rec, e, U, list("abcdefghijkl"), k=5, n=30).set_index("user_id")["final_rank"]
+    warm = item_audience(rec, e, U, list("abcdefghijkl"), k=5, n=30, popularity=90).set_index("user_id")
+    warm = warm["final_rank"].reindex(cold.index)
+    # the fake ranker adds 0.3·log1p(popularity): an item assumed popular never ranks lower
+    assert (warm <= cold).all() and (warm < cold).any()
 
 
 def test_reach_by_group_counts_each_group():
@@ -135,3 +157,14 @@ def test_minilm_new_headphones_reach_the_commuter_not_the_gardener(minilm):
     by = rep.audience.set_index("user_id")
     assert by.loc["commuter", "reaches"] and not by.loc["gardener", "reaches"]
     assert (rep.similar["category"].head(5) == "Headphones & Audio").all()
+
+
+def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
+    import coldrec.audience as audience
+
+    rng = np.random.default_rng(4)
+    E, U, e = unit_rows(rng, 30, 8), unit_rows(rng, 9, 8), unit_rows(rng, 1, 8)[0]
+    rec = Recommender(_catalog(30), E, fake_encoder, ranker=FixedRanker(8), popularity=np.arange(30.0))
+    whole = item_audience(rec, e, U, list("abcdefghi"), k=3, n=8)
+    monkeypatch.setattr(audience, "_BLOCK_CELLS", 60)  # two users per block
+    pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)

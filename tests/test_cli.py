@@ -15,7 +15,7 @@ def run(*args):
 
 
 def test_help_for_every_command(capsys):
-    for cmd in ("embed", "recommend", "train-ranker", "validate", "evaluate"):
+    for cmd in ("embed", "recommend", "new-item", "train-ranker", "validate", "evaluate"):
         with pytest.raises(SystemExit) as e:
             main([cmd, "--help"])
         assert e.value.code == 0
@@ -32,6 +32,29 @@ def test_recommend_on_a_catalog_file_with_hash_model(tmp_path, tiny_frame, capsy
     rows = json.loads(out.out)
     assert rows[0]["item_id"] == "h1" and len(rows) == 3 and rows[0]["reason"]
     assert "ranked by cosine" in out.err
+
+
+def test_new_item_on_a_catalog_file_with_a_user_table(tmp_path, tiny_frame, capsys):
+    items, users = tmp_path / "items.csv", tmp_path / "users.csv"
+    tiny_frame.to_csv(items, index=False)
+    pd.DataFrame({"user_id": ["runner", "gardener"],
+                  "bio": ["wireless earbuds for running", "a garden hose for watering plants"]}).to_csv(users, index=False)
+    code = main(["new-item", "--catalog", str(items), "--users", str(users), "--user-text-col", "bio",
+                 "--describe", "Wireless sport earbuds, sweat resistant, for running", "-k", "2", "--model", "hash",
+                 "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)
+    assert data["similar"][0]["item_id"] == "h2"
+    assert [r["user_id"] for r in data["audience"]][0] == "runner" and data["audience"][0]["reaches"] is True
+    assert data["summary"]["users"] == 2 and "reaches 1 of 2 users" in out.err
+    # a wrong user column names the columns there are; a bad popularity names the choices
+    assert main(["new-item", "--catalog", str(items), "--users", str(users), "--describe", "x", "--model",
+                 "hash"]) == 1
+    assert "has no column 'description'; columns: user_id, bio" in capsys.readouterr().err
+    assert main(["new-item", "--catalog", str(items), "--describe", "x", "--model", "hash", "--popularity",
+                 "lots"]) == 1
+    assert "a count or 'median', got 'lots'" in capsys.readouterr().err
 
 
 def test_embed_writes_parquet(tmp_path, tiny_frame, capsys):

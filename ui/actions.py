@@ -50,7 +50,7 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------- new item
-def new_item(ws: Workspace, text: str, k: int) -> Any:
+def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
     """:func:`coldrec.audience.new_item_report` over everyone the workspace knows: the log's users (by their own
     description), the personas and the users typed on New user / What-if (full profiles)."""
     from coldrec.audience import new_item_report
@@ -63,12 +63,15 @@ def new_item(ws: Workspace, text: str, k: int) -> Any:
         who += texts
         vecs.append(embed_texts_cached(texts))
     people = people_on_map(ws, k=1)
+    texts = {f"persona: {p['name']}": p.get("description", "") for p in ws.personas}
+    texts.update({name: getattr(d["user"], "description", "") for name, d in typed_users(ws).items()})
     ids += [p["name"] for p in people]
-    who += ["typed on New user / What-if" if p["typed"] else "persona" for p in people]
+    who += [texts.get(p["name"]) or ("typed user" if p["typed"] else "persona") for p in people]
     vecs += [np.stack([p["vector"] for p in people])] if people else []
     dim = ws.vectors.shape[1]
     matrix = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
-    return new_item_report(ws.recommender, text, dict(zip(ids, who)), user_vectors=matrix, k=k)
+    return new_item_report(ws.recommender, text, dict(zip(ids, who)), user_vectors=matrix, k=k,
+                           popularity=popularity)
 
 
 def user_groups(ws: Workspace, attribute: str) -> dict[str, str]:

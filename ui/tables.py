@@ -134,7 +134,7 @@ SIMILAR_COLUMNS = {
 }
 
 AUDIENCE_COLUMNS = {
-    "user_id": st.column_config.TextColumn("User", width="small"),
+    "user_id": st.column_config.TextColumn("User", width="medium"),
     "who": st.column_config.TextColumn("Who (their own words)", width="medium"),
     "final_rank": st.column_config.NumberColumn("Rank", width="small",
                                                 help="Where the new item lands in this user's list (after the ranker)"),
