@@ -32,6 +32,7 @@ with ui.guard("Describe the item with a few real words."):
     with st.spinner("Placing the item in every user's list…"):
         assumed = median_popularity(ws.recommender) if st.session_state.get("ni_warm") else 0.0
         report = ui.new_item(ws, ". ".join(t for t in (title, desc) if t), k, assumed)
+ui.remember_new_item(ws, title or desc[:40], report.vector, list(report.similar["item_id"]))
 s = report.summary
 if not s["users"]:
     st.warning("No users to reach yet: this catalog has no user log. Describe a user on **New user** first, or "

@@ -9,7 +9,8 @@ import ui
 from coldrec.views import attribute_labels
 
 ws = ui.page("Profile map", "Each dot is an item placed by its text embedding; nearby dots read alike. Stars are "
-             "users: typed ones (black) and personas (white), with lines to their top-k. Lasso or box-select dots "
+             "users: typed ones (black) and personas (white), with lines to their top-k; gold diamonds are new "
+             "items from the New item page, with dotted lines to their nearest items. Lasso or box-select dots "
              "to list them.")
 a, b, c = st.columns(3)
 dims = a.segmented_control("View", [2, 3], default=2, format_func=lambda d: f"{d}D", key="pm_dims", required=True)

@@ -191,6 +191,11 @@ def test_new_item_finds_its_audience_and_nearest_items():
     assert at.get("plotly_chart")  # reach by segment
     at.segmented_control(key="ni_attr").set_value("gender").run()
     ok(at)
+    # the new item is placed on the map (no refit) as a gold diamond, next to the typed user
+    goto(at, "pages/5_Profile_map.py")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    [item] = [t for t in spec["data"] if t.get("name") == "new item: Wireless noise-cancelling headphones"]
+    assert item["marker"]["symbol"] == "diamond" and "typed user" in [t.get("name") for t in spec["data"]]
 
 
 def test_what_if_compares_two_descriptions():

@@ -13,7 +13,7 @@ import streamlit as st
 from coldrec.pipeline import RecommendConfig
 
 from ui.resources import embed_texts_cached, encoder
-from ui.state import Workspace, typed_users
+from ui.state import Workspace, new_items, typed_users
 
 VARIANTS = "ABCD"
 PROBE_ATTRIBUTES = ["gender", "age", "locale"]
@@ -62,7 +62,7 @@ def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
         ids += users["user_id"].astype(str).tolist()
         who += texts
         vecs.append(embed_texts_cached(texts))
-    people = people_on_map(ws, k=1)
+    people = [p for p in people_on_map(ws, k=1) if not p.get("item")]
     texts = {f"persona: {p['name']}": p.get("description", "") for p in ws.personas}
     texts.update({name: getattr(d["user"], "description", "") for name, d in typed_users(ws).items()})
     ids += [p["name"] for p in people]
@@ -140,6 +140,10 @@ def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
             top = _persona_top(ws, name, user, k)
         rows = [id_to_row[i] for i in top[:k] if i in id_to_row]
         people.append({"name": name, "vector": memo[mk], "rows": rows, "typed": not name.startswith("persona")})
+    for title, d in new_items(ws).items():  # items described on New item, with lines to their nearest items
+        rows = [id_to_row[i] for i in d["near"][:k] if i in id_to_row]
+        people.append({"name": f"new item: {title}", "vector": d["vector"], "rows": rows, "typed": True,
+                       "item": True})
     return people
 
 

@@ -18,6 +18,7 @@ PALETTE = [  # D3 category10, then darker companions: distinct for the 9-10 cate
 ]
 OTHER_COLOR = "#BBBBBB"
 USER_COLOR = "#111111"
+NEW_ITEM_COLOR = "#f2b701"  # gold diamond: an item described on New item, with dotted lines to its nearest items
 
 
 def category_colors(categories: Sequence[str]) -> dict[str, str]:
@@ -73,10 +74,13 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
     for s in seg:
         for axis, vals in zip("xyz", s):
             line[axis] += [*vals.tolist(), None]
-    typed = bool(p.get("typed"))
-    style = dict(color=USER_COLOR if typed else "#888888", width=1.2 if typed else 0.8)
-    marker = dict(symbol="diamond" if three else "star", size=(10 if typed else 7) if three else (20 if typed else 13),
-                  color=USER_COLOR if typed else "#ffffff", line=dict(color=USER_COLOR, width=1.5))
+    typed, item = bool(p.get("typed")), bool(p.get("item"))
+    style = dict(color=USER_COLOR if typed else "#888888", width=1.2 if typed else 0.8,
+                 **({"dash": "dot"} if item and not three else {}))
+    marker = dict(symbol="diamond" if three or item else "star",
+                  size=(10 if typed else 7) if three else (16 if item else 20 if typed else 13),
+                  color=NEW_ITEM_COLOR if item else USER_COLOR if typed else "#ffffff",
+                  line=dict(color=USER_COLOR, width=1.5))
     label = name.removeprefix("persona: ")
     group = dict(legendgroup="users" if typed else "personas", name=name if typed else "personas (white stars)",
                  showlegend=typed or not any(getattr(t, "legendgroup", None) == "personas" for t in fig.data))
@@ -96,9 +100,15 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
         fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers", marker=marker, **group,
                                  hovertemplate=name + "<extra></extra>"))
         # A boxed callout drawn above every trace, so a nearby persona's label never hides the typed user's.
+        # New items' callouts hang below their diamond, typed users' sit above their star: a user and an item
+        # that read alike (so sit together) both stay readable.
+        if item:
+            title = str(p["name"]).removeprefix("new item: ")
+            label = "new: " + html.escape(title if len(title) <= 30 else title[:29] + "…")
         fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>", showarrow=True, arrowcolor=USER_COLOR,
-                           ax=-56, ay=-40, font=dict(size=13, color=USER_COLOR), bgcolor="rgba(255,255,255,0.9)",
-                           bordercolor=USER_COLOR, borderpad=3)
+                           ax=40 if item else -56, ay=44 if item else -40, font=dict(size=13, color=USER_COLOR),
+                           bgcolor="rgba(255,255,255,0.9)", bordercolor=NEW_ITEM_COLOR if item else USER_COLOR,
+                           borderpad=3)
 
 
 def selected_rows(event: Any) -> list[int]:

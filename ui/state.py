@@ -21,6 +21,8 @@ SRC_KEY = "coldrec_source"        # ("demo", domain) or ("upload", content_hash)
 UPLOADS_KEY = "coldrec_uploads"   # content_hash -> Catalog uploaded in this session
 RANKERS_KEY = "coldrec_rankers"   # workspace key -> (label, MLPRanker | None)
 TYPED_KEY = "coldrec_typed_users"  # workspace key -> {name: {"user": UserInput, "top": [item ids]}}
+NEW_ITEMS_KEY = "coldrec_new_items"  # workspace key -> {title: {"vector": np.ndarray, "near": [item ids]}}
+NEW_ITEMS_KEPT = 3
 CATALOG_WIDGETS = ["nu_persona", "nu_liked", "nu_disliked", "nu_cats", "nu_search", "wi_persona", "wi_probe"]
 
 
@@ -189,3 +191,16 @@ def remember_user(ws: Workspace, name: str, user: Any, recs: pd.DataFrame) -> No
 
 def typed_users(ws: Workspace) -> dict[str, dict[str, Any]]:
     return dict(st.session_state.get(TYPED_KEY, {}).get(ws.key, {}))
+
+
+def remember_new_item(ws: Workspace, title: str, vector: np.ndarray, near: list[str]) -> None:
+    """Keep the last few new items described on New item (per workspace) so the Profile map can place them."""
+    bucket = st.session_state.setdefault(NEW_ITEMS_KEY, {}).setdefault(ws.key, {})
+    bucket.pop(title, None)  # re-described: it moves to the end (newest)
+    bucket[title] = {"vector": np.asarray(vector, np.float32), "near": list(near)}
+    for old in list(bucket)[:-NEW_ITEMS_KEPT]:
+        del bucket[old]
+
+
+def new_items(ws: Workspace) -> dict[str, dict[str, Any]]:
+    return dict(st.session_state.get(NEW_ITEMS_KEY, {}).get(ws.key, {}))
