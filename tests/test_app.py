@@ -164,6 +164,14 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
     [table] = frames(at, "nu_table")
     assert set(table["item_id"]) <= {f"s{i}" for i in range(18)}
     assert table["category"].iloc[0] == "Outdoor"
+    # an uploaded catalog has no user log: the New item page reaches the typed user only, and says so otherwise
+    goto(at, "pages/3_New_item.py")
+    at.text_input(key="ni_title").input("A two-person hiking tent")
+    submit(at, "Find its audience")
+    [audience] = frames(at, "ni_audience")
+    assert list(audience["user_id"]) == ["typed user"] and not at.warning
+    [similar] = frames(at, "ni_similar")
+    assert similar["category"].iloc[0] == "Outdoor"
 
 
 def test_new_item_finds_its_audience_and_nearest_items():

@@ -168,3 +168,11 @@ def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
     whole = item_audience(rec, e, U, list("abcdefghi"), k=3, n=8)
     monkeypatch.setattr(audience, "_BLOCK_CELLS", 60)  # two users per block
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
+
+
+def test_no_users_gives_an_empty_audience_not_an_error(tiny_catalog, fake_encoder):
+    rec = Recommender.from_catalog(tiny_catalog, fake_encoder)
+    rep = new_item_report(rec, "A garden rake with a long handle", {}, k=3)
+    assert rep.audience.empty and list(rep.audience.columns) == AUDIENCE_COLUMNS
+    assert rep.summary["users"] == 0 and rep.summary["reach"] == 0.0 and rep.summary["median_final_rank"] is None
+    assert rep.similar["category"].iloc[0] == "Garden"
