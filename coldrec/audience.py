@@ -43,7 +43,8 @@ class NewItemReport:
     audience: pd.DataFrame
     """One row per user (:data:`AUDIENCE_COLUMNS`), users it reaches first."""
     summary: dict = field(default_factory=dict)
-    """``users, reached, reach, k, n, ranked_by, median_final_rank`` and ``category_share``."""
+    """``users, skipped_users, reached, reach, k, n, ranked_by, popularity, ranker_uses_popularity,
+    median_final_rank, category_share`` and ``truncated`` (the text was longer than the model window)."""
 
 
 def _unit(x: np.ndarray, what: str) -> np.ndarray:
@@ -170,6 +171,8 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
     if not text:
         raise ColdrecError("Describe the new item: its title and a sentence or two about it.")
     vec = np.asarray(rec.encoder.encode([text]), dtype=np.float32)[0]
+    count = getattr(rec.encoder, "count_truncated", None)
+    truncated = bool(count([text])) if count else False
     if not np.any(vec):
         raise ColdrecError(f"Nothing in {text[:60]!r} is usable by the encoder: use a few real words.")
     users = dict(users or {})
@@ -193,6 +196,7 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
         "ranker_uses_popularity": uses_popularity(rec),
         "median_final_rank": float(ranks.median()) if len(ranks) else None,
         "category_share": near["category"].value_counts(normalize=True).round(2).to_dict(),
+        "truncated": truncated,
     }
     return NewItemReport(vector=vec, similar=near, audience=audience, summary=summary)
 

@@ -38,6 +38,8 @@ if not s["users"]:
     st.warning("No users to reach yet: this catalog has no user log. Describe a user on **New user** first, or "
                "pick a demo domain on Home.")
 
+if s["truncated"]:
+    st.info("The text is longer than the model window: only its beginning was read. Put what matters first.")
 c1, c2, c3 = st.columns(3)
 c1.metric(f"Users with it in their top {k}", f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})")
 c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",

@@ -101,7 +101,9 @@ def test_new_item_report_on_known_text(tiny_catalog, fake_encoder):
     assert rep.similar["item_id"].iloc[0] == "h2" and rep.similar["cosine"].is_monotonic_decreasing
     assert rep.audience["user_id"].iloc[0] == "runner" and bool(rep.audience["reaches"].iloc[0])
     assert "blank" not in set(rep.audience["user_id"]) and rep.summary["skipped_users"] == 1
-    assert rep.summary["users"] == 2 and 0 < rep.summary["reach"] <= 1
+    assert rep.summary["users"] == 2 and 0 < rep.summary["reach"] <= 1 and not rep.summary["truncated"]
+    long = new_item_report(rec, "earbuds " * 500, users, k=2)  # the hash encoder's window is 128 words
+    assert long.summary["truncated"]
     with pytest.raises(ColdrecError, match="Describe the new item"):
         new_item_report(rec, "   ", users)
 
