@@ -116,8 +116,9 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
     vs = f"vs {base_name}"
     if base is not None:
         ranks = dict(zip(base["item_id"], base["final_rank"]))
-        view[vs] = [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
-                        for i, r in zip(df["item_id"], df["final_rank"])]
+        # right after the rank: side by side the lists are narrow, and this column is why they are shown
+        view.insert(1, vs, [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
+                            for i, r in zip(df["item_id"], df["final_rank"])])
     st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
         "final_rank": st.column_config.NumberColumn("#", width="small"),
         "title": st.column_config.TextColumn("Item", width="large"),
