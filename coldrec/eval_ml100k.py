@@ -118,6 +118,11 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 vu = [u for u in val_users if len(user_pos[u]) > s]
                 lk = [vr.choice(user_pos[u], s, replace=False) if s else np.zeros(0, np.int64) for u in vu]
                 val_sets.append((np.array(vu, dtype=np.int64), lk))
+            # beta of the base per shot count: the same validation users with 1 and 5 liked items (3: as above)
+            shot_sets = {3: val_sets[1]}
+            for s in (1, 5):
+                vu = [u for u in val_users if len(user_pos[u]) > s]
+                shot_sets[s] = (np.array(vu, dtype=np.int64), [vr.choice(user_pos[u], s, replace=False) for u in vu])
 
             # text-conditioned popularity (a multinomial model from the user's text vector), leakage-free rows
             td = time.time()
@@ -139,8 +144,8 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 return _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) for u in zero_users], ks,
                                     np.random.default_rng(0), jitter=True)["ndcg@10"]
 
-            def base_val(shot_idx, alpha, beta):
-                vu, lk = val_sets[shot_idx]
+            def base_val(shot, alpha, beta):
+                vu, lk = shot_sets[shot]
                 sc = (1 - w_demo) * logpop_n[None, :] + w_demo * demo[vu] + alpha * dpop[vu] + beta * (
                     np.stack([Sim[l].mean(0) for l in lk]) / kstd if len(lk) and len(lk[0]) else 0.0)
                 return _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
@@ -149,21 +154,26 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
 
             w_demo, alpha = max(((w, a) for w in (0.0, 0.5, 1.0) for a in (0.0, 0.25, 0.5, 1.0)),
                                 key=lambda wa: base_zero(*wa))
-            beta = max((0.0, 0.25, 0.5, 1.0, 2.0), key=lambda b: base_val(1, alpha, b))
-            base = (alpha, beta, kstd, w_demo)
-            ranker_info.setdefault("base", []).append({"w_text_popularity": w_demo, "alpha": alpha, "beta": beta})
-            log(f"  fold {fold + 1} residual base: w={w_demo} alpha={alpha} beta={beta}")
+            betas = {s: max((0.0, 0.25, 0.5, 1.0, 2.0), key=lambda b: base_val(s, alpha, b)) for s in (1, 3, 5)}
+            beta = betas[3]  # also for shot counts not seen here (2, 4, > 5)
+            base = (alpha, beta, kstd, w_demo, betas)
+            ranker_info.setdefault("base", []).append({"w_text_popularity": w_demo, "alpha": alpha, "beta": beta,
+                                                       "beta_by_shot": {str(k): v for k, v in betas.items()}})
+            log(f"  fold {fold + 1} residual base: w={w_demo} alpha={alpha} beta by shot={betas}")
+
+            # epochs are chosen on every shot count the ranker is trained with (0, 1, 3 and 5 liked items)
+            epoch_sets = [val_sets[0], shot_sets[1], shot_sets[3], shot_sets[5]]
 
             def validate(net):
                 tot = 0.0
-                for vu, lk in val_sets:
+                for vu, lk in epoch_sets:
                     cand = np.tile(np.arange(n), (len(vu), 1))
                     sc = _net_scores(net, *_ml_feats(E, D, Sim, logpop_n, vu, lk, cand, dpop=dpop, base=base,
                                                      demo=demo))
                     tot += _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
                                                            for u, l_ in zip(vu, lk)], ks, np.random.default_rng(0),
                                         exclude=lk)["ndcg@10"]
-                return tot / len(val_sets)
+                return tot / len(epoch_sets)
 
             n_ex = min(len(pairs), 12000)
             for feat in ("concat", "rich"):
@@ -243,12 +253,12 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             "to pre-filter.",
             "mlp-rich scalars (standardised): a residual base = (1 - w) x log popularity + w x text-conditioned "
             "popularity + alpha x neighbour popularity + beta x item-CF (w, alpha chosen per fold on the 0-shot rows "
-            "of all training users, whose features never contain their own positives; beta on 10% inner-validation "
-            "users with 3 liked items; epoch 0 = that order), cosine(item, profile), cosine(item, demographic text), "
+            "of all training users, whose features never contain their own positives; beta per shot count (1, 3, 5 "
+            "liked items) on 10% inner-validation users; epoch 0 = that order), cosine(item, profile), cosine(item, demographic text), "
             "max-sim to liked items, item-CF score from liked items, has-liked flag, popularity among the 50 training "
             "users whose demographic text is closest (never the user itself), log popularity, text-conditioned "
             "popularity. One ranker per fold is trained with 0/1/3/5 shots drawn at random; epochs chosen on 10% of "
-            "the training users.",
+            "the training users, averaged over 0, 1, 3 and 5 liked items.",
             "Text-conditioned popularity: a multinomial model over all items, logits = log(count + 0.5) + "
             "text_vector @ W (W learned with L2; weight chosen on the inner-validation users). Training users get "
             "cross-fitted rows (two halves, each predicted by a model fitted on the other), test users a model fitted "

@@ -34,8 +34,8 @@ def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarra
               demo: np.ndarray | None = None):
     """(I, U, scalars) for MovieLens users = demographic vector ``D[u]`` + optional liked items.
 
-    Scalars: the residual base (log popularity + alpha * neighbour popularity + beta * item-CF / kstd; first, so
-    mlp-rich starts from that order), cosine(item, profile),
+    Scalars: the residual base (log popularity + alpha * neighbour popularity + beta * item-CF / kstd, with beta
+    looked up by the number of liked items in ``base[4]`` when given; first, so mlp-rich starts from that order), cosine(item, profile),
     cosine(item, demographic text), max-sim to liked, item-CF score from liked (mean co-occurrence cosine),
     has-liked flag, popularity among the training users with the most similar text (``dpop``), log popularity;
     with ``demo`` (rows scaled to [0, 1], see :func:`text_popularity_matrix`) a ninth scalar, the text-conditioned
@@ -59,7 +59,10 @@ def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarra
             f[r, :, 5] = 1.0
     alpha, beta, kstd = base[:3]  # residual base: popularity + alpha * neighbour popularity + beta * item-CF
     w = base[3] if len(base) > 3 and demo is not None else 0.0
-    f[..., 0] = (1.0 - w) * f[..., 7] + (w * f[..., 8] if w else 0.0) + alpha * f[..., 6] + beta * f[..., 4] / kstd
+    # beta per number of liked items when given (one liked item makes the item-CF term noisier than three)
+    by_shot = base[4] if len(base) > 4 else {}
+    b = np.array([by_shot.get(len(x), beta) for x in liked], np.float32).reshape(B, 1)
+    f[..., 0] = (1.0 - w) * f[..., 7] + (w * f[..., 8] if w else 0.0) + alpha * f[..., 6] + b * f[..., 4] / kstd
     return I, U, f
 
 
