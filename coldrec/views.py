@@ -17,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "PICKER_LIMIT",
+    "kept_epoch",
     "arrow",
     "results_view",
     "item_label",
@@ -110,6 +111,19 @@ def loss_frame(history: Sequence[dict[str, Any]]) -> pd.DataFrame:
     if df.empty:
         return df
     return df.set_index("epoch")[[c for c in ("loss", "val_loss") if c in df]]
+
+
+def kept_epoch(history: Sequence[dict[str, Any]]) -> str:
+    """Which epoch's weights a ranker kept (best validation AUC, as :meth:`MLPRanker.fit` restores), as a sentence."""
+    rows = [r for r in history if r.get("val_auc") is not None]
+    if not rows:
+        return f"{len(history)} epoch(s), no validation users: the last epoch is kept." if history else ""
+    best = rows[0]
+    for r in rows[1:]:  # the first epoch that beat the best by more than fit()'s 1e-4 margin wins, as in fit()
+        if r["val_auc"] > best["val_auc"] + 1e-4:
+            best = r
+    return (f"Kept epoch {int(best['epoch'])} of {len(history)} (best validation AUC {best['val_auc']:.3f}; "
+            "later epochs did not improve it).")
 
 
 def fmt_seconds(s: float) -> str:

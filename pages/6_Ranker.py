@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from coldrec.ranker import FEATURE_SETS, RankerConfig
-from coldrec.views import loss_frame
+from coldrec.views import kept_epoch, loss_frame
 
 ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
              "learns from who clicked what; with no ranker, items keep their cosine order.")
@@ -41,7 +41,8 @@ with train_tab:
         left.line_chart(loss_frame(res.ranker.history), x_label="epoch", y_label="BCE loss", height=260)
         right.dataframe(res.metrics, hide_index=True, key="rk_metrics", column_config=ui.METRIC_COLUMNS)
         right.caption(f"{len(res.test_users)} users held out before training (cold users); user profiles from "
-                      f"their {res.data.profile_source}. Recall/NDCG over the whole catalog.")
+                      f"their {res.data.profile_source}. Recall/NDCG over the whole catalog. "
+                      + kept_epoch(res.ranker.history))
         for w in res.warnings:
             st.warning(w)
 

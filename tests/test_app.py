@@ -265,6 +265,7 @@ def test_ranker_trains_and_becomes_the_pages_ranker():
     [metrics] = frames(at, "rk_metrics")
     methods = list(metrics["method"])
     assert "popularity" in methods and any(m.startswith("mlp") for m in methods)
+    assert any("Kept epoch" in c.value and "of 2" in c.value for c in at.caption)  # which weights were kept
     assert at.session_state["coldrec_rankers"]
     goto(at, "pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)

@@ -118,3 +118,17 @@ def test_auc_hand_computed():
     assert auc(np.array([3.0, 2.0]), np.array([1.0])) == 1.0
     assert auc(np.array([1.0]), np.array([1.0])) == 0.5
     assert auc(np.array([0.9, 0.8]), np.array([0.1, 0.85])) == 0.75
+
+
+def test_kept_epoch_names_the_epoch_fit_restores():
+    from coldrec.views import kept_epoch
+
+    hist = [{"epoch": 1, "val_auc": 0.60}, {"epoch": 2, "val_auc": 0.70}, {"epoch": 3, "val_auc": 0.70005},
+            {"epoch": 4, "val_auc": 0.65}]
+    assert kept_epoch(hist).startswith("Kept epoch 2 of 4 (best validation AUC 0.700")  # 3 is within 1e-4
+    assert "last epoch is kept" in kept_epoch([{"epoch": 1, "loss": 0.5}])
+    assert kept_epoch([]) == ""
+    E, U, pos, _, _ = planted()
+    r = MLPRanker(RankerConfig(hidden=(16,), epochs=6, seed=0)).fit(E, U[:200], [pos[u] for u in range(200)])
+    best = r.trained_on["best_val_auc"]
+    assert best is not None and f"best validation AUC {best:.3f}" in kept_epoch(r.history)
