@@ -19,6 +19,8 @@ Usage:
   on the GPU:        ``PYTHONPATH=. python3 bench/gpu_check.py --model .gpu_carry/model --out $OUT``
       (device tool: ``carry=[".gpu_carry"]``, ``timeout_s`` ~300; prints one line per method and writes
       ``gpu_check.json``). Without CUDA it says so and exits 2.
+  check the script itself here: ``python bench/gpu_check.py --dry-run-cpu --n 96 --rounds 1`` (same code on the
+      CPU, fp32 for coldrec; its numbers mean nothing).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def neighbour_agreement(a: np.ndarray, b: np.ndarray, k: int = 10, queries: int 
     return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ta, tb)]))
 
 
-def measure(model: str, n: int, rounds: int) -> dict:
+def measure(model: str, n: int, rounds: int, device: str = "cuda") -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -73,10 +75,11 @@ def measure(model: str, n: int, rounds: int) -> dict:
     from common import synthetic_texts
 
     texts = synthetic_texts(n, seed=11)
-    st32 = SentenceTransformer(model, device="cuda").float()
-    st16 = SentenceTransformer(model, device="cuda").half()
-    ours = load_encoder(model, device="cuda")
-    ours512 = load_encoder(model, device="cuda", batch_size=512)
+    st32 = SentenceTransformer(model, device=device).float()
+    st16 = SentenceTransformer(model, device=device).half()
+    ours = load_encoder(model, device=device)  # auto: fp16 on CUDA (fp32 in a --device cpu dry run)
+    ours512 = load_encoder(model, device=device, batch_size=512)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     methods = {
         "st_fp32_b32": lambda xs: st32.encode(xs, batch_size=32, normalize_embeddings=True, convert_to_numpy=True),
         "st_fp16_b256": lambda xs: st16.encode(xs, batch_size=256, normalize_embeddings=True, convert_to_numpy=True),
@@ -90,10 +93,10 @@ def measure(model: str, n: int, rounds: int) -> dict:
     names = list(methods)
     for r in range(rounds):
         for m in names[r % len(names):] + names[: r % len(names)]:
-            torch.cuda.synchronize()
+            sync()
             t = time.perf_counter()
             v = methods[m](texts)
-            torch.cuda.synchronize()
+            sync()
             times[m].append(time.perf_counter() - t)
             vectors[m] = np.asarray(v, dtype=np.float32)
     ref = vectors["st_fp32_b32"]
@@ -107,7 +110,8 @@ def measure(model: str, n: int, rounds: int) -> dict:
                    "neighbour_top10_agreement": neighbour_agreement(ref, vectors[m])}
     shipped = rows["coldrec_fp16"]
     return {
-        "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "n": n, "rounds": rounds,
+        "gpu": torch.cuda.get_device_name(0) if device == "cuda" else "none (dry run on the CPU)",
+        "torch": torch.__version__, "n": n, "rounds": rounds,
         "encoder_label": ours.device_label, "batch_size": ours.config.batch_size, "methods": rows,
         "target": ">=3.0x fp32 GPU at mean cos >= 0.99",
         "pass": bool(shipped["speedup"] >= 3.0 and shipped["mean_cos"] >= 0.99),
@@ -121,18 +125,22 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=10_000, help="texts (default 10,000)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, help="folder for gpu_check.json")
+    ap.add_argument("--dry-run-cpu", action="store_true",
+                    help="run the same code on the CPU (small --n) to check the script, not to measure")
     a = ap.parse_args()
     if a.prepare:
         prepare(a.prepare)
         return 0
     import torch
 
-    if not torch.cuda.is_available():
-        print("gpu_check: no CUDA device here; nothing measured (run it on a GPU machine)")
+    if not torch.cuda.is_available() and not a.dry_run_cpu:
+        print("gpu_check: no CUDA device here; nothing measured (run it on a GPU machine, or --dry-run-cpu)")
         return 2
     from common import machine_info
 
-    res = measure(a.model or str(__import__("coldrec.encoder").encoder.default_model_path()), a.n, a.rounds)
+    from coldrec.encoder import default_model_path
+
+    res = measure(a.model or str(default_model_path()), a.n, a.rounds, "cpu" if a.dry_run_cpu else "cuda")
     res["machine"] = machine_info()
     for m, r in res["methods"].items():
         print(f"{m:18s} {r['texts_per_s']:8.0f} texts/s  {r['speedup']:5.2f}x  mean cos {r['mean_cos']:.4f} "
