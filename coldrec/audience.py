@@ -25,8 +25,8 @@ import pandas as pd
 
 from coldrec.errors import ColdrecError
 
-__all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "item_audience", "median_popularity", "new_item_report",
-           "reach_by_group", "similar_items", "uses_popularity"]
+__all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "compare_audiences", "item_audience", "median_popularity",
+           "new_item_report", "reach_by_group", "similar_items", "uses_popularity"]
 
 AUDIENCE_COLUMNS = ["user_id", "who", "cosine", "recall_rank", "ranker_score", "final_rank", "reaches"]
 _BLOCK_CELLS = 1 << 23  # users x items per block of the cosine matrix: ~32 MB, whatever the catalog's size
@@ -218,3 +218,33 @@ def reach_by_group(audience: pd.DataFrame, groups: Mapping[str, str]) -> pd.Data
     out["reached"] = out["reached"].astype(int)
     out["reach"] = out["reached"] / out["users"]
     return out.sort_values(["reach", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def compare_audiences(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Users that one description of a new item reaches and the other does not (what-if for item copy).
+
+    Args:
+        a, b: :func:`item_audience` tables of two descriptions of the same item, over the same users.
+
+    Returns:
+        ``user_id, who, rank_a, rank_b, change`` with ``change`` ``"gained"`` (reached by ``b`` only, best ``b``
+        rank first) or ``"lost"`` (reached by ``a`` only); ``attrs`` hold ``reached_a``, ``reached_b``, ``kept``.
+
+    Raises:
+        ColdrecError: the two tables are not over the same users.
+    """
+    ia, ib = a.set_index("user_id"), b.set_index("user_id")
+    if set(ia.index) != set(ib.index):
+        raise ColdrecError(f"The two audiences are over different users ({len(ia)} and {len(ib)}).")
+    ib = ib.reindex(ia.index)
+    out = pd.DataFrame({"user_id": ia.index, "who": ia["who"].to_numpy(),
+                        "rank_a": ia["final_rank"].to_numpy(), "rank_b": ib["final_rank"].to_numpy()})
+    ra, rb = ia["reaches"].to_numpy(bool), ib["reaches"].to_numpy(bool)
+    out["change"] = np.where(rb & ~ra, "gained", np.where(ra & ~rb, "lost", ""))
+    out = out[out["change"] != ""].copy()
+    out["_order"] = np.where(out["change"] == "gained", 0, 1)
+    out["_rank"] = np.where(out["change"] == "gained", out["rank_b"].astype(float), out["rank_a"].astype(float))
+    out = out.sort_values(["_order", "_rank", "user_id"], kind="stable").drop(columns=["_order", "_rank"])
+    out = out.reset_index(drop=True)
+    out.attrs.update({"reached_a": int(ra.sum()), "reached_b": int(rb.sum()), "kept": int((ra & rb).sum())})
+    return out

@@ -14,7 +14,7 @@ with demo_tab:
     domain = st.selectbox("Demo domain", ui.domains(), format_func=ui.domain_label, key="cat_domain")
     with ui.guard("Pick another demo domain."):
         items = ui.demo_items(domain)
-    st.dataframe(items, hide_index=True, height=300, column_config=ui.ITEM_COLUMNS)
+    st.dataframe(items, hide_index=True, height=300, column_config=ui.ITEM_COLUMNS, placeholder="")
     if st.button("Use this catalog", type="primary", key="cat_use_demo"):
         ui.set_demo(domain)
         st.toast(f"{ui.domain_label(domain)} is now the session's catalog.")

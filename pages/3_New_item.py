@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.audience import median_popularity, reach_by_group, uses_popularity
+from coldrec.audience import compare_audiences, median_popularity, reach_by_group, uses_popularity
 
 ws = ui.page("New item", "A new item has no clicks yet, only words. See which catalog items it reads like and which "
              "users would get it in their top-k: it competes with the whole catalog, with no popularity.",
@@ -20,6 +20,8 @@ with st.form("ni_form"):
     if uses_popularity(ws.recommender):  # a ranker with popularity features holds a zero count against new items
         b.toggle(f"Assume it is as popular as a median item ({median_popularity(ws.recommender):.0f} interactions)",
                  key="ni_warm", help="Off: a brand-new item (0 interactions), as it would be on launch day.")
+    st.text_area("Alternative description (optional): who would this wording reach instead?", key="ni_alt",
+                 height=68, placeholder="The same item, worded for another audience")
     st.form_submit_button("Find its audience", type="primary")
 
 title = str(st.session_state.get("ni_title", "") or "").strip()
@@ -32,24 +34,15 @@ with ui.guard("Describe the item with a few real words."):
     with st.spinner("Placing the item in every user's list…"):
         assumed = median_popularity(ws.recommender) if st.session_state.get("ni_warm") else 0.0
         report = ui.new_item(ws, ". ".join(t for t in (title, desc) if t), k, assumed)
+        alt = str(st.session_state.get("ni_alt", "") or "").strip()
+        other = ui.new_item(ws, ". ".join(t for t in (title, alt) if t), k, assumed) if alt else None
 ui.remember_new_item(ws, title or desc[:40], report.vector, list(report.similar["item_id"]))
 s = report.summary
 if not s["users"]:
     st.warning("No users to reach yet: this catalog has no user log. Describe a user on **New user** first, or "
                "pick a demo domain on Home.")
 
-if s["truncated"]:
-    st.info("The text is longer than the model window: only its beginning was read. Put what matters first.")
-c1, c2, c3 = st.columns(3)
-c1.metric(f"Users with it in their top {k}", f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})")
-c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
-          help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
-top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
-c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
-if s["ranker_uses_popularity"] and not s["popularity"]:
-    st.caption(f"The ranker ({s['ranked_by']}) reads popularity, and a new item has none: it ranks below "
-               "equally close items that already sell. The toggle above shows the same item with a median count.")
-
+ui.new_item_summary(s, k)
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader("Nearest catalog items")
@@ -58,7 +51,7 @@ with right:
     st.subheader("Who it reaches")
     st.caption("Log users are profiled from their own description, personas and typed users from their full "
                "profile. Rank = the item's place in that user's list if it were added to the catalog today.")
-    st.dataframe(report.audience, hide_index=True, key="ni_audience", height=380,
+    st.dataframe(report.audience, hide_index=True, key="ni_audience", height=380, placeholder="—",
                  column_order=["user_id", "final_rank", "reaches", "who", "cosine", "recall_rank", "ranker_score"],
                  column_config=ui.AUDIENCE_COLUMNS)
 
@@ -67,5 +60,7 @@ if attrs and s["users"]:
     attr = st.segmented_control("Reach by", attrs, default=attrs[0], key="ni_attr", required=True)
     groups = reach_by_group(report.audience, ui.user_groups(ws, attr))
     st.plotly_chart(ui.reach_figure(groups, attr), key="ni_reach")
+if other is not None:
+    ui.audience_change(compare_audiences(report.audience, other.audience), k)
 st.download_button("Download the audience as CSV", ui.csv_bytes(report.audience), icon=":material/download:",
                    file_name=f"coldrec_new_item_{ws.key.replace(':', '_')}.csv", mime="text/csv")

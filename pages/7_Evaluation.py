@@ -26,8 +26,8 @@ else:
     st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
                f"{machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
                f"commit {ui.short_commit(res.get('commit'))}")
-    st.dataframe(table, hide_index=True, key="ev_table", column_order=["method", "published", *metrics],
-                 column_config=ui.metric_columns(table, metrics))
+    st.dataframe(table, hide_index=True, key="ev_table", placeholder="–",  # published rows lack some metrics
+                 column_order=["method", "published", *metrics], column_config=ui.metric_columns(table, metrics))
     shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")
     if shown:
         st.plotly_chart(ui.bars_figure(table, shown), key="ev_chart")

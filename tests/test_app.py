@@ -72,6 +72,7 @@ TABLES = {
     "wi_compare": {"overlap@k", "rbo", "entered"},
     "ni_similar": {"item_id", "title", "cosine"},
     "ni_audience": {"user_id", "final_rank", "reaches"},
+    "ni_change": {"user_id", "rank_a", "rank_b", "change"},
     "wi_list": {"final_rank", "title", "category"},
     "wi_probe_table": {"persona", "variant", "rbo"},
     "rk_metrics": {"method", "auc"},
@@ -199,6 +200,12 @@ def test_new_item_finds_its_audience_and_nearest_items():
     assert at.get("plotly_chart")  # reach by segment
     at.segmented_control(key="ni_attr").set_value("gender").run()
     ok(at)
+    assert not frames(at, "ni_change")  # no alternative wording yet
+    at.text_area(key="ni_alt").input("A garden hose and a rake for the allotment.")  # same title, other audience
+    submit(at, "Find its audience")
+    [change] = frames(at, "ni_change")
+    assert set(change["change"]) <= {"gained", "lost"} and len(change)
+    assert any("→" in m.value for m in at.metric)
     # the new item is placed on the map (no refit) as a gold diamond, next to the typed user
     goto(at, "pages/5_Profile_map.py")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coldrec.audience import AUDIENCE_COLUMNS, item_audience, new_item_report, reach_by_group, similar_items
+from coldrec.audience import (AUDIENCE_COLUMNS, compare_audiences, item_audience, new_item_report, reach_by_group,
+                              similar_items)
 from coldrec.errors import ColdrecError
 from coldrec.pipeline import Recommender
 from coldrec.profiles import UserProfile
@@ -178,3 +179,25 @@ def test_no_users_gives_an_empty_audience_not_an_error(tiny_catalog, fake_encode
     assert rep.audience.empty and list(rep.audience.columns) == AUDIENCE_COLUMNS
     assert rep.summary["users"] == 0 and rep.summary["reach"] == 0.0 and rep.summary["median_final_rank"] is None
     assert rep.similar["category"].iloc[0] == "Garden"
+
+
+def test_compare_audiences_lists_gained_and_lost_users():
+    a = pd.DataFrame({"user_id": ["u1", "u2", "u3", "u4"], "who": ["w1", "w2", "w3", "w4"],
+                      "final_rank": pd.array([1, 12, None, 4], dtype="Int64"), "reaches": [True, False, False, True]})
+    b = pd.DataFrame({"user_id": ["u4", "u3", "u2", "u1"], "who": ["w4", "w3", "w2", "w1"],
+                      "final_rank": pd.array([20, 3, 2, 1], dtype="Int64"), "reaches": [False, True, True, True]})
+    out = compare_audiences(a, b)
+    assert out[["user_id", "change"]].values.tolist() == [["u2", "gained"], ["u3", "gained"], ["u4", "lost"]]
+    assert out.loc[out["user_id"] == "u3", "rank_a"].isna().all() and out["who"].tolist() == ["w2", "w3", "w4"]
+    assert out.attrs == {"reached_a": 2, "reached_b": 3, "kept": 1}
+    with pytest.raises(ColdrecError, match="different users"):
+        compare_audiences(a, b.iloc[:3])
+
+
+def test_rewording_an_item_moves_its_audience(tiny_catalog, fake_encoder):
+    rec = Recommender.from_catalog(tiny_catalog, fake_encoder)
+    users = {"runner": "wireless earbuds for running", "gardener": "a garden hose for watering plants"}
+    a = new_item_report(rec, "Wireless sport earbuds for running", users, k=2).audience
+    b = new_item_report(rec, "A garden hose for watering plants, thirty metres", users, k=2).audience
+    out = compare_audiences(a, b)
+    assert set(zip(out["user_id"], out["change"])) == {("runner", "lost"), ("gardener", "gained")}

@@ -90,7 +90,7 @@ def test_new_user_in_a_real_browser(browser_ready, expected_titles):
                 assert chart.get_by_text("typed user").count() >= 1, "the typed user is not on the map"
             if label == "New item":  # a new product: its nearest items and its audience are listed
                 page.get_by_label("Title").fill("Foldable wireless noise-cancelling headphones")
-                page.get_by_label("Description").fill("Over-ear, 40-hour battery, folds flat for the commute.")
+                page.get_by_label("Description", exact=True).fill("Over-ear, 40-hour battery, folds flat for the commute.")
                 page.get_by_role("button", name="Find its audience").click()
                 page.get_by_text("Who it reaches").wait_for(timeout=120_000)
                 wait_idle(page)

@@ -117,6 +117,7 @@ from ui.state import (
 )
 from ui.tables import (
     AUDIENCE_COLUMNS,
+    CHANGE_COLUMNS,
     COMPARE_COLUMNS,
     ITEM_COLUMNS,
     METRIC_COLUMNS,
@@ -126,11 +127,13 @@ from ui.tables import (
     RESULT_ORDER,
     SIMILAR_COLUMNS,
     UPLOAD_TYPES,
+    audience_change,
     col,
     compact_table,
     csv_bytes,
     index_of,
     metric_columns,
+    new_item_summary,
     result_notes,
     results_table,
     short_commit,
@@ -151,7 +154,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "CATALOG_WIDGETS", "DEFAULT_DOMAIN", "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY",
     "Workspace", "domain_label", "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
-    "AUDIENCE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
-    "UPLOAD_TYPES", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "short_commit", "result_notes",
+    "AUDIENCE_COLUMNS", "CHANGE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS", "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER",
+    "UPLOAD_TYPES", "audience_change", "col", "compact_table", "csv_bytes", "index_of", "metric_columns", "new_item_summary", "short_commit", "result_notes",
     "results_table",
 ]

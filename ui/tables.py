@@ -48,7 +48,8 @@ def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key
     order = [c for c in RESULT_ORDER if c in view]
     if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
         order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
-    st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height)
+    st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height,
+                 placeholder="—")
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -145,6 +146,45 @@ AUDIENCE_COLUMNS = {
     "ranker_score": st.column_config.NumberColumn("Ranker", format="%.3f"),
     "reaches": st.column_config.CheckboxColumn("In top-k"),
 }
+
+CHANGE_COLUMNS = {
+    "user_id": st.column_config.TextColumn("User", width="medium"),
+    "change": st.column_config.TextColumn("", width="small"),
+    "rank_a": st.column_config.NumberColumn("Rank (first)", width="small"),
+    "rank_b": st.column_config.NumberColumn("Rank (alternative)", width="small"),
+    "who": st.column_config.TextColumn("Who (their own words)", width="large"),
+}
+
+
+def new_item_summary(s: dict[str, Any], k: int) -> None:
+    """The New item page's headline: reach, median rank, nearest category, and why reach may be low."""
+    if s["truncated"]:
+        st.info("The text is longer than the model window: only its beginning was read. Put what matters first.")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"Users with it in their top {k}", f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})")
+    c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
+              help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
+    top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
+    c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
+    if s["ranker_uses_popularity"] and not s["popularity"]:
+        st.caption(f"The ranker ({s['ranked_by']}) reads popularity, and a new item has none: it ranks below "
+                   "equally close items that already sell. The toggle above shows the same item with a median "
+                   "count.")
+
+
+def audience_change(change: pd.DataFrame, k: int) -> None:
+    """Reach of the first description against the alternative one, and the users gained or lost."""
+    a, b = change.attrs["reached_a"], change.attrs["reached_b"]
+    st.subheader("First description vs the alternative")
+    st.metric(f"Users with it in their top {k}", f"{a:,} → {b:,}", f"{b - a:+,} users",
+              help=f"{change.attrs['kept']:,} users are reached by both.")
+    if change.empty:
+        st.caption("Both descriptions reach exactly the same users.")
+    else:
+        st.dataframe(change, hide_index=True, key="ni_change", height=min(400, 36 * (len(change) + 1) + 2),
+                     placeholder="not recalled",
+                     column_order=["user_id", "change", "rank_a", "rank_b", "who"], column_config=CHANGE_COLUMNS)
+
 
 PROBE_COLUMNS = {
     "persona": st.column_config.TextColumn("Persona", width="medium"),
