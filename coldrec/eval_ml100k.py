@@ -131,8 +131,9 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             timings[f"fold{fold + 1}-text-popularity"] = round(time.time() - td, 1)
             ranker_info.setdefault("text_popularity", []).append(demo_log)
             log(f"  fold {fold + 1} text popularity: {demo_log} ({time.time() - td:.0f}s)")
-            # residual base: (w, alpha) on the 0-shot rows of all training users (every feature there is computed
-            # without the user's own positives), beta on the inner validation users with 3 liked items
+            # residual base: (w, alpha) on the 0-shot rows of all training users (their demographic features never
+            # contain their own positives; their log popularity does, by one count per liked item), beta per shot
+            # count on the inner validation users
             kr = np.random.default_rng(cfg.seed + 7)
             ks_users = [u for u in fit_users if len(user_pos[u]) > 3][:200]
             kstd = float(np.std([Sim[kr.choice(user_pos[u], 3, replace=False)].mean(0) for u in ks_users])) or 1.0
@@ -253,8 +254,10 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             "to pre-filter.",
             "mlp-rich scalars (standardised): a residual base = (1 - w) x log popularity + w x text-conditioned "
             "popularity + alpha x neighbour popularity + beta x item-CF (w, alpha chosen per fold on the 0-shot rows "
-            "of all training users, whose features never contain their own positives; beta per shot count (1, 3, 5 "
-            "liked items) on 10% inner-validation users; epoch 0 = that order), cosine(item, profile), cosine(item, demographic text), "
+            "of all training users, whose demographic features never contain their own positives (their log "
+            "popularity does: the fold's counts include them, one per liked item); beta per shot count (1, 3, 5 "
+            "liked items) on 10% inner-validation users; epoch 0 = that order), cosine(item, profile), "
+            "cosine(item, demographic text), "
             "max-sim to liked items, item-CF score from liked items, has-liked flag, popularity among the 50 training "
             "users whose demographic text is closest (never the user itself), log popularity, text-conditioned "
             "popularity. One ranker per fold is trained with 0/1/3/5 shots drawn at random; epochs chosen on 10% of "
