@@ -161,7 +161,8 @@ def new_item_summary(s: dict[str, Any], k: int) -> None:
     if s["truncated"]:
         st.info("The text is longer than the model window: only its beginning was read. Put what matters first.")
     c1, c2, c3 = st.columns(3)
-    c1.metric(f"Users with it in their top {k}", f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})")
+    c1.metric(f"Users with it in their top {k}",
+              f"{s['reached']:,} of {s['users']:,} ({s['reach']:.0%})" if s["users"] else "— (no users)")
     c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
               help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
     top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
