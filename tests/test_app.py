@@ -159,6 +159,12 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
     ok(at)
     assert at.session_state["coldrec_source"][0] == "upload"
     assert any("Ready" in s.value for s in at.success)
+    # no user log and nobody typed yet: the New item page still lists nearest items and says who is missing
+    goto(at, "pages/3_New_item.py")
+    at.text_input(key="ni_title").input("A two-person hiking tent")
+    submit(at, "Find its audience")
+    assert at.warning and "no user log" in at.warning[0].value
+    assert any(m.value == "— (no users)" for m in at.metric) and frames(at, "ni_similar")
     goto(at, "pages/2_New_user.py")
     at.text_area(key="nu_desc").input("I love hiking and sleeping in a tent")
     submit(at, "Recommend")
