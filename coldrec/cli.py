@@ -125,6 +125,9 @@ def cmd_new_item(args: argparse.Namespace) -> int:
             raise ColdrecError(f"--popularity takes a count or 'median', got {args.popularity!r}.") from None
     rep = new_item_report(rec, args.describe, users, k=args.k, n=args.n, similar=args.similar, popularity=assumed)
     s = rep.summary
+    if not s["users"]:
+        print("note: no users to reach (give --users FILE with user_id and a description column); "
+              "listing the nearest catalog items only.", file=sys.stderr)
     print(f"# reaches {s['reached']} of {s['users']} users in their top {s['k']} ({s['reach']:.0%}); ranked by "
           f"{s['ranked_by']}, recall {s['n']}", file=sys.stderr)
     if args.format == "json":

@@ -52,6 +52,9 @@ def test_new_item_on_a_catalog_file_with_a_user_table(tmp_path, tiny_frame, caps
     assert main(["new-item", "--catalog", str(items), "--users", str(users), "--describe", "x", "--model",
                  "hash"]) == 1
     assert "has no column 'description'; columns: user_id, bio" in capsys.readouterr().err
+    assert main(["new-item", "--catalog", str(items), "--describe", "garden hose", "--model", "hash"]) == 0
+    out = capsys.readouterr()
+    assert "no users to reach" in out.err and "Garden hose" in out.out
     assert main(["new-item", "--catalog", str(items), "--describe", "x", "--model", "hash", "--popularity",
                  "lots"]) == 1
     assert "a count or 'median', got 'lots'" in capsys.readouterr().err
