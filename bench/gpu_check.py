@@ -60,17 +60,11 @@ def prepare(dest: Path) -> None:
     print(f"wrote {dest} ({size / 1e6:.1f} MB, fp16 weights of {src.name}); torch {torch.__version__}")
 
 
-def neighbour_agreement(a: np.ndarray, b: np.ndarray, k: int = 10, queries: int = 500) -> float:
-    q = np.arange(min(queries, len(a)))
-    ta = np.argsort(-(a[q] @ a.T), axis=1)[:, 1:k + 1]
-    tb = np.argsort(-(b[q] @ b.T), axis=1)[:, 1:k + 1]
-    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ta, tb)]))
-
-
 def measure(model: str, n: int, rounds: int, device: str = "cuda") -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
+    from bench_encode import neighbour_agreement
     from coldrec.encoder import load_encoder
     from common import synthetic_texts
 

@@ -69,14 +69,12 @@ def median_popularity(rec) -> float:
 
 def similar_items(rec, item_vector: np.ndarray, m: int = 10) -> pd.DataFrame:
     """The ``m`` catalog items closest to ``item_vector`` by cosine (``item_id, title, category, cosine``)."""
-    v = _unit(item_vector, "The item vector").reshape(-1)
-    sims = rec.item_vectors @ v
-    m = max(0, min(int(m), len(sims)))
-    top = np.argpartition(-sims, m - 1)[:m] if 0 < m < len(sims) else np.arange(len(sims))[:m]
-    top = top[np.argsort(-sims[top], kind="stable")]
+    from coldrec.recall import top_n
+
+    top, sims = top_n(rec.item_vectors, _unit(item_vector, "The item vector").reshape(-1), max(0, int(m)))
     items = rec.catalog.items
     return pd.DataFrame({"item_id": items["item_id"].to_numpy()[top], "title": items["title"].to_numpy()[top],
-                         "category": items["category"].to_numpy()[top], "cosine": sims[top].astype(float)})
+                         "category": items["category"].to_numpy()[top], "cosine": sims.astype(float)})
 
 
 def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_ids: Sequence[str], *,

@@ -62,21 +62,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     if not (args.describe or args.like or args.history):
         raise ColdrecError("Describe the user: give --describe TEXT, --like ITEM_ID or --history TEXT.")
-    ranker_arg = None if args.ranker in (None, "none") else args.ranker
-    if args.domain:
-        from coldrec.datasets import demo_recommender
-
-        rec = demo_recommender(args.domain, common.encoder(args), cache=common.cache(args) or False,
-                               ranker="auto" if args.ranker is None else ranker_arg)
-    elif args.catalog:
-        from coldrec.pipeline import Recommender
-        from coldrec.ranker import MLPRanker
-
-        catalog = common.load_catalog(args)
-        enc, _, res = common.embed_catalog(args, catalog)
-        rec = Recommender(catalog, res.vectors, enc, ranker=MLPRanker.load(ranker_arg) if ranker_arg else None)
-    else:
-        raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
+    rec = common.recommender(args)
     user = UserInput(description=args.describe or "", liked=args.like or [], disliked=args.dislike or [],
                      history=args.history or [])
     df = rec.recommend(user, k=args.k, n=args.n, categories=args.only_category or None,
@@ -96,24 +82,15 @@ def cmd_new_item(args: argparse.Namespace) -> int:
     from coldrec.audience import new_item_report
     from coldrec.errors import ColdrecError
 
-    if args.domain:
-        from coldrec.datasets import demo_recommender, load_demo
-
-        rec = demo_recommender(args.domain, common.encoder(args), cache=common.cache(args) or False,
-                               ranker="auto" if args.ranker is None else (None if args.ranker == "none" else args.ranker))
-        users = load_demo(args.domain).user_texts
-    elif args.catalog:
-        from coldrec.pipeline import Recommender
-        from coldrec.ranker import MLPRanker
-
-        catalog = common.load_catalog(args)
-        enc, _, res = common.embed_catalog(args, catalog)
-        ranker = MLPRanker.load(args.ranker) if args.ranker not in (None, "none") else None
-        rec, users = Recommender(catalog, res.vectors, enc, ranker=ranker), {}
-    else:
-        raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
+    rec = common.recommender(args)
     if args.users:
         users = common.user_texts(args.users, args.user_text_col)
+    elif args.domain:
+        from coldrec.datasets import load_demo
+
+        users = load_demo(args.domain).user_texts
+    else:
+        users = {}
     if args.popularity == "median":
         from coldrec.audience import median_popularity
 
@@ -135,9 +112,7 @@ def cmd_new_item(args: argparse.Namespace) -> int:
                          "audience": rep.audience.astype(object).where(rep.audience.notna(), None)
                          .to_dict("records")}).to_json(force_ascii=False, indent=1))
     elif args.format == "csv":
-        from coldrec.catalog import neutralise_formulas
-
-        neutralise_formulas(rep.audience).to_csv(sys.stdout, index=False)
+        common.print_table(rep.audience, "csv")
     else:
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_columns", 20):
             print("Nearest catalog items:\n" + rep.similar.to_string(index=False, float_format="{:.3f}".format))

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Callable
 
-__all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "print_table",
-           "user_texts"]
+__all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
+           "print_table", "user_texts"]
 
 
 def columns(args: argparse.Namespace):
@@ -87,8 +87,29 @@ def load_catalog(args):
     return catalog
 
 
+def recommender(args):
+    """The Recommender of ``--domain`` (its demo ranker unless ``--ranker``) or of ``--catalog`` (``--ranker`` or
+    cosine order); ``--ranker none`` keeps the cosine order either way."""
+    from coldrec.errors import ColdrecError
+
+    ranker_arg = None if args.ranker in (None, "none") else args.ranker
+    if args.domain:
+        from coldrec.datasets import demo_recommender
+
+        return demo_recommender(args.domain, encoder(args), cache=cache(args) or False,
+                                ranker="auto" if args.ranker is None else ranker_arg)
+    if args.catalog:
+        from coldrec.pipeline import Recommender
+        from coldrec.ranker import MLPRanker
+
+        catalog = load_catalog(args)
+        enc, _, res = embed_catalog(args, catalog)
+        return Recommender(catalog, res.vectors, enc, ranker=MLPRanker.load(ranker_arg) if ranker_arg else None)
+    raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
+
+
 def print_table(df, fmt: str) -> None:
-    """A recommendation table on stdout as text, formula-safe CSV or JSON."""
+    """A recommendation table on stdout as text, formula-safe CSV or JSON (CSV and JSON take any frame)."""
     import pandas as pd
 
     if fmt == "csv":

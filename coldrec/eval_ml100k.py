@@ -112,17 +112,14 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 cands = np.concatenate([ps[:, None], neg], axis=1)
                 return _ml_feats(E, D, Sim, logpop_n, us, liked, cands, dpop=dpop, base=base, demo=demo)
 
+            # the inner-validation users with 0, 1, 3 and 5 liked items (drawn in the order 0, 3, 1, 5 so the draws
+            # match the runs that had only 0 and 3): beta per shot count and the epochs are chosen on these
             vr = np.random.default_rng(cfg.seed + 5)
-            val_sets = []
-            for s in (0, 3):
+            shot_sets = {}
+            for s in (0, 3, 1, 5):
                 vu = [u for u in val_users if len(user_pos[u]) > s]
                 lk = [vr.choice(user_pos[u], s, replace=False) if s else np.zeros(0, np.int64) for u in vu]
-                val_sets.append((np.array(vu, dtype=np.int64), lk))
-            # beta of the base per shot count: the same validation users with 1 and 5 liked items (3: as above)
-            shot_sets = {3: val_sets[1]}
-            for s in (1, 5):
-                vu = [u for u in val_users if len(user_pos[u]) > s]
-                shot_sets[s] = (np.array(vu, dtype=np.int64), [vr.choice(user_pos[u], s, replace=False) for u in vu])
+                shot_sets[s] = (np.array(vu, dtype=np.int64), lk)
 
             # text-conditioned popularity (a multinomial model from the user's text vector), leakage-free rows
             td = time.time()
@@ -163,7 +160,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             log(f"  fold {fold + 1} residual base: w={w_demo} alpha={alpha} beta by shot={betas}")
 
             # epochs are chosen on every shot count the ranker is trained with (0, 1, 3 and 5 liked items)
-            epoch_sets = [val_sets[0], shot_sets[1], shot_sets[3], shot_sets[5]]
+            epoch_sets = [shot_sets[s] for s in (0, 1, 3, 5)]
 
             def validate(net):
                 tot = 0.0

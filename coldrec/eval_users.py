@@ -35,8 +35,8 @@ def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarra
     """(I, U, scalars) for MovieLens users = demographic vector ``D[u]`` + optional liked items.
 
     Scalars: the residual base (log popularity + alpha * neighbour popularity + beta * item-CF / kstd, with beta
-    looked up by the number of liked items in ``base[4]`` when given; first, so mlp-rich starts from that order), cosine(item, profile),
-    cosine(item, demographic text), max-sim to liked, item-CF score from liked (mean co-occurrence cosine),
+    looked up by the number of liked items in ``base[4]`` when given; first, so mlp-rich starts from that order),
+    cosine(item, profile), cosine(item, demographic text), max-sim to liked, item-CF score from liked (mean co-occurrence cosine),
     has-liked flag, popularity among the training users with the most similar text (``dpop``), log popularity;
     with ``demo`` (rows scaled to [0, 1], see :func:`text_popularity_matrix`) a ninth scalar, the text-conditioned
     popularity, which the base mixes in with weight ``w``: ``(1 - w) * logpop + w * demo + ...``.

@@ -62,11 +62,9 @@ def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
         ids += users["user_id"].astype(str).tolist()
         who += texts
         vecs.append(embed_texts_cached(texts))
-    people = [p for p in people_on_map(ws, k=1) if not p.get("item")]
-    texts = {f"persona: {p['name']}": p.get("description", "") for p in ws.personas}
-    texts.update({name: getattr(d["user"], "description", "") for name, d in typed_users(ws).items()})
+    people = profiled_people(ws)
     ids += [p["name"] for p in people]
-    who += [texts.get(p["name"]) or ("typed user" if p["typed"] else "persona") for p in people]
+    who += [p["user"].description or ("typed user" if p["typed"] else "persona") for p in people]
     vecs += [np.stack([p["vector"] for p in people])] if people else []
     dim = ws.vectors.shape[1]
     matrix = np.concatenate(vecs) if vecs else np.zeros((0, dim), np.float32)
@@ -119,27 +117,37 @@ def probe(ws: Workspace, attribute: str, k: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------- map
-def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
-    """Typed users (from New user / What-if) and the bundled personas: name, profile vector, top-k item rows."""
+def profiled_people(ws: Workspace) -> list[dict[str, Any]]:
+    """Typed users (from New user / What-if) then the bundled personas, each with its profile vector:
+    ``name, user`` (UserInput), ``vector``, ``typed``, ``top`` (a typed user's last top-k ids, else None).
+    People with no usable profile are left out."""
     from coldrec.profiles import UserInput, build_profile
 
-    enc, id_to_row = encoder(), ws.catalog.id_to_row
-    people: list[dict[str, Any]] = []
+    enc = encoder()
     entries = [(name, d["user"], d["top"]) for name, d in typed_users(ws).items()]
     entries += [(f"persona: {p['name']}", UserInput(p.get("description", ""), p.get("liked", ()),
                                                     p.get("disliked", ())), None) for p in ws.personas]
     memo = st.session_state.setdefault("coldrec_profile_vectors", {})
+    people = []
     for name, user, top in entries:
         mk = (ws.key, enc.name, repr(user))
         if mk not in memo:  # encoding a description is the slow part of a map rerun: once per user text
-            prof = build_profile(user, enc, ws.vectors, id_to_row)
+            prof = build_profile(user, enc, ws.vectors, ws.catalog.id_to_row)
             memo[mk] = None if getattr(prof, "empty", False) else prof.vector
-        if memo[mk] is None:
-            continue
-        if top is None:
-            top = _persona_top(ws, name, user, k)
+        if memo[mk] is not None:
+            people.append({"name": name, "user": user, "vector": memo[mk], "typed": top is not None, "top": top})
+    return people
+
+
+def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
+    """Typed users and personas (:func:`profiled_people`) and the items described on New item: name, vector,
+    rows of their top-k items (or nearest items) for the lines on the map."""
+    id_to_row = ws.catalog.id_to_row
+    people: list[dict[str, Any]] = []
+    for p in profiled_people(ws):
+        top = p["top"] if p["typed"] else _persona_top(ws, p["name"], p["user"], k)
         rows = [id_to_row[i] for i in top[:k] if i in id_to_row]
-        people.append({"name": name, "vector": memo[mk], "rows": rows, "typed": not name.startswith("persona")})
+        people.append({"name": p["name"], "vector": p["vector"], "rows": rows, "typed": p["typed"]})
     for title, d in new_items(ws).items():  # items described on New item, with lines to their nearest items
         rows = [id_to_row[i] for i in d["near"][:k] if i in id_to_row]
         people.append({"name": f"new item: {title}", "vector": d["vector"], "rows": rows, "typed": True,
