@@ -2,7 +2,7 @@
 
 Data: ``n`` × 384 float32 rows from a mixture of 1,000 Gaussians on the sphere (Zipf-sized clusters), queries are
 held-out points from the same mixture. Baseline: exact ``X @ q`` + argpartition (NumPy, per query). Candidates:
-``coldrec.index.ANNIndex`` IVF-Flat (several nprobe) and, at smaller n, HNSW-Flat. Reports ms/query (median of
+``coldrec.retrieval._index.ANNIndex`` IVF-Flat (several nprobe) and, at smaller n, HNSW-Flat. Reports ms/query (median of
 per-query times over interleaved repeats), recall@100 against exact, build time, index memory, and the exact
 latency at several catalog sizes (which sets ``EXACT_THRESHOLD``).
 
@@ -52,7 +52,7 @@ def run(quick: bool = False, n: int | None = None, queries: int | None = None, h
         ) -> list[Result]:
     import faiss
 
-    from coldrec.index import EXACT_THRESHOLD, ANNIndex, IndexConfig, exact_top_k
+    from coldrec.retrieval import EXACT_THRESHOLD, ANNIndex, IndexConfig, exact_top_k
 
     n = n or (100_000 if quick else 1_000_000)
     nq = queries or (50 if quick else 200)

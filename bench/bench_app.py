@@ -22,7 +22,7 @@ from common import ROOT, Result, save_raw, script_main  # noqa: E402
 
 FIRST_REC = r"""
 import time; t0 = time.perf_counter()
-from coldrec.datasets import demo_recommender
+from coldrec.demo import demo_recommender
 rec = demo_recommender("ecommerce")
 t1 = time.perf_counter()
 out = rec.recommend("I cook a lot and want sturdy kitchen tools that last", k=10)
@@ -112,7 +112,7 @@ def run(quick: bool = False) -> list[Result]:
                               a.get("browser_error", f"h1 rendered {a.get('first_render_s', float('nan')):.1f}s, "
                                     "script run finished (headless Chromium)")))
         res.append(Result(f"app.{mode}_first_recommendation_s", lib.get("first_rec_s"), "s", "report", None,
-                          lib.get("error", f"ecommerce demo via coldrec.datasets.demo_recommender, ready "
+                          lib.get("error", f"ecommerce demo via coldrec.demo._datasets.demo_recommender, ready "
                                   f"{lib.get('recommender_ready_s', 0):.1f}s, process {lib.get('process_s', 0):.1f}s "
                                   "incl. interpreter start")))
     save_raw("app", res, rows)

@@ -1,11 +1,11 @@
 """Measures 2 and 3 — embedding cache and interactive latency.
 
-Cache (2): ``coldrec.cache.embed_texts`` with an ``EmbeddingCache`` in a temporary folder. First embed of the
+Cache (2): ``coldrec.encoders._cache.embed_texts`` with an ``EmbeddingCache`` in a temporary folder. First embed of the
 synthetic catalog (baseline) vs re-embed of the unchanged catalog (ratio, median of repeats), then 1% of the
 texts changed: how many texts reach the encoder. The encoder is the ONNX int8 one when available (the fastest
 encoder gives the smallest, i.e. most conservative, ratio); the fp32 one otherwise.
 
-Latency (3): ``coldrec.pipeline.Recommender.recommend(description, k=20)`` on a 10k-item catalog whose vectors
+Latency (3): ``coldrec.recommend._pipeline.Recommender.recommend(description, k=20)`` on a 10k-item catalog whose vectors
 are already cached (clustered unit vectors stand in for them: recall and ranking cost does not depend on their
 content), warm fp32 encoder, an MLP ranker fitted for 1 epoch (its cost per call is what matters). p50 and p95
 over many descriptions; the same for the int8 encoder as an extra line.
@@ -28,17 +28,17 @@ import numpy as np  # noqa: E402
 
 def _encoder(kind: str):
     if kind == "int8":
-        from coldrec.onnx_backend import OnnxEncoder, onnx_available
+        from coldrec.encoders import OnnxEncoder, onnx_available
 
         if onnx_available():
             return OnnxEncoder(precision="int8")
-    from coldrec.encoder import load_encoder
+    from coldrec.encoders import load_encoder
 
     return load_encoder(device="cpu", precision="fp32")
 
 
 def run_cache(quick: bool = False) -> list[Result]:
-    from coldrec.cache import EmbeddingCache, embed_texts
+    from coldrec.encoders import EmbeddingCache, embed_texts
 
     set_threads()
     n = 500 if quick else 10_000
@@ -95,8 +95,8 @@ def run_latency(quick: bool = False) -> list[Result]:
     import pandas as pd
 
     from coldrec.catalog import load_catalog
-    from coldrec.pipeline import Recommender
-    from coldrec.ranker import MLPRanker, RankerConfig
+    from coldrec.recommend import Recommender
+    from coldrec.ranking import MLPRanker, RankerConfig
 
     set_threads()
     n = 10_000
@@ -133,7 +133,7 @@ def run_latency(quick: bool = False) -> list[Result]:
             t = time.perf_counter()
             q = enc.encode([d])[0]
             stages["encode"].append((time.perf_counter() - t) * 1000)
-            from coldrec.recall import top_n
+            from coldrec.retrieval import top_n
 
             t = time.perf_counter()
             top_n(E, q, 200)

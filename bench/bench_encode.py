@@ -115,7 +115,7 @@ def run(quick: bool = False) -> list[Result]:
     texts = synthetic_texts(n, seed=11)
     from sentence_transformers import SentenceTransformer
 
-    from coldrec.onnx_backend import OnnxConfig, OnnxEncoder, onnx_available
+    from coldrec.encoders import OnnxConfig, OnnxEncoder, onnx_available
 
     st = SentenceTransformer(model_path(), device="cpu")
     methods: dict[str, object] = {

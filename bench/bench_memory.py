@@ -1,8 +1,8 @@
 """Measure 6 — peak RSS of a process holding a 100k-item catalog, its embeddings, a map and a recommender.
 
-Approximates what the app holds: the catalog DataFrame (``coldrec.catalog.load_catalog``), 100k × 384 float32
+Approximates what the app holds: the catalog DataFrame (``coldrec.catalog._catalog.load_catalog``), 100k × 384 float32
 embeddings (clustered stand-ins: the app would read them from the embedding cache), the 2-D map
-(``coldrec.projection``, subsampled fit + placement), the warm fp32 encoder and a ``Recommender`` answering one
+(``coldrec.analysis._projection``, subsampled fit + placement), the warm fp32 encoder and a ``Recommender`` answering one
 query. Runs in a child process so the parent's memory does not count; reports the peak RSS (VmHWM) per stage.
 
 Run: ``python bench/bench_memory.py [--quick]``
@@ -41,20 +41,20 @@ del df
 stages["catalog"] = peak()
 E = clustered_unit_vectors(n, 384, clusters=300, seed=42, chunk=5_000)  # small temporaries
 stages["embeddings"] = peak()
-from coldrec.encoder import load_encoder
+from coldrec.encoders import load_encoder
 enc = load_encoder(device="cpu", precision="fp32")
 enc.encode(["warm up"])
 stages["encoder"] = peak()
 notice = ""
 try:
-    from coldrec.projection import Projection, ProjectionConfig
+    from coldrec.analysis import Projection, ProjectionConfig
     cfg = ProjectionConfig(method={method!r}, cache_dir=tempfile.mkdtemp())
     proj = Projection(cfg).fit(E)
     notice = proj.notice
     stages["projection"] = peak()
 except ImportError:
     pass
-from coldrec.pipeline import Recommender
+from coldrec.recommend import Recommender
 rec = Recommender(cat, E, enc)
 out = rec.recommend("a quiet mechanical keyboard for late night programming", k=20)
 stages["recommend"] = peak()

@@ -1,6 +1,6 @@
 """Measure 5 — projection: UMAP fit of 10k item vectors after JIT, placing one user, 100k with a notice.
 
-Uses ``coldrec.projection`` (another engineer's module): ``warmup()`` first (the numba JIT, timed separately),
+Uses ``coldrec.analysis._projection`` (another engineer's module): ``warmup()`` first (the numba JIT, timed separately),
 then ``Projection(ProjectionConfig()).fit(E)`` on clustered unit vectors, ``.transform(one vector)`` (median of
 repeats), a disk-cache hit, and a 100k catalog (subsample + placement, with the notice the UI shows).
 
@@ -21,7 +21,7 @@ from common import Result, clustered_unit_vectors, median, pct, save_raw, script
 
 def run(quick: bool = False) -> list[Result]:
     try:
-        from coldrec.projection import Projection, ProjectionConfig, warmup
+        from coldrec.analysis import Projection, ProjectionConfig, warmup
     except ImportError as exc:
         return [Result("projection.fit_10k_s", None, "s", "<=30s", None, f"pending: {exc}")]
     n = 2000 if quick else 10_000

@@ -171,8 +171,8 @@ def load_avg() -> str:
 
 
 def machine_info() -> dict:
-    from coldrec.eval_common import commit_id
-    from coldrec.eval_common import machine_info as base_info
+    from coldrec.evaluation._common import commit_id
+    from coldrec.evaluation._common import machine_info as base_info
 
     base = base_info()  # cpu, cores, gpu, python: the same function fills the evaluation result files
     cpu, gpu = base["cpu"], base["gpu"]

@@ -47,7 +47,7 @@ def prepare(dest: Path) -> None:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from coldrec.encoder import default_model_path
+    from coldrec.encoders import default_model_path
 
     src = default_model_path()
     if dest.exists():
@@ -65,7 +65,7 @@ def measure(model: str, n: int, rounds: int, device: str = "cuda") -> dict:
     from sentence_transformers import SentenceTransformer
 
     from bench_encode import neighbour_agreement
-    from coldrec.encoder import load_encoder
+    from coldrec.encoders import load_encoder
     from common import synthetic_texts
 
     texts = synthetic_texts(n, seed=11)
@@ -132,7 +132,7 @@ def main() -> int:
         return 2
     from common import machine_info
 
-    from coldrec.encoder import default_model_path
+    from coldrec.encoders import default_model_path
 
     res = measure(a.model or str(default_model_path()), a.n, a.rounds, "cpu" if a.dry_run_cpu else "cuda")
     res["machine"] = machine_info()

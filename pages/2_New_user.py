@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.pipeline import RecommendConfig
-from coldrec.views import item_label, item_options
+from coldrec.recommend import RecommendConfig
+from coldrec.recommend._views import item_label, item_options
 
 ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates, "
              "the ranker orders them.", todo="Pick another domain on Home, or upload a catalog on the Catalog page.")

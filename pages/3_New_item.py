@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.audience import compare_audiences, median_popularity, reach_by_group, uses_popularity
+from coldrec.recommend import compare_audiences, median_popularity, reach_by_group, uses_popularity
 
 ws = ui.page("New item", "A new item has no clicks yet, only words. See which catalog items it reads like and which "
              "users would get it in their top-k: it competes with the whole catalog, with no popularity.",

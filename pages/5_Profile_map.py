@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from coldrec.views import attribute_labels
+from coldrec.recommend._views import attribute_labels
 
 ws = ui.page("Profile map", "Each dot is an item placed by its text embedding; nearby dots read alike. Stars are "
              "users: typed ones (black) and personas (white), with lines to their top-k; gold diamonds are new "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.ranker import FEATURE_SETS, RankerConfig
-from coldrec.views import kept_epoch, loss_frame
+from coldrec.ranking import FEATURE_SETS, RankerConfig
+from coldrec.recommend._views import kept_epoch, loss_frame
 
 ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
              "learns from who clicked what; with no ranker, items keep their cosine order.")

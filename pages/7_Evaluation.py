@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from coldrec.results import load_results, machine_label, methods_frame, published_frame
+from coldrec.evaluation import load_results, machine_label, methods_frame, published_frame
 
 ui.start_page("Evaluation", "Offline protocols written by `coldrec evaluate --out results/`: cold users, cold "
               "items and real datasets, with baselines (random, popularity, TF-IDF, item-kNN) and published rows "

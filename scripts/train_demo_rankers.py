@@ -22,11 +22,11 @@ sys.path.insert(0, str(ROOT))
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from coldrec.cache import EmbeddingCache, embed_texts
-    from coldrec.datasets import DOMAINS, load_demo
-    from coldrec.encoder import load_encoder
-    from coldrec.ranker import RankerConfig
-    from coldrec.training import train_ranker
+    from coldrec.encoders import EmbeddingCache, embed_texts
+    from coldrec.demo import DOMAINS, load_demo
+    from coldrec.encoders import load_encoder
+    from coldrec.ranking import RankerConfig
+    from coldrec.ranking import train_ranker
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", action="append", choices=DOMAINS)

@@ -26,7 +26,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def fake_encoder():
-    from coldrec.encoder import HashEncoder
+    from coldrec.encoders import HashEncoder
 
     return HashEncoder(dim=64)
 
@@ -37,7 +37,7 @@ def minilm():
     import torch
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    from coldrec.encoder import load_encoder
+    from coldrec.encoders import load_encoder
 
     return load_encoder(device="cpu")
 

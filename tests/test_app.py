@@ -193,7 +193,7 @@ def test_new_item_finds_its_audience_and_nearest_items():
     [similar] = frames(at, "ni_similar")
     assert similar["category"].iloc[0] == "Headphones & Audio" and similar["cosine"].is_monotonic_decreasing
     [audience] = frames(at, "ni_audience")
-    from coldrec.datasets import load_demo
+    from coldrec.demo import load_demo
 
     demo = load_demo("ecommerce")
     # every log user, every persona and the typed user is placed
@@ -257,7 +257,7 @@ def test_profile_map_places_typed_user_and_personas():
     # The typed user's label is a boxed callout above the traces (persona labels can sit close by).
     [callout] = [a for a in spec["layout"].get("annotations", []) if "typed user" in a.get("text", "")]
     assert callout.get("bgcolor") and callout.get("showarrow")
-    from coldrec.datasets import load_demo
+    from coldrec.demo import load_demo
 
     n_items = sum(len(t["text"]) for t in spec["data"] if t.get("customdata") is not None)
     assert n_items == len(load_demo("ecommerce").catalog)

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coldrec.audience import (AUDIENCE_COLUMNS, compare_audiences, item_audience, new_item_report, reach_by_group,
+from coldrec.recommend import (AUDIENCE_COLUMNS, compare_audiences, item_audience, new_item_report, reach_by_group,
                               similar_items)
 from coldrec.errors import ColdrecError
-from coldrec.pipeline import Recommender
-from coldrec.profiles import UserProfile
-from coldrec.ranker import MLPRanker, RankerConfig
+from coldrec.recommend import Recommender
+from coldrec.retrieval import UserProfile
+from coldrec.ranking import MLPRanker, RankerConfig
 from conftest import unit_rows
 
 
@@ -119,7 +119,7 @@ def test_similar_items_is_brute_force_top_m(fake_encoder):
 
 
 def test_assumed_popularity_lifts_the_item_only_with_a_popularity_ranker(fake_encoder):
-    from coldrec.audience import median_popularity, uses_popularity
+    from coldrec.recommend import median_popularity, uses_popularity
 
     rng = np.random.default_rng(5)
     E, U, e = unit_rows(rng, 30, 8), unit_rows(rng, 12, 8), unit_rows(rng, 1, 8)[0]
@@ -150,7 +150,7 @@ def test_reach_by_group_counts_each_group():
 
 @pytest.mark.slow
 def test_minilm_new_headphones_reach_the_commuter_not_the_gardener(minilm):
-    from coldrec.datasets import load_demo
+    from coldrec.demo import load_demo
 
     demo = load_demo("ecommerce")
     rec = Recommender.from_catalog(demo.catalog, minilm)
@@ -163,7 +163,7 @@ def test_minilm_new_headphones_reach_the_commuter_not_the_gardener(minilm):
 
 
 def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
-    import coldrec.audience as audience
+    import coldrec.recommend._audience as audience
 
     rng = np.random.default_rng(4)
     E, U, e = unit_rows(rng, 30, 8), unit_rows(rng, 9, 8), unit_rows(rng, 1, 8)[0]

@@ -23,7 +23,7 @@ EXPECTED_CATEGORY = "Headphones & Audio"
 @pytest.fixture(scope="module")
 def expected_titles() -> set[str]:
     """Demo items a sensible recommender puts in the top-k for QUERY (read from the bundled catalog)."""
-    from coldrec.datasets import load_demo
+    from coldrec.demo import load_demo
 
     items = load_demo("ecommerce").catalog.items
     hits = items[(items["category"] == EXPECTED_CATEGORY) & items["title"].str.contains("Noise-Cancelling")]
@@ -37,7 +37,7 @@ def browser_ready():
         pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium chromium-driver`")
     pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed")
     try:
-        from coldrec.encoder import default_model_path
+        from coldrec.encoders import default_model_path
 
         default_model_path()
     except Exception as exc:  # noqa: BLE001 - any failure means the real model is not usable here

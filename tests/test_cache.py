@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from coldrec.cache import EmbeddingCache, embed_texts
-from coldrec.encoder import HashEncoder
+from coldrec.encoders import EmbeddingCache, embed_texts
+from coldrec.encoders import HashEncoder
 
 
 class CountingEncoder(HashEncoder):
@@ -146,8 +146,8 @@ def test_progress_counts_cached_rows_as_done(tmp_path):
 
 _WORKER = """
 import sys
-from coldrec.cache import EmbeddingCache, embed_texts
-from coldrec.encoder import HashEncoder
+from coldrec.encoders import EmbeddingCache, embed_texts
+from coldrec.encoders import HashEncoder
 texts = [f"item number {i} with words {i % 7}" for i in range(int(sys.argv[2]))]
 res = embed_texts(HashEncoder(), texts, EmbeddingCache(sys.argv[1]), checkpoint_every=50)
 print(res.encoded, float(res.vectors.sum()))

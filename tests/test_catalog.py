@@ -1,4 +1,4 @@
-"""Tests of coldrec.catalog: formats, encodings, column mapping, validation report, export safety."""
+"""Tests of coldrec.catalog._catalog: formats, encodings, column mapping, validation report, export safety."""
 
 from __future__ import annotations
 
@@ -459,19 +459,19 @@ def test_200k_rows_load_in_seconds():
 # -------------------------------------------------------------------------------------------------- CLI
 def _cli_available() -> bool:
     try:
-        import coldrec.cli  # noqa: F401
+        import coldrec.cli._main  # noqa: F401
     except Exception:
         return False
-    return hasattr(sys.modules["coldrec.cli"], "main")
+    return hasattr(sys.modules["coldrec.cli._main"], "main")
 
 
 def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "coldrec.cli", "validate", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "coldrec.cli._main", "validate", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=120)
 
 
-@pytest.mark.skipif(not _cli_available(), reason="coldrec.cli not written yet")
+@pytest.mark.skipif(not _cli_available(), reason="coldrec.cli._main not written yet")
 def test_cli_validate_good_and_garbage(tmp_path):
     good = tmp_path / "good.csv"
     good.write_bytes(as_bytes("csv"))

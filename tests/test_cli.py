@@ -11,7 +11,7 @@ from coldrec.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "coldrec.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "coldrec.cli._main", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_help_for_every_command(capsys):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coldrec.encoder import HashEncoder, load_encoder, pick_device
+from coldrec.encoders import HashEncoder, load_encoder, pick_device
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
 
@@ -98,7 +98,7 @@ class _FakeST:
 
 
 def _gpu_encoder(fake: _FakeST, batch_size: int = 64):
-    from coldrec.encoder import EncoderConfig, SentenceEncoder
+    from coldrec.encoders import EncoderConfig, SentenceEncoder
 
     enc = object.__new__(SentenceEncoder)  # no real model, no CUDA: only the batching logic runs
     enc.config = EncoderConfig(batch_size=batch_size)
@@ -127,7 +127,7 @@ def test_gpu_out_of_memory_at_batch_one_falls_back_to_cpu_and_says_so():
 
 
 def test_default_batch_size_is_larger_on_cuda():
-    from coldrec.encoder import default_batch_size
+    from coldrec.encoders import default_batch_size
 
     assert default_batch_size("cuda:0") == 256 and default_batch_size("cpu") == 64 == default_batch_size("mps")
 

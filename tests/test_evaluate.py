@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.evaluate import (
+from coldrec.evaluation._evaluate import (
     METHODS,
     PROTOCOLS,
     format_table,
@@ -42,7 +42,7 @@ def test_split_cold_is_seeded_and_disjoint():
 
 
 def test_user_folds_partition_users():
-    from coldrec.evaluate import user_folds
+    from coldrec.evaluation._evaluate import user_folds
 
     folds = user_folds(np.arange(103), 5, seed=1)
     allu = np.concatenate(folds)
@@ -118,7 +118,7 @@ def test_format_table_and_markdown(tmp_path):
 
 
 def test_split_modules_keep_the_old_names():
-    import coldrec.evaluate as ev
+    import coldrec.evaluation._evaluate as ev
 
     for name in ("EvalConfig", "run_protocol", "format_markdown", "protocol_scientific", "protocol_citeulike_cold",
                  "protocol_ml100k_cold_users", "protocol_custom", "user_folds", "split_cold", "set_features",
@@ -134,7 +134,7 @@ def test_rank_net_head_is_the_ranker_stack():
     pytest.importorskip("torch")
     from torch import nn
 
-    from coldrec.eval_ranker import _RankNet
+    from coldrec.evaluation._ranker import _RankNet
 
     net = _RankNet(8, 3, "rich", hidden=16, dropout=0.1, seed=0, skip_init=1.0)
     linears = [m for m in net.head if isinstance(m, nn.Linear)]
@@ -144,7 +144,7 @@ def test_rank_net_head_is_the_ranker_stack():
 
 def test_text_popularity_rows_never_see_their_own_positives():
     pytest.importorskip("torch")
-    from coldrec.eval_users import text_popularity_matrix
+    from coldrec.evaluation._users import text_popularity_matrix
 
     rng = np.random.default_rng(0)
     n_users, n_items = 60, 30
@@ -171,7 +171,7 @@ def test_scientific_slice(shared_datasets):
 
 @pytest.mark.realdata
 def test_scientific_validation_targets_never_in_history(shared_datasets):
-    from coldrec.realdata import load_scientific
+    from coldrec.evaluation import load_scientific
 
     ds = load_scientific(shared_datasets)
     for u in range(0, ds.n_users, 7):

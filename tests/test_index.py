@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("faiss")
 
 from coldrec.errors import ColdrecError  # noqa: E402
-from coldrec.index import (  # noqa: E402
+from coldrec.retrieval._index import (  # noqa: E402
     EXACT_THRESHOLD,
     ANNIndex,
     IndexConfig,
@@ -129,8 +129,8 @@ def test_bad_input():
 
 
 def test_recall_top_n_switches_to_index_above_threshold(data, monkeypatch):
-    import coldrec.index as index_mod
-    from coldrec.recall import recall_method, top_n
+    import coldrec.retrieval._index as index_mod
+    from coldrec.retrieval import recall_method, top_n
 
     X, Q = data
     exact_rows = [top_n(X, q, 10)[0] for q in Q]

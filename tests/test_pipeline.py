@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.pipeline import RESULT_COLUMNS, Recommender
-from coldrec.profiles import UserInput
-from coldrec.ranker import MLPRanker, RankerConfig
+from coldrec.recommend import RESULT_COLUMNS, Recommender
+from coldrec.retrieval import UserInput
+from coldrec.ranking import MLPRanker, RankerConfig
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_vector_count_must_match_catalog(tiny_catalog, fake_encoder):
 
 @pytest.mark.slow
 def test_minilm_headphones_over_garden_tools_in_demo(minilm):
-    from coldrec.datasets import demo_recommender
+    from coldrec.demo import demo_recommender
 
     rec = demo_recommender("ecommerce", minilm, ranker=None)
     df = rec.recommend("wireless noise-cancelling headphones", k=5)
@@ -93,7 +93,7 @@ def test_minilm_headphones_over_garden_tools_in_demo(minilm):
 
 
 def test_profile_config_per_call_moves_between_description_and_history(rec):
-    from coldrec.profiles import ProfileConfig
+    from coldrec.retrieval import ProfileConfig
 
     user = UserInput(description="garden hose for watering", history=["wireless headphones for my commute"])
     only_text = rec.recommend(user, k=1, profile_config=ProfileConfig(description_weight=1.0, history_weight=0.0))

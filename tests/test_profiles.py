@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.profiles import ProfileConfig, UserInput, build_profile, split_sentences
+from coldrec.retrieval import ProfileConfig, UserInput, build_profile, split_sentences
 
 
 @pytest.fixture

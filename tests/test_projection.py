@@ -1,4 +1,4 @@
-"""Tests of coldrec.projection (UMAP maps with PCA fallback, subsampling, disk cache).
+"""Tests of coldrec.analysis._projection (UMAP maps with PCA fallback, subsampling, disk cache).
 
 The first UMAP fit in a process compiles numba kernels (~15-20 s on the shared box); the data here are tiny
 (< 4,096 points, exact-neighbour path) so everything after that is quick. The NN-descent path is in a
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.projection import Projection, ProjectionConfig, ProjectionError, project_items
+from coldrec.analysis import Projection, ProjectionConfig, ProjectionError, project_items
 
 FAST = dict(n_epochs=60, seed=7)
 
@@ -208,7 +208,7 @@ def test_bad_inputs(data):
 
 
 def test_import_is_light():
-    code = "import coldrec.projection, sys; assert 'umap' not in sys.modules and 'sklearn' not in sys.modules"
+    code = "import coldrec.analysis._projection, sys; assert 'umap' not in sys.modules and 'sklearn' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -223,16 +223,16 @@ def test_nndescent_path_large_data():
 
 
 def test_split_modules_keep_the_old_names():
-    import coldrec.projection as projection
-    from coldrec.projection_config import ProjectionConfig as Config
-    from coldrec.projection_fit import warmup
+    import coldrec.analysis._projection as projection
+    from coldrec.analysis import ProjectionConfig as Config
+    from coldrec.analysis import warmup
 
     assert projection.ProjectionConfig is Config and projection.warmup is warmup
     assert {"ProjectionConfig", "Projection", "ProjectionError", "project_items", "warmup"} <= set(projection.__all__)
 
 
 def test_disk_cache_round_trip_without_pickle(tmp_path):
-    from coldrec.projection_store import load_map
+    from coldrec.analysis._projection_store import load_map
 
     x = np.random.default_rng(3).normal(size=(12, 8)).astype(np.float32)
     first = Projection(ProjectionConfig(method="pca", cache_dir=tmp_path)).fit(x)

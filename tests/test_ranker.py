@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import CheckpointError, ColdrecError
-from coldrec.ranker import MLPRanker, RankerConfig, auc, build_features
+from coldrec.ranking import MLPRanker, RankerConfig, auc, build_features
 from tests.conftest import unit_rows
 
 
@@ -121,7 +121,7 @@ def test_auc_hand_computed():
 
 
 def test_kept_epoch_names_the_epoch_fit_restores():
-    from coldrec.views import kept_epoch
+    from coldrec.recommend._views import kept_epoch
 
     hist = [{"epoch": 1, "val_auc": 0.60}, {"epoch": 2, "val_auc": 0.70}, {"epoch": 3, "val_auc": 0.70005},
             {"epoch": 4, "val_auc": 0.65}]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.realdata import (
+from coldrec.evaluation import (
     dataset_dir,
     default_data_dir,
     demographic_text,

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coldrec.errors import ColdrecError
-from coldrec.recall import mmr_rerank, popularity_prior, top_n
+from coldrec.retrieval import mmr_rerank, popularity_prior, top_n
 from tests.conftest import unit_rows
 
 

@@ -1,4 +1,4 @@
-"""Tests of coldrec.whatif: list comparison (overlap, Jaccard, RBO), word swaps, fairness probe."""
+"""Tests of coldrec.analysis._whatif: list comparison (overlap, Jaccard, RBO), word swaps, fairness probe."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.whatif import (
+from coldrec.analysis import (
     ADDED_CLAUSE_SUFFIX,
     compare_lists,
     fairness_probe,
@@ -233,21 +233,22 @@ def test_fairness_probe_bad_recommend_output():
         fairness_probe(lambda t: 3, {"a": "He"}, "gender")
 
 
-# ---------------------------------------------------------------- module split: new homes, old names
-def test_moved_names_are_the_same_objects_in_their_new_modules():
-    import coldrec.fairness as fairness
-    import coldrec.whatif as whatif
-    import coldrec.wordswap as wordswap
+# ---------------------------------------------------------------- the public names of coldrec.analysis
+def test_analysis_names_are_public_in_one_place():
+    import coldrec
+    import coldrec.analysis as analysis
+    import coldrec.analysis._fairness as fairness
+    import coldrec.analysis._wordswap as wordswap
 
-    assert whatif.swap_words is wordswap.swap_words and whatif.AXES == ("gender", "age", "locale")
-    assert whatif.fairness_probe is fairness.fairness_probe and whatif.probe_summary is fairness.probe_summary
-    assert set(whatif.__all__) >= {"compare_lists", "rank_biased_overlap", "swap_words", "fairness_probe"}
+    assert analysis.swap_words is wordswap.swap_words and analysis.AXES == ("gender", "age", "locale")
+    assert analysis.fairness_probe is fairness.fairness_probe and coldrec.fairness_probe is fairness.fairness_probe
+    assert set(analysis.__all__) >= {"compare_lists", "rank_biased_overlap", "swap_words", "fairness_probe"}
     with pytest.raises(AttributeError):
-        whatif.no_such_name  # noqa: B018
+        analysis.no_such_name  # noqa: B018
 
 
 def test_compare_variants_names_entered_and_left_items_by_title():
-    from coldrec.whatif import compare_variants
+    from coldrec.analysis import compare_variants
 
     lists = {"A": pd.DataFrame({"item_id": ["x", "y", "z"], "title": ["X", "Y", "Z"]}),
              "B": pd.DataFrame({"item_id": ["y", "x", "w"], "title": ["Y", "X", "W"]})}
@@ -258,7 +259,7 @@ def test_compare_variants_names_entered_and_left_items_by_title():
 
 
 def test_persona_probe_runs_a_recommender_over_personas():
-    from coldrec.fairness import PROBE_VIEW_COLUMNS, persona_probe
+    from coldrec.analysis import PROBE_VIEW_COLUMNS, persona_probe
 
     class Rec:
         def recommend(self, text, k=10):

@@ -12,9 +12,9 @@ Everything here is rendering glue; recommendation logic lives in ``coldrec`` (wh
 
 from __future__ import annotations
 
-from coldrec.checkpoints import RANKER_DIR
-from coldrec.results import RESULTS_DIR, load_results, machine_label, methods_frame, published_frame
-from coldrec.views import (
+from coldrec.ranking import RANKER_DIR
+from coldrec.evaluation import RESULTS_DIR, load_results, machine_label, methods_frame, published_frame
+from coldrec.recommend._views import (
     PICKER_LIMIT,
     arrow,
     attribute_labels,

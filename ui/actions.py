@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from coldrec.pipeline import RecommendConfig
+from coldrec.recommend import RecommendConfig
 
 from ui.resources import embed_texts_cached, encoder
 from ui.state import Workspace, new_items, typed_users
@@ -29,7 +29,7 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
     mmr = float(ss.get(f"{prefix}_mmr", 0.0) or 0.0)
     rec, weights = ws.recommender, None
     if getattr(user, "history", None) and f"{prefix}_desc_weight" in ss:
-        from coldrec.profiles import ProfileConfig
+        from coldrec.retrieval import ProfileConfig
 
         w = float(ss[f"{prefix}_desc_weight"])
         weights = ProfileConfig(description_weight=w, history_weight=1.0 - w)
@@ -51,9 +51,9 @@ def recommend(ws: Workspace, user: Any, prefix: str = "nu", k: int | None = None
 
 # ---------------------------------------------------------------------------------------------- new item
 def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
-    """:func:`coldrec.audience.new_item_report` over everyone the workspace knows: the log's users (by their own
+    """:func:`coldrec.recommend._audience.new_item_report` over everyone the workspace knows: the log's users (by their own
     description), the personas and the users typed on New user / What-if (full profiles)."""
-    from coldrec.audience import new_item_report
+    from coldrec.recommend import new_item_report
 
     ids, who, vecs = [], [], []
     users = ws.users
@@ -74,7 +74,7 @@ def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
 
 def user_groups(ws: Workspace, attribute: str) -> dict[str, str]:
     """``{user_id: label}`` of a log-user attribute (ages binned into decades) for the reach-by-group chart."""
-    from coldrec.views import attribute_labels
+    from coldrec.recommend._views import attribute_labels
 
     users = ws.users
     if users is None or attribute not in users:
@@ -92,7 +92,7 @@ def fill_variants(personas: dict[str, dict[str, Any]]) -> None:
 
 
 def user_of(text: str) -> Any:
-    from coldrec.profiles import UserInput
+    from coldrec.retrieval import UserInput
 
     return UserInput(description=text)
 
@@ -103,15 +103,15 @@ def variant_lists(ws: Workspace, texts: Sequence[str], k: int) -> dict[str, pd.D
 
 
 def compare_frame(lists: dict[str, pd.DataFrame], k: int) -> pd.DataFrame:
-    """Each variant against the first one (:func:`coldrec.whatif.compare_variants`)."""
-    from coldrec.whatif import compare_variants
+    """Each variant against the first one (:func:`coldrec.analysis._whatif.compare_variants`)."""
+    from coldrec.analysis import compare_variants
 
     return compare_variants(lists, k)
 
 
 def probe(ws: Workspace, attribute: str, k: int) -> pd.DataFrame:
-    """:func:`coldrec.fairness.persona_probe` over every persona of the workspace."""
-    from coldrec.fairness import persona_probe
+    """:func:`coldrec.analysis._fairness.persona_probe` over every persona of the workspace."""
+    from coldrec.analysis import persona_probe
 
     return persona_probe(ws.recommender, ws.personas, attribute, k)
 
@@ -121,7 +121,7 @@ def profiled_people(ws: Workspace) -> list[dict[str, Any]]:
     """Typed users (from New user / What-if) then the bundled personas, each with its profile vector:
     ``name, user`` (UserInput), ``vector``, ``typed``, ``top`` (a typed user's last top-k ids, else None).
     People with no usable profile are left out."""
-    from coldrec.profiles import UserInput, build_profile
+    from coldrec.retrieval import UserInput, build_profile
 
     enc = encoder()
     entries = [(name, d["user"], d["top"]) for name, d in typed_users(ws).items()]
@@ -167,13 +167,13 @@ def _persona_top(ws: Workspace, name: str, user: Any, k: int) -> list[str]:
 # ------------------------------------------------------------------------------------------ catalog, eval
 def embeddings_parquet(ws: Workspace) -> bytes:
     """Item ids + embedding vectors of the workspace as Parquet bytes."""
-    from coldrec.views import embeddings_parquet as to_parquet
+    from coldrec.recommend._views import embeddings_parquet as to_parquet
 
     return to_parquet(ws.catalog.ids, ws.vectors)
 
 
 def quick_evaluation(ws: Workspace) -> dict[str, Any]:
     """``run_protocol("cold-users")`` on the demo domain's catalog and log (small and seeded)."""
-    from coldrec.results import quick_cold_users
+    from coldrec.evaluation import quick_cold_users
 
     return quick_cold_users(ws.demo, ws.catalog, encoder())

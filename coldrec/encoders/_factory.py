@@ -1,0 +1,47 @@
+"""``load_encoder``: the one factory that turns a model name, device and precision into an :class:`Encoder`."""
+
+from __future__ import annotations
+
+from coldrec.encoders._base import CPU_BATCH_SIZE, PRECISIONS, Encoder, EncoderConfig
+from coldrec.encoders._hash import HashEncoder
+from coldrec.encoders._sentence import SentenceEncoder
+from coldrec.errors import ColdrecError
+
+__all__ = ["load_encoder"]
+
+
+def load_encoder(
+    model: str | None = None,
+    device: str | None = None,
+    batch_size: int | None = None,
+    precision: str = "auto",
+) -> Encoder:
+    """Load a sentence encoder (the factory: heavy imports happen here, not at ``import coldrec``).
+
+    Args:
+        model: ``None`` for the bundled all-MiniLM-L6-v2, a local sentence-transformers folder, or ``"hash"``
+            for the model-free :class:`HashEncoder`.
+        device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (auto: CUDA with fp16, then MPS, then CPU).
+        batch_size: texts per forward pass; ``None``: 256 on CUDA, 64 elsewhere.
+        precision: ``"auto"``, ``"fp32"``, ``"fp16"`` (CUDA) or ``"int8"`` (ONNX Runtime fast path, CPU).
+
+    Raises:
+        ModelNotFoundError: the model folder is missing or damaged; the message says what to install or pass.
+
+    Example:
+        >>> enc = load_encoder()                        # doctest: +SKIP
+        >>> enc.encode(["a quiet reading lamp"]).shape   # doctest: +SKIP
+        (1, 384)
+    """
+    if model == "hash":
+        return HashEncoder()
+    if precision not in PRECISIONS:
+        raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
+    if precision == "int8":  # ONNX Runtime, int8 weights: ~3x fp32 on CPU at mean cosine ~0.995 (bench/RESULTS.md)
+        if device not in (None, "cpu"):
+            raise ColdrecError(f"precision 'int8' runs on the CPU only, got device={device!r}; use 'fp16' on CUDA.")
+        from coldrec.encoders._onnx_runtime import OnnxEncoder
+
+        return OnnxEncoder(model, precision="int8", batch_size=batch_size or CPU_BATCH_SIZE)
+    config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
+    return SentenceEncoder(config)

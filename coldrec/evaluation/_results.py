@@ -1,0 +1,98 @@
+"""Reading evaluation results back: ``results/<protocol>.json`` files as tables, and a small seeded run.
+
+``coldrec evaluate --out results/`` writes one JSON file per protocol (see :mod:`coldrec.evaluation._evaluate`); these helpers
+turn them into frames (one row per method) next to the published numbers for the same protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from coldrec.errors import ColdrecError
+
+__all__ = ["RESULTS_DIR", "QUICK_METHODS", "load_results", "methods_frame", "published_frame", "machine_label",
+           "quick_cold_users"]
+
+RESULTS_DIR = "results"
+QUICK_METHODS = ("random", "popularity", "tfidf", "zero-shot", "mlp-concat")
+
+
+def load_results(folder: str | os.PathLike = RESULTS_DIR) -> dict[str, dict[str, Any]]:
+    """Every ``<protocol>.json`` in ``folder``, keyed by protocol (files that are not results are skipped)."""
+    out: dict[str, dict[str, Any]] = {}
+    root = Path(folder)
+    for path in sorted(root.glob("*.json")) if root.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("methods"), dict):
+            out[str(data.get("protocol") or path.stem)] = data
+    return out
+
+
+def _numeric_rows(table: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame([{"method": m, **{k: v for k, v in (vals or {}).items() if isinstance(v, (int, float))}}
+                         for m, vals in table.items()])
+
+
+def methods_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """A result's ``methods`` mapping → one row per method, one column per (numeric) metric."""
+    return _numeric_rows(result.get("methods", {}))
+
+
+def published_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """Published rows for the result's protocol: its ``published`` block, else coldrec.evaluation._evaluate's table."""
+    table = result.get("published")
+    if not isinstance(table, dict):
+        try:
+            from coldrec.evaluation import _evaluate as evaluate
+
+            table = evaluate.PUBLISHED.get(str(result.get("protocol")), {})
+        except ImportError:  # pragma: no cover
+            table = {}
+    return _numeric_rows(table)
+
+
+def machine_label(machine: Any) -> str:
+    """``{"cpu": …, "cores": 2, "gpu": "none"}`` → ``AMD EPYC, 2 cores, no GPU`` (other values as text)."""
+    if not isinstance(machine, dict):
+        return str(machine or "?")
+    gpu = machine.get("gpu")
+    parts = [str(machine.get("cpu") or "?"), f"{machine.get('cores', '?')} cores",
+             "no GPU" if gpu in (None, "", "none") else str(gpu)]
+    return ", ".join(parts)
+
+
+def quick_cold_users(demo: Any, catalog: Any, encoder: Any, epochs: int = 3) -> dict[str, Any]:
+    """``run_protocol("cold-users")`` on a demo domain's catalog and log (small, seeded, a minute on a CPU).
+
+    Args:
+        demo: a :class:`coldrec.demo._datasets.DemoDomain` (its folder holds ``interactions.csv`` and ``users.csv``),
+            or None.
+        catalog: the domain's :class:`coldrec.catalog._catalog.Catalog`.
+        encoder: the sentence encoder.
+        epochs: ranker training epochs.
+
+    Raises:
+        ColdrecError: no demo domain (no interaction log), or the protocol is not available in this build.
+    """
+    from coldrec.catalog import ColumnMap
+    from coldrec.evaluation._evaluate import run_protocol
+
+    if demo is None:
+        raise ColdrecError("The quick run needs an interaction log: pick a demo domain on Home.")
+    folder = demo.folder
+    try:
+        return run_protocol("cold-users", catalog=catalog.items, interactions=str(folder / "interactions.csv"),
+                            columns=ColumnMap(id="item_id", text=["text"], title="title", category="category"),
+                            users=str(folder / "users.csv"), user_text_col="description", encoder=encoder,
+                            epochs=epochs, methods=QUICK_METHODS, log=lambda msg: None)
+    except NotImplementedError as exc:
+        raise ColdrecError("The quick cold-users evaluation is not available in this build of coldrec yet; run "
+                           "`coldrec evaluate` from a terminal instead.") from exc

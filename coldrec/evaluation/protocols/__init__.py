@@ -1,0 +1,1 @@
+"""One module per protocol family: scientific, citeulike, ml100k, own data (custom)."""

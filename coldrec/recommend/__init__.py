@@ -1,0 +1,24 @@
+"""Recommend: the pipeline (profile → recall → rank → table with reasons), item cold start (audience) and plain
+data views of its results for display.
+"""
+
+from __future__ import annotations
+
+from coldrec.recommend._pipeline import Recommender, RecommendConfig, RESULT_COLUMNS, explain
+from coldrec.recommend._audience import AUDIENCE_COLUMNS, NewItemReport, compare_audiences, item_audience, median_popularity, new_item_report, reach_by_group, similar_items, uses_popularity
+
+__all__ = [
+    "Recommender",
+    "RecommendConfig",
+    "RESULT_COLUMNS",
+    "explain",
+    "AUDIENCE_COLUMNS",
+    "NewItemReport",
+    "compare_audiences",
+    "item_audience",
+    "median_popularity",
+    "new_item_report",
+    "reach_by_group",
+    "similar_items",
+    "uses_popularity",
+]

@@ -1,0 +1,209 @@
+"""The seed pipeline glued together: profile → cosine recall → MLP ranking → a table with reasons.
+
+Example:
+    >>> from coldrec.encoders import HashEncoder
+    >>> from coldrec.demo import load_demo
+    >>> demo = load_demo("ecommerce")                                         # doctest: +SKIP
+    >>> rec = Recommender.from_catalog(demo.catalog, HashEncoder())           # doctest: +SKIP
+    >>> rec.recommend("quiet wireless headphones", k=5)[["title", "reason"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from coldrec.errors import ColdrecError
+from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile
+from coldrec.retrieval import recall_method, top_n
+
+__all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain"]
+
+RESULT_COLUMNS = [
+    "item_id", "title", "category", "recall_rank", "recall_score", "ranker_score", "final_rank", "rank_change",
+    "reason",
+]
+
+
+@dataclass
+class RecommendConfig:
+    """Defaults of :meth:`Recommender.recommend` (each can be overridden per call)."""
+
+    n: int = 50
+    """Recall size: candidates taken by cosine before ranking. Larger N gives the ranker more room (and more
+    chance to lift popular but off-topic items); the app's slider and ``--n`` override it."""
+    k: int = 10
+    """Items shown."""
+    pop_weight: float = 0.0
+    """Blend of log-popularity into the recall score (0 = pure cosine)."""
+    mmr_lambda: float | None = None
+    """MMR diversity in recall: ``None`` off, 1 = relevance only, lower = more diverse."""
+    exclude_seen: bool = True
+    """Leave out items the user liked or disliked."""
+
+
+RANKER_NOTE_MIN = 5
+"""Rank change from which the reason names the ranker as the cause of the item's place."""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def explain(item_vectors: np.ndarray, rows: np.ndarray, profile: UserProfile, titles: Sequence[str]) -> list[str]:
+    """For each row, the description sentence or liked item it matches best, with the cosine."""
+    sources: list[str] = []
+    vecs: list[np.ndarray] = []
+    if profile.sentence_vectors is not None and len(profile.sentences):
+        sources += [f"matches “{_short(s)}”" for s in profile.sentences]
+        vecs.append(profile.sentence_vectors)
+    if len(profile.liked_rows):
+        sources += [f"like your liked “{_short(titles[r], 50)}”" for r in profile.liked_rows]
+        vecs.append(item_vectors[profile.liked_rows])
+    if not sources:
+        return ["close to your profile"] * len(rows)
+    src = np.concatenate(vecs)
+    sims = item_vectors[rows] @ src.T
+    best = sims.argmax(axis=1)
+    return [f"{sources[b]} ({sims[i, b]:.2f})" for i, b in enumerate(best)]
+
+
+class Recommender:
+    """Recommend catalog items for a cold user from text and a few liked/disliked items.
+
+    Args:
+        catalog: a :class:`coldrec.catalog._catalog.Catalog`.
+        item_vectors: ``(len(catalog), d)`` unit rows from ``encoder``.
+        encoder: the encoder for user texts (same model as the items).
+        ranker: a fitted :class:`coldrec.ranking._ranker.MLPRanker`, or ``None`` to rank by cosine.
+        popularity: interaction counts per catalog row (popularity blend and ``rich`` ranker features).
+        profile_config: weights of the user profile parts.
+        config: recall/rank defaults.
+    """
+
+    def __init__(self, catalog, item_vectors: np.ndarray, encoder, ranker=None, popularity: np.ndarray | None = None,
+                 profile_config: ProfileConfig | None = None, config: RecommendConfig | None = None) -> None:
+        if len(item_vectors) != len(catalog):
+            raise ColdrecError(
+                f"The catalog has {len(catalog)} items but {len(item_vectors)} vectors were given: re-embed it."
+            )
+        if ranker is not None and getattr(ranker, "dim", None) not in (None, item_vectors.shape[1]):
+            raise ColdrecError(
+                f"The ranker was trained on {ranker.dim}-d vectors but this catalog has {item_vectors.shape[1]}-d "
+                "vectors (another encoder?): retrain the ranker or pick the matching model."
+            )
+        self.catalog = catalog
+        self.item_vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
+        self.encoder = encoder
+        self.ranker = ranker
+        self.popularity = (np.zeros(len(catalog), np.float32) if popularity is None
+                           else np.asarray(popularity, dtype=np.float32))
+        self.profile_config = profile_config or ProfileConfig()
+        self.config = config or RecommendConfig()
+        self._categories = np.asarray(catalog.items["category"].astype(str).to_numpy())
+        self._known_categories = frozenset(self._categories.tolist())  # once, not on every filtered click
+
+    @classmethod
+    def from_catalog(cls, catalog, encoder, *, cache=None, ranker=None, popularity=None,
+                     progress: Callable[[int, int], None] | None = None, **kwargs) -> "Recommender":
+        """Embed the catalog (through the cache when given) and build a recommender."""
+        from coldrec.encoders import embed_texts
+
+        vectors = embed_texts(encoder, catalog.texts, cache, progress).vectors
+        return cls(catalog, vectors, encoder, ranker=ranker, popularity=popularity, **kwargs)
+
+    @property
+    def ranked_by(self) -> str:
+        """``mlp-concat`` / ``mlp-rich`` with a ranker, else a note that cosine order is kept."""
+        return self.ranker.config.method_name if self.ranker is not None else "cosine: no ranker trained"
+
+    def profile(self, user: UserInput | str, config: ProfileConfig | None = None) -> UserProfile:
+        """The user's profile (vector and parts) in this catalog's space; ``config`` overrides the weights."""
+        return build_profile(user, self.encoder, self.item_vectors, self.catalog.id_to_row,
+                             config or self.profile_config)
+
+    def _allowed(self, categories: Sequence[str] | None, exclude_categories: Sequence[str] | None) -> np.ndarray | None:
+        if not categories and not exclude_categories:
+            return None
+        known = self._known_categories
+        for c in list(categories or ()) + list(exclude_categories or ()):
+            if c not in known:
+                raise ColdrecError(f"Unknown category {c!r}; the catalog has: {', '.join(sorted(known))}.")
+        mask = np.isin(self._categories, list(categories)) if categories else np.ones(len(self._categories), bool)
+        if exclude_categories:
+            mask &= ~np.isin(self._categories, list(exclude_categories))
+        return mask
+
+    def recommend(self, user: UserInput | str, k: int | None = None, *, n: int | None = None,
+                  categories: Sequence[str] | None = None, exclude_categories: Sequence[str] | None = None,
+                  mmr_lambda: float | None = None, pop_weight: float | None = None,
+                  exclude_seen: bool | None = None, profile: UserProfile | None = None,
+                  profile_config: ProfileConfig | None = None) -> pd.DataFrame:
+        """Recall ``n`` items by cosine, rank them, return the top ``k`` with reasons.
+
+        Returns:
+            A DataFrame with :data:`RESULT_COLUMNS`; ``rank_change`` > 0 means the ranker moved the item up.
+            ``attrs`` holds ``ranked_by``, ``recall`` ("exact"), ``truncated`` and ``warnings``.
+
+        Raises:
+            ColdrecError: nothing usable describes the user, or a filter names an unknown category.
+        """
+        cfg = self.config
+        k = cfg.k if k is None else int(k)
+        n = max(k, cfg.n if n is None else int(n))
+        if k < 1:
+            raise ColdrecError(f"k must be at least 1, got {k}.")
+        pop_weight = cfg.pop_weight if pop_weight is None else pop_weight
+        prof = profile if profile is not None else self.profile(user, profile_config)
+        if prof.empty:
+            raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
+        seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
+            cfg.exclude_seen if exclude_seen is None else exclude_seen) else np.zeros(0, np.int64)
+        rows, _ = top_n(
+            self.item_vectors, prof.vector, n,
+            allowed=self._allowed(categories, exclude_categories), exclude=seen.tolist(),
+            mmr_lambda=cfg.mmr_lambda if mmr_lambda is None else mmr_lambda,
+            popularity=self.popularity, pop_weight=pop_weight,
+        )
+        cosine = self.item_vectors[rows] @ prof.vector
+        if self.ranker is not None and len(rows):
+            rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.popularity[rows])
+            order = np.argsort(-rscore, kind="stable")
+        else:
+            rscore = np.full(len(rows), np.nan, dtype=np.float32)
+            order = np.arange(len(rows))
+        shown = order[:k]
+        recall_rank = shown + 1
+        final_rank = np.arange(1, len(shown) + 1)
+        items = self.catalog.items
+        picked = rows[shown]
+        out = pd.DataFrame({
+            "item_id": items["item_id"].to_numpy()[picked],
+            "title": items["title"].to_numpy()[picked],
+            "category": items["category"].to_numpy()[picked],
+            "recall_rank": recall_rank,
+            "recall_score": cosine[shown].astype(float),
+            "ranker_score": rscore[shown].astype(float),
+            "final_rank": final_rank,
+            "rank_change": recall_rank - final_rank,
+            "reason": explain(self.item_vectors, picked, prof, items["title"].to_numpy()),
+        })
+        if self.ranker is not None:
+            # A big jump is the ranker's doing, not the text match: say so, or the reason misleads.
+            moved = out["rank_change"].to_numpy() >= RANKER_NOTE_MIN
+            out.loc[moved, "reason"] = [f"{r} · ranker moved it up {c}" for r, c in
+                                        zip(out.loc[moved, "reason"], out.loc[moved, "rank_change"])]
+        warnings = list(prof.warnings)
+        if self.ranker is None:
+            warnings.append("No ranker is trained: items keep their cosine (recall) order.")
+        if len(rows) < k:
+            warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
+        out.attrs.update({"ranked_by": self.ranked_by,
+                          "recall": recall_method(len(self.item_vectors), pop_weight=pop_weight),
+                          "recalled": int(len(rows)),
+                          "truncated": prof.truncated, "warnings": warnings})
+        return out

@@ -1,0 +1,190 @@
+"""User profiles (seed §3.2.2): ``user_representation = BERT(user_description)``, blended with feedback.
+
+A new user is described by any mix of: a free-text description, items they liked (the mean of those item
+vectors), items they disliked (pushed away), and past texts such as search queries or read titles (most recent
+weighs most). Each part is normalised, weighted, summed and normalised again, so weights mean the same whatever
+the number of items behind a part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from coldrec.errors import ColdrecError
+
+__all__ = ["ProfileConfig", "UserInput", "UserProfile", "build_profile", "split_sentences"]
+
+_MAX_SENTENCES = 32
+
+
+@dataclass
+class ProfileConfig:
+    """Weights of the parts of a user profile."""
+
+    description_weight: float = 1.0
+    """Weight of the free-text description."""
+    liked_weight: float = 1.0
+    """Weight of the mean vector of liked items."""
+    disliked_weight: float = 0.5
+    """How strongly the mean vector of disliked items is subtracted (0 ignores dislikes)."""
+    history_weight: float = 0.7
+    """Weight of past texts (queries, read titles)."""
+    history_decay: float = 0.8
+    """Recency decay of past texts: the newest weighs 1, the one before ``decay``, then ``decay**2``…"""
+
+    def __post_init__(self) -> None:
+        for name in ("description_weight", "liked_weight", "disliked_weight", "history_weight"):
+            if getattr(self, name) < 0:
+                raise ColdrecError(f"ProfileConfig.{name} must be >= 0, got {getattr(self, name)!r}.")
+        if not 0 < self.history_decay <= 1:
+            raise ColdrecError(f"ProfileConfig.history_decay must be in (0, 1], got {self.history_decay!r}.")
+
+
+@dataclass
+class UserInput:
+    """What we know of a new user. Every field is optional."""
+
+    description: str = ""
+    """Free text: "I just moved to a small flat and cook a lot, vegetarian, budget-minded"."""
+    liked: Sequence[str] = ()
+    """Ids of catalog items the user liked."""
+    disliked: Sequence[str] = ()
+    """Ids of catalog items the user disliked."""
+    history: Sequence[str] = ()
+    """Past texts, oldest first: search queries, titles read or watched."""
+
+
+@dataclass
+class UserProfile:
+    """A user's vector and the pieces it came from (the pipeline uses the pieces to explain results)."""
+
+    vector: np.ndarray
+    sentences: list[str] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None
+    liked_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    disliked_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    truncated: int = 0
+    empty: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+_SENT = re.compile(r"(?<=[.!?。！？])\s+|[\n\r]+|(?<=[。！？])")
+_CLAUSE = re.compile(r"\s*[,;，；]\s*|\s+(?:and|but)\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a description into sentences; a one-sentence text is split into clauses instead.
+
+    Example:
+        >>> split_sentences("I cook a lot, vegetarian, budget-minded")
+        ['I cook a lot', 'vegetarian', 'budget-minded']
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    parts = [p.strip() for p in _SENT.split(text) if p and p.strip()]
+    if len(parts) <= 1:
+        parts = [p.strip(" .!?") for p in _CLAUSE.split(text) if p and p.strip(" .!?")]
+    parts = [p for p in parts if re.search(r"\w", p)]
+    return parts[:_MAX_SENTENCES] or [text[:2000]]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+def _rows(ids: Sequence[str], id_to_row: Mapping[str, int], what: str, warnings: list[str]) -> np.ndarray:
+    rows, unknown = [], []
+    for i in ids:
+        r = id_to_row.get(str(i))
+        (unknown.append(str(i)) if r is None else rows.append(r))
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        warnings.append(f"{len(unknown)} {what} item id(s) are not in the catalog and were ignored: {shown}.")
+    return np.asarray(rows, dtype=np.int64)
+
+
+def build_profile(
+    user: UserInput | str,
+    encoder,
+    item_vectors: np.ndarray,
+    id_to_row: Mapping[str, int],
+    config: ProfileConfig | None = None,
+) -> UserProfile:
+    """Build a unit user vector from a description, liked/disliked items and past texts.
+
+    Args:
+        user: a :class:`UserInput`, or a plain description string.
+        encoder: the encoder that embedded ``item_vectors`` (same space).
+        item_vectors: ``(n, d)`` catalog matrix.
+        id_to_row: item id -> row of ``item_vectors``.
+        config: weights; defaults to :class:`ProfileConfig`.
+
+    Returns:
+        A :class:`UserProfile`; ``empty`` is True (and the vector zero) when nothing usable was given.
+
+    Example:
+        >>> from coldrec.encoders import HashEncoder
+        >>> enc = HashEncoder(dim=16)
+        >>> E = enc.encode(["red shoes", "green tea"])
+        >>> p = build_profile(UserInput(liked=["b"]), enc, E, {"a": 0, "b": 1})
+        >>> round(float(p.vector @ E[1]), 3)
+        1.0
+    """
+    cfg = config or ProfileConfig()
+    if isinstance(user, str):
+        user = UserInput(description=user)
+    warnings: list[str] = []
+    dim = item_vectors.shape[1] if item_vectors.ndim == 2 else encoder.dim
+    total = np.zeros(dim, dtype=np.float32)
+    description = (user.description or "").strip()
+    history = [h for h in (user.history or ()) if isinstance(h, str) and h.strip()]
+    sentences = split_sentences(description)
+    to_encode = ([description] if description else []) + history + sentences
+    vecs = encoder.encode(to_encode) if to_encode else np.zeros((0, dim), dtype=np.float32)
+    if vecs.shape[1:] != (dim,) and len(to_encode):
+        raise ColdrecError(
+            f"The encoder gives {vecs.shape[1]}-d vectors but the catalog was embedded with {dim}-d vectors; "
+            "re-embed the catalog with the same model."
+        )
+    truncated = encoder.count_truncated(([description] if description else []) + history)
+    if truncated:
+        warnings.append(
+            f"{truncated} text(s) are longer than the model window ({encoder.max_seq_length} tokens); "
+            "only their beginning was used."
+        )
+    pos = 0
+    if description:
+        total += cfg.description_weight * _unit(vecs[0])
+        pos = 1
+    if history:
+        h = vecs[pos : pos + len(history)]
+        w = cfg.history_decay ** np.arange(len(history) - 1, -1, -1, dtype=np.float32)
+        total += cfg.history_weight * _unit((w[:, None] * h).sum(axis=0))
+        pos += len(history)
+    sentence_vectors = vecs[pos:]
+    liked = _rows(user.liked or (), id_to_row, "liked", warnings)
+    disliked = _rows(user.disliked or (), id_to_row, "disliked", warnings)
+    if len(liked):
+        total += cfg.liked_weight * _unit(item_vectors[liked].mean(axis=0))
+    if len(disliked) and cfg.disliked_weight:
+        total -= cfg.disliked_weight * _unit(item_vectors[disliked].mean(axis=0))
+    vector = _unit(total).astype(np.float32)
+    empty = not float(np.linalg.norm(vector)) > 0
+    if empty:
+        warnings.append("Nothing usable describes this user: type a description or pick liked items.")
+    return UserProfile(
+        vector=vector,
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        liked_rows=liked,
+        disliked_rows=disliked,
+        truncated=truncated,
+        empty=empty,
+        warnings=warnings,
+    )
