@@ -1,24 +1,12 @@
 #!/usr/bin/env python
 """Generate the bundled, fully synthetic demo data under ``data/<domain>/``.
 
-Every word of text comes from the hand-written vocabularies in ``scripts/demo_vocab/`` (one TOML file per domain
-plus ``shared.toml``; Apache-2.0, like the rest of the repository); nothing is taken from any external data set.
-Each ``demo_vocab/<domain>.toml`` (other than ``shared*.toml``) is one domain; for each the script writes
-``items.csv``, ``users.csv``, ``interactions.csv`` and ``personas.json``. The file schema is described in
-``data/README.md`` ("How the demo data is generated") and in the header of each vocabulary file.
-
-How the interaction log is made (the "planted signal"):
-
-* every item has attributes: a category, a set of tags, a price band (budget / mid / premium, or none), a release
-  date (freshness) and a hidden quality/popularity latent ``z`` with a long tail;
-* every log user has hidden preferences: 1-3 favourite categories, sometimes one avoided category, a few liked
-  tags, a price band and a recency preference. Their ``description`` is written from those preferences (it
-  mentions some of them, in varied words, never all of them, and never copies item text);
-* each user is shown 15-40 items (exposure is popularity-biased, partly focused on their favourite categories);
-  each impression is a positive (rating 1) with probability ``sigmoid(positive_logit(user, item) + noise)``,
-  where ``positive_logit`` looks only at the attributes above -- never at any embedding similarity.
-
-Usage::
+The words come from the hand-written vocabularies in ``scripts/demo_vocab/``: one TOML file per domain plus
+``shared.toml`` (schema: ``data/README.md``, "How the demo data is generated", and each file's header). Nothing is
+taken from any external data set. For every domain the script writes ``items.csv``, ``users.csv``,
+``interactions.csv`` and ``personas.json``. Users like items by attributes only (category, tags, price band,
+freshness, a hidden quality ``z``; see ``positive_logit``), never by embedding similarity, and describe a part of
+their hidden preferences in their own words.
 
     python scripts/make_demo_data.py            # (re)write data/<domain>/ for every domain
     python scripts/make_demo_data.py --check    # regenerate into a temp dir; exit 1 if data/ differs
@@ -63,9 +51,7 @@ DEFAULT_OUT = ROOT / "data"
 VOCAB = Path(__file__).resolve().parent / "demo_vocab"
 
 
-# ----------------------------------------------------------------------------------------------------------
 # The attribute model (shared by all domains; exposed for tests)
-# ----------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ItemAttrs:
     """Hidden/visible attributes of one item that drive the synthetic interactions."""
@@ -133,9 +119,7 @@ def positive_probability(user: UserPrefs, item: ItemAttrs, max_age_days: int = 3
     return 1.0 / (1.0 + math.exp(-positive_logit(user, item, max_age_days, weights)))
 
 
-# ----------------------------------------------------------------------------------------------------------
 # Small text helpers
-# ----------------------------------------------------------------------------------------------------------
 def pick(rng: np.random.Generator, seq: Sequence):
     return seq[int(rng.integers(len(seq)))]
 
@@ -185,9 +169,7 @@ def join_and(items: Sequence[str], words: dict) -> str:
     return words["list_sep"].join(items[:-1]) + words["last_sep"] + items[-1]
 
 
-# ----------------------------------------------------------------------------------------------------------
 # Vocabulary files (scripts/demo_vocab/*.toml)
-# ----------------------------------------------------------------------------------------------------------
 def _read_toml(name: str) -> dict:
     with open(VOCAB / name, "rb") as fh:
         return tomllib.load(fh)
@@ -270,9 +252,7 @@ def load_domain(name: str) -> Domain:
                   weights=SignalWeights(bias=v["bias"]) if "bias" in v else WEIGHTS)
 
 
-# ----------------------------------------------------------------------------------------------------------
 # Item makers, one per ``generator`` kind: product (ecommerce), story (news, video), track (music), social
-# ----------------------------------------------------------------------------------------------------------
 def _price_for_band(rng: np.random.Generator, lo: float, hi: float, band: int) -> float:
     u = rng.uniform(band / 3.0, (band + 1) / 3.0)
     x = lo + (hi - lo) * u
@@ -483,9 +463,7 @@ def social_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
 ITEM_MAKERS = {"product": product_item, "story": story_item, "track": track_item, "social": social_item}
 
 
-# ----------------------------------------------------------------------------------------------------------
 # Users: self descriptions (age/gender words appear naturally in some of them)
-# ----------------------------------------------------------------------------------------------------------
 def identity_sentence(rng: np.random.Generator, ident: dict, age: int, gender: str) -> str:
     tens = ident["decades"][age // 10 - 1] if age >= 20 else ident["decades"][0]
     part = ident["decade_parts"][0 if age % 10 <= 3 else (1 if age % 10 <= 6 else 2)]
@@ -558,9 +536,7 @@ def describe_user(rng: np.random.Generator, dom: Domain, prefs: UserPrefs, age: 
     return tidy(" ".join(sentences[:3]))
 
 
-# ----------------------------------------------------------------------------------------------------------
 # Generation
-# ----------------------------------------------------------------------------------------------------------
 def _release_age(rng: np.random.Generator, dom: Domain) -> int:
     scale = dom.vocab.get("release_scale_days")  # news: most items are only days old
     if scale:
