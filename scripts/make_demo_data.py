@@ -2,11 +2,11 @@
 """Generate the bundled, fully synthetic demo data under ``data/<domain>/``.
 
 The words come from the hand-written vocabularies in ``scripts/demo_vocab/``: one TOML file per domain plus
-``shared.toml`` (schema: ``data/README.md``, "How the demo data is generated", and each file's header). Nothing is
-taken from any external data set. For every domain the script writes ``items.csv``, ``users.csv``,
-``interactions.csv`` and ``personas.json``. Users like items by attributes only (category, tags, price band,
-freshness, a hidden quality ``z``; see ``positive_logit``), never by embedding similarity, and describe a part of
-their hidden preferences in their own words.
+``shared.toml`` (schema: ``data/README.md``, "How the demo data is generated", and each file's header).
+Nothing is taken from any external data set. For every domain the script writes ``items.csv``,
+``users.csv``, ``interactions.csv`` and ``personas.json``. Users like items by attributes only (category,
+tags, price band, freshness, a hidden quality ``z``; see ``positive_logit``), never by embedding similarity,
+and describe a part of their hidden preferences in their own words.
 
     python scripts/make_demo_data.py            # (re)write data/<domain>/ for every domain
     python scripts/make_demo_data.py --check    # regenerate into a temp dir; exit 1 if data/ differs
@@ -43,7 +43,7 @@ LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IE", "en-NZ", "en-IN")
 LOCALE_P = (0.34, 0.22, 0.11, 0.11, 0.07, 0.05, 0.10)
 CROSS_TAGS = ("budget", "premium", "eco", "beginner")
 BAND_NAMES = ("budget", "mainstream", "premium")
-EXPOSURE_SKEW = 0.9  # impressions outside the favourite categories are drawn with weight exp(EXPOSURE_SKEW * z)
+EXPOSURE_SKEW = 0.9  # impressions outside the favourite categories: drawn with weight exp(EXPOSURE_SKEW * z)
 FAV_SHARE = (0.35, 0.55)  # share of a user's impressions drawn from their favourite categories
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +196,8 @@ def _pairs(bank: dict) -> dict:
 
 def domain_names() -> tuple[str, ...]:
     """Every domain with a vocabulary file, in ``seed_index`` order."""
-    found = {p.stem: _read_toml(p.name)["seed_index"] for p in VOCAB.glob("*.toml") if not p.stem.startswith("shared")}
+    files = [p for p in VOCAB.glob("*.toml") if not p.stem.startswith("shared")]
+    found = {p.stem: _read_toml(p.name)["seed_index"] for p in files}
     return tuple(sorted(found, key=found.get))
 
 
@@ -293,7 +294,8 @@ def _product_text(rng: np.random.Generator, vocab: dict, spec: dict, prod: dict,
     if noun.split()[0] == adj or adj in noun:
         adj = ""
     the = "" if spec.get("no_brand_title") else "the "
-    slots = dict(title=title, brand=brand, The_title=cap(the + title), the_title=the + title, noun=noun, adj=adj,
+    slots = dict(title=title, brand=brand, The_title=cap(the + title), the_title=the + title, noun=noun,
+                 adj=adj,
                  context=pick(rng, prod.get("ctx") or spec["contexts"]), It="They" if plural else "It",
                  has="have" if plural else "has", comes="come" if plural else "comes")
     first = adj or noun
@@ -319,7 +321,8 @@ def product_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     spec = vocab["category"][category]
     prod = pick(rng, spec["products"])
     brand = pick(rng, spec["brands"])
-    title = pick(rng, prod["titles"]) if spec.get("no_brand_title") else f"{brand} {pick(rng, prod['titles'])}"
+    title = pick(rng, prod["titles"])
+    title = title if spec.get("no_brand_title") else f"{brand} {title}"
     band = int(rng.choice(3, p=[0.38, 0.37, 0.25]))
     price = _price_for_band(rng, *prod["price"], band)
     tags = _product_tags(rng, spec, prod, band)
@@ -362,7 +365,7 @@ def _story_tags(rng: np.random.Generator, spec: dict, sub: dict, slot_tags: list
     return tags[:6]
 
 
-def _story_once(rng: np.random.Generator, vocab: dict, spec: dict, sub: dict) -> tuple[str, str, list, int | None]:
+def _story_once(rng: np.random.Generator, vocab: dict, spec: dict, sub: dict) -> tuple:
     items = vocab["items"]
     slots, slot_tags = _fill_slots(rng, vocab["slots"], spec["slots"], sub["slots"])
     v = int(rng.integers(len(sub["titles"])))
@@ -433,7 +436,8 @@ def _social_once(rng: np.random.Generator, vocab: dict, sub: dict) -> tuple[str,
     if rng.random() < 0.85:
         parts.append(pick(rng, sub["more"]))
     if is_group:
-        parts.append(fill(pick(rng, g["group_size"]), dict(n=pick(rng, vocab["items"]["group_members"]), city=city)))
+        size = pick(rng, g["group_size"])
+        parts.append(fill(size, dict(n=pick(rng, vocab["items"]["group_members"]), city=city)))
         parts.append(pick(rng, g["group_style"]))
     else:
         parts.append(fill(pick(rng, g["style"]), slots) if rng.random() < 0.7 else pick(rng, g["cadence"]))
@@ -449,7 +453,8 @@ def social_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
         title, text, is_group = _social_once(rng, vocab, sub)
         if 28 <= words_of(text) <= 70 and text.count(".") <= 4:
             break
-    tags = [spec["tag"], "group" if is_group else "person"] + sample(rng, sub["tags"], int(rng.integers(1, 4)))
+    tags = [spec["tag"], "group" if is_group else "person"]
+    tags += sample(rng, sub["tags"], int(rng.integers(1, 4)))
     tags = list(dict.fromkeys(tags))
     if len(tags) < 3:
         tags += [t for t in sub["tags"] if t not in tags][:1]
@@ -563,16 +568,17 @@ def generate_items(rng: np.random.Generator, dom: Domain) -> tuple[pd.DataFrame,
                          description=it["description"], category=str(cat), tags=";".join(it["tags"]),
                          price=it.get("price") if dom.has_price else None, released=released.isoformat()))
         attrs.append(ItemAttrs(category=str(cat), tags=frozenset(it["tags"]),
-                               price_band=it.get("band") if dom.has_price else None, age_days=age, quality=quality))
-    df = pd.DataFrame(rows, columns=["item_id", "title", "description", "category", "tags", "price", "released"])
-    return df, attrs
+                               price_band=it.get("band") if dom.has_price else None, age_days=age,
+                               quality=quality))
+    return pd.DataFrame(rows, columns=["item_id", "title", "description", "category", "tags", "price",
+                                       "released"]), attrs
 
 
 def _liked_tags(rng: np.random.Generator, favs: tuple, tag_counts: dict, n_cat: dict) -> set:
     pool = {}
     for c in favs:
         for t, n in tag_counts[c].items():
-            if n < 0.9 * n_cat[c]:  # the tag every item of a category carries says nothing beyond the category
+            if n < 0.9 * n_cat[c]:  # a tag every item of the category carries says nothing beyond it
                 pool[t] = pool.get(t, 0) + n
     names = sorted(pool)
     pw = np.array([pool[t] for t in names], dtype=float)
@@ -653,15 +659,17 @@ def generate_interactions(rng: np.random.Generator, dom: Domain, items: pd.DataF
         chosen = sorted(chosen, key=lambda r: (release_ts[r], r))
         t = REF_TS - int(rng.uniform(0.3, 1.0) * span)
         for r in chosen:
-            t = max(t + int(rng.exponential(gap_scale)) + 60, int(release_ts[r]) + int(rng.integers(600, 3 * 86400)))
-            logit = positive_logit(p, attrs[r], dom.max_age_days, dom.weights) + rng.normal(0, dom.weights.noise)
+            t = max(t + int(rng.exponential(gap_scale)) + 60,
+                    int(release_ts[r]) + int(rng.integers(600, 3 * 86400)))
+            logit = positive_logit(p, attrs[r], dom.max_age_days, dom.weights)
+            logit += rng.normal(0, dom.weights.noise)
             rating = int(rng.random() < 1 / (1 + math.exp(-logit)))
             rows.append((uid, items["item_id"].iat[r], rating, t))
     return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
 
 
 def resolve_personas(dom: Domain, items: pd.DataFrame) -> list[dict]:
-    """Personas name their liked/disliked items by [category, tag, title words]; pick the first match by id."""
+    """Personas name liked/disliked items by [category, tag, title words]; each is the first match by id."""
     out = []
     for spec in dom.vocab.get("personas", []):
         used: set[str] = set()
