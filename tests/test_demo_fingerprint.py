@@ -69,3 +69,25 @@ def test_generated_bytes_match_pinned_and_committed(generated, domain, name):
     got = _sha256(generated / domain / name)
     assert got == EXPECTED[domain][name], f"generator output changed: {domain}/{name}"
     assert _sha256(ROOT / "data" / domain / name) == EXPECTED[domain][name], f"data/{domain}/{name} changed"
+
+
+def test_vocabulary_files_share_one_schema():
+    """Every domain file in scripts/demo_vocab/ loads with the common top level and its own seed and id prefix."""
+    import tomllib
+
+    vocab = ROOT / "scripts" / "demo_vocab"
+    files = sorted(p for p in vocab.glob("*.toml") if not p.stem.startswith("shared"))
+    assert {p.stem for p in files} >= set(EXPECTED)
+    required = {"seed_index", "id_prefix", "shared", "generator", "has_price", "max_age_days", "recency", "items",
+                "users", "personas", "category"}
+    seeds, prefixes = set(), set()
+    for p in files:
+        spec = tomllib.loads(p.read_text(encoding="utf-8"))
+        assert required <= set(spec), (p.name, required - set(spec))
+        assert spec["generator"] in {"product", "story", "track", "social"}
+        assert (vocab / spec["shared"]).is_file()
+        assert {"interests", "avoid", "tag_words"} <= set(spec["users"])
+        assert set(spec["users"]["interests"]) == set(spec["category"]) == set(spec["users"]["avoid"])
+        seeds.add(spec["seed_index"])
+        prefixes.add(spec["id_prefix"])
+    assert len(seeds) == len(prefixes) == len(files)
