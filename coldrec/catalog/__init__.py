@@ -10,7 +10,7 @@ Example:
 from __future__ import annotations
 
 from coldrec.catalog._catalog import Catalog, load_catalog
-from coldrec.catalog._columns import ColumnMap, guess_columns
+from coldrec.catalog._columns import ColumnMap, complete_columns, guess_columns
 from coldrec.catalog._validation import RowIssue, ValidationReport
 from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
 from coldrec.catalog._items import STANDARD_COLUMNS
@@ -21,6 +21,7 @@ __all__ = [
     "load_catalog",
     "ColumnMap",
     "guess_columns",
+    "complete_columns",
     "RowIssue",
     "ValidationReport",
     "read_table",
