@@ -123,6 +123,7 @@ from ui.tables import (
     METRIC_COLUMNS,
     NONE,
     PROBE_COLUMNS,
+    PROBE_ORDER,
     RESULT_COLUMNS,
     RESULT_ORDER,
     SIMILAR_COLUMNS,
@@ -155,7 +156,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
     "AUDIENCE_COLUMNS", "CHANGE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS",
-    "NONE", "PROBE_COLUMNS", "RESULT_COLUMNS", "RESULT_ORDER", "UPLOAD_TYPES", "audience_change", "col",
+    "NONE", "PROBE_COLUMNS", "PROBE_ORDER", "RESULT_COLUMNS", "RESULT_ORDER", "UPLOAD_TYPES", "audience_change", "col",
     "compact_table", "csv_bytes", "index_of", "metric_columns", "new_item_summary", "short_commit", "result_notes",
     "results_table",
 ]

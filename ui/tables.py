@@ -189,14 +189,19 @@ def audience_change(change: pd.DataFrame, k: int) -> None:
 
 PROBE_COLUMNS = {
     "persona": st.column_config.TextColumn("Persona", width="medium"),
-    "variant": st.column_config.TextColumn("Variant", width="small"),
-    "text": st.column_config.TextColumn("Swapped description", width="large"),
-    "overlap": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
-    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f"),
-    "shift": st.column_config.ProgressColumn("shift (1 − RBO)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "change": st.column_config.TextColumn("What changed", width="medium"),
+    "shift": st.column_config.ProgressColumn("List shift", min_value=0.0, max_value=1.0, format="%.2f",
+                                             help="0 = the same top-k in the same order, 1 = nothing in common "
+                                                  "(1 − rank-biased overlap)"),
+    "floor": st.column_config.NumberColumn("Noise floor", format="%.2f",
+                                           help="The largest shift a neutral change of the same description causes"),
+    "vs_floor": st.column_config.TextColumn("Compared with the floor", width="small"),
+    "overlap": st.column_config.ProgressColumn("Items kept", min_value=0.0, max_value=1.0, format="%.2f"),
     "entered": st.column_config.NumberColumn("entered"),
     "left": st.column_config.NumberColumn("left"),
+    "text": st.column_config.TextColumn("Changed description", width="large"),
 }
+PROBE_ORDER = ["persona", "change", "shift", "floor", "vs_floor", "overlap", "entered", "left", "text"]
 
 
 # --------------------------------------------------------------------------------------- ranker, evaluation
