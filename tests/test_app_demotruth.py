@@ -68,3 +68,36 @@ def test_fairness_probe_reads_against_the_noise_floor_with_plain_labels():
     assert any("keeps its liked and disliked items" in c.value for c in at.caption)
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert "noise floor (neutral change)" in [t.get("name") for t in spec["data"]]
+
+
+# ---------------------------------------------------------------------------------- point 7: the frictions
+def test_item_pickers_never_bulk_select_on_enter_and_wrap_chosen_items():
+    at = goto(start(), "pages/2_New_user.py")
+    for key in ("nu_liked", "nu_disliked"):
+        proto = at.multiselect(key=key).proto
+        assert proto.select_all == 0, "a 'Select N matches' row would be what Enter picks"
+        assert proto.wrap is True, "chosen items would scroll sideways in one line"
+
+
+def _write_results(folder: Path) -> None:
+    folder.mkdir()
+    base = {"dataset": "demo", "model": "hash", "seed": 0, "commit": "abc", "machine": "test", "seconds": 1.0}
+    (folder / "cold-users.json").write_text(json.dumps({**base, "protocol": "cold-users", "methods": {
+        "popularity": {"recall@10": 0.1, "ndcg@10": 0.05, "auc": 0.6}}}))
+    (folder / "cold-items.json").write_text(json.dumps({**base, "protocol": "cold-items", "methods": {
+        "zero-shot": {"recall@20": 0.2, "ndcg@20": 0.1}}}))
+
+
+def test_evaluation_metric_picker_keeps_a_selection_when_the_protocol_changes(_fast_app):
+    _write_results(_fast_app / "results")
+    at = goto(start(), "pages/7_Evaluation.py")
+    assert at.selectbox(key="ev_protocol").value == "cold-items"
+    assert at.multiselect(key="ev_metrics").value == ["recall@20", "ndcg@20"]
+    ok(at.selectbox(key="ev_protocol").set_value("cold-users").run())
+    assert at.multiselect(key="ev_metrics").value == ["recall@10", "ndcg@10", "auc"]  # its own metrics
+    assert at.get("plotly_chart")
+    ok(at.multiselect(key="ev_metrics").set_value(["auc"]).run())
+    ok(at.selectbox(key="ev_protocol").set_value("cold-items").run())
+    assert at.multiselect(key="ev_metrics").value == ["recall@20", "ndcg@20"]  # never empty after a switch
+    ok(at.multiselect(key="ev_metrics").set_value([]).run())  # emptied on purpose: stays empty
+    assert at.multiselect(key="ev_metrics").value == []
