@@ -101,3 +101,26 @@ def test_evaluation_metric_picker_keeps_a_selection_when_the_protocol_changes(_f
     assert at.multiselect(key="ev_metrics").value == ["recall@20", "ndcg@20"]  # never empty after a switch
     ok(at.multiselect(key="ev_metrics").set_value([]).run())  # emptied on purpose: stays empty
     assert at.multiselect(key="ev_metrics").value == []
+
+
+def test_new_item_reaches_every_user_typed_in_the_session_not_only_the_last():
+    at = goto(start(), "pages/2_New_user.py")
+    first, second = "wireless headphones for the train", "a garden hose and pruning shears for my roses"
+    for text in (first, second, first):  # typing the first one again does not add a third user
+        at.text_area(key="nu_desc").input(text)
+        submit(at, "Recommend")
+    goto(at, "pages/3_New_item.py")
+    at.text_input(key="ni_title").input("Noise-cancelling headphones")
+    submit(at, "Find its audience")
+    [audience] = table_with(at, "user_id", "final_rank", "reaches")
+    who = audience.set_index("user_id")["who"]
+    assert who["typed user"] == first and who["typed user 2"] == second
+    assert not any(u.startswith("typed user 3") for u in who.index)
+
+
+def test_a_long_description_gets_one_long_text_notice_not_two():
+    at = goto(start(), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(" ".join(["quiet headphones for long train rides"] * 40))
+    submit(at, "Recommend")
+    notices = [n.value for n in [*at.info, *at.warning] if "model window" in n.value]
+    assert len(notices) == 1, notices

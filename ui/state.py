@@ -183,10 +183,30 @@ def picked(prefix: str) -> list[str]:
     return list(ss.get(f"{prefix}_liked", []) or []) + list(ss.get(f"{prefix}_disliked", []) or [])
 
 
+TYPED_KEPT = 20
+
+
 def remember_user(ws: Workspace, name: str, user: Any, recs: pd.DataFrame) -> None:
-    """Keep the last typed users (per workspace) so the Profile map can place them."""
+    """Keep every user typed in this session (per workspace, the last :data:`TYPED_KEPT`) so New item and the
+    Profile map place them all: the same user again only refreshes its list; a new one under ``name`` gets the
+    next free name ("typed user", "typed user 2", …) instead of replacing the one before."""
     bucket = st.session_state.setdefault(TYPED_KEY, {}).setdefault(ws.key, {})
-    bucket[name] = {"user": user, "top": list(recs["item_id"])}
+    same = [n for n, d in bucket.items() if repr(d["user"]) == repr(user) and _base_name(n) == name]
+    if same:
+        label = same[0]
+    else:
+        label, i = name, 1
+        while label in bucket:
+            i += 1
+            label = f"{name} {i}"
+    bucket[label] = {"user": user, "top": list(recs["item_id"])}
+    for old in [n for n in bucket][:-TYPED_KEPT]:
+        del bucket[old]
+
+
+def _base_name(label: str) -> str:
+    head, _, tail = label.rpartition(" ")
+    return head if head and tail.isdigit() else label
 
 
 def typed_users(ws: Workspace) -> dict[str, dict[str, Any]]:

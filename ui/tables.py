@@ -68,6 +68,8 @@ def result_notes(recs: pd.DataFrame) -> None:
                 "only the beginning counts. Shorten them to make every word count.")
     cosine_only = str(attrs.get("ranked_by", "")).startswith("cosine")
     for w in attrs.get("warnings", []) or []:
+        if attrs.get("truncated") and "model window" in str(w):
+            continue  # the same long-text notice as the one above: say it once
         if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
             st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
         else:
