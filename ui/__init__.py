@@ -13,6 +13,8 @@ Everything here is rendering glue; recommendation logic lives in ``coldrec`` (wh
 from __future__ import annotations
 
 from coldrec.ranking import RANKER_DIR
+from ui.persist import keep_upload, restored_pending
+from ui.uploads import mapping_line, show_pending
 from coldrec.evaluation import RESULTS_DIR, load_results, machine_label, methods_frame, published_frame
 from coldrec.recommend._views import (
     PICKER_LIMIT,
@@ -142,7 +144,7 @@ from ui.tables import (
 )
 
 __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
-    "RANKER_DIR", "RESULTS_DIR", "load_results", "machine_label", "methods_frame", "published_frame",
+    "RANKER_DIR", "keep_upload", "restored_pending", "mapping_line", "show_pending", "RESULTS_DIR", "load_results", "machine_label", "methods_frame", "published_frame",
     "PICKER_LIMIT", "arrow", "attribute_labels", "fmt_seconds", "item_label", "item_options", "loss_frame",
     "results_view", "texts_key", "PROBE_ATTRIBUTES", "VARIANTS", "compare_frame", "embeddings_parquet",
     "fill_variants", "new_item", "people_on_map", "probe", "quick_evaluation", "recommend", "user_groups",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui import persist
 from ui.feedback import md_escape
 from ui.resources import demo_bundle, embed_catalog, encoder
 
@@ -29,7 +30,24 @@ CATALOG_WIDGETS = ["nu_persona", "nu_liked", "nu_disliked", "nu_cats", "nu_searc
 # ------------------------------------------------------------------------------------------ session source
 def source() -> tuple[str, str]:
     """The session's catalog source: ``("demo", domain)`` or ``("upload", content_hash)``."""
+    _restore_once()
     return st.session_state.setdefault(SRC_KEY, ("demo", DEFAULT_DOMAIN))
+
+
+def _restore_once() -> None:
+    """A new Streamlit session (a refresh, a server restart) picks up what its URL's session kept on disk."""
+    ss = st.session_state
+    if ss.get("_coldrec_restored"):
+        persist.token()  # keep the token in the URL (a page switch may drop query parameters)
+        return
+    ss["_coldrec_restored"] = True
+    kept = persist.restore()
+    ss.setdefault(UPLOADS_KEY, {}).update(kept["uploads"])
+    src = kept["source"]
+    if src and SRC_KEY not in ss and (src[0] == "demo" and src[1] in domains() or src[1] in ss[UPLOADS_KEY]):
+        ss[SRC_KEY] = src
+    if kept["pending"] is not None:
+        ss[persist.RESTORED_KEY] = kept["pending"]
 
 
 def _forget_catalog_widgets() -> None:
@@ -43,6 +61,7 @@ def set_source(src: tuple[str, str]) -> None:
     """Make ``src`` the session's catalog (forgetting the old catalog's picks when it changes)."""
     if st.session_state.get(SRC_KEY) != tuple(src):
         _forget_catalog_widgets()
+        persist.keep_source(tuple(src))
     st.session_state[SRC_KEY] = tuple(src)
 
 
@@ -55,6 +74,7 @@ def set_upload(catalog: Any) -> str:
     h = catalog.content_hash()
     st.session_state.setdefault(UPLOADS_KEY, {})[h] = catalog
     set_source(("upload", h))
+    persist.keep_used(h)
     return h
 
 
