@@ -197,7 +197,7 @@ PROBE_COLUMNS = {
                                                   "(1 − rank-biased overlap)"),
     "floor": st.column_config.NumberColumn("Noise floor", format="%.2f",
                                            help="The largest shift a neutral change of the same description causes"),
-    "vs_floor": st.column_config.TextColumn("Compared with the floor", width="small"),
+    "vs_floor": st.column_config.TextColumn("Against the floor", width="medium"),
     "overlap": st.column_config.ProgressColumn("Items kept", min_value=0.0, max_value=1.0, format="%.2f"),
     "entered": st.column_config.NumberColumn("entered"),
     "left": st.column_config.NumberColumn("left"),
