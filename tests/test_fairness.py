@@ -127,3 +127,11 @@ def test_bad_recommend_output_and_missing_persona_function():
         fairness_probe(lambda t: 3, {"a": "He"}, "gender")
     with pytest.raises(ColdrecError, match=r"persona 'b'.*\['a'\]"):
         fairness_probe({"a": lambda t: CATALOG}, {"a": "He", "b": "She"}, "gender")
+
+
+def test_chinese_descriptions_get_chinese_neutral_changes_and_readable_labels():
+    assert plain_label("我今年45岁，男。", "我今年22岁，男。", "age", "young") == "age 22 instead of 45"
+    assert plain_label("我是妈妈。", "我是爸爸。", "gender", "male") == "“爸爸” instead of “妈妈”"
+    assert plain_label("喜欢爵士", "喜欢爵士。我住在香港。", "locale", "zh-HK (added clause)") == "adds “我住在香港。”"
+    clause, text = neutral_variants("喜欢爵士")[0]
+    assert text == "喜欢爵士。我也喜欢喝一杯好茶。" and "I also like" not in clause

@@ -21,6 +21,7 @@ import pandas as pd
 
 from coldrec.analysis._common import WhatIfError, check_k
 from coldrec.analysis._whatif import compare_lists
+from coldrec.analysis._swap_lexicon import LOCALES
 from coldrec.analysis._wordswap import ADDED_CLAUSE_SUFFIX, _check_axis, swap_words
 
 __all__ = ["fairness_probe", "probe_summary", "persona_probe", "neutral_variants", "plain_label",
@@ -28,6 +29,9 @@ __all__ = ["fairness_probe", "probe_summary", "persona_probe", "neutral_variants
 
 NEUTRAL_CLAUSES = ("I also like a good cup of tea.", "My friends say I am easy-going.")
 """Clauses that say nothing about gender, age or locale: adding one gives the noise floor of an added clause."""
+NEUTRAL_CLAUSES_ZH = ("我也喜欢喝一杯好茶。", "朋友们说我很随和。")
+"""The same for a Chinese description."""
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _REWORDINGS = [(r"\bI'm\b", "I am"), (r"\bI am\b", "I'm"), (r"\bdon't\b", "do not"), (r"\bdo not\b", "don't"),
                (r"\bcan't\b", "cannot"), (r"\bI've\b", "I have"), (r"\bwant\b", "would like"),
                (r"\blooking for\b", "searching for"), (r"\ba lot\b", "plenty")]
@@ -59,6 +63,9 @@ def neutral_variants(text: str) -> list[tuple[str, str]]:
         ('neutral rewording', 'I am a cook')
     """
     base = (text or "").rstrip()
+    if _CJK.search(base):
+        base += "" if not base or base[-1] in "。！？.!?" else "。"
+        return [(f"adds “{c}”", base + c) for c in NEUTRAL_CLAUSES_ZH] + [("neutral rewording", f"关于我：{text}")]
     if base and base[-1] not in ".!?":
         base += "."
     out = [(f"adds “{c}”", f"{base} {c}".strip()) for c in NEUTRAL_CLAUSES]
@@ -75,7 +82,8 @@ def neutral_variants(text: str) -> list[tuple[str, str]]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'-]+", text)
+    """Words to diff; characters for Chinese (no spaces between words)."""
+    return re.findall(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff](?:[^\W\u3400-\u9fff]|['-])*", text)
 
 
 def plain_label(original: str, variant: str, axis: str, label: str) -> str:
@@ -90,13 +98,16 @@ def plain_label(original: str, variant: str, axis: str, label: str) -> str:
     """
     base = label[: -len(ADDED_CLAUSE_SUFFIX)] if label.endswith(ADDED_CLAUSE_SUFFIX) else label
     if label.endswith(ADDED_CLAUSE_SUFFIX):
-        return _CLAUSE_LABELS.get(axis, {}).get(base) or f"lives in {variant.rstrip('.').split(' in ')[-1]}"
+        known = _CLAUSE_LABELS.get(axis, {}).get(base)
+        city = LOCALES.get(base, {}).get("city") if axis == "locale" else None
+        return known or (f"lives in {city}" if city else f"adds “{variant[len(original.rstrip()):].lstrip('。.，, ')}”")
     a, b = _words(original), _words(variant)
     changes = [op for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes() if op[0] != "equal"]
     if not changes:
         return base
     _, i1, i2, j1, j2 = changes[0]
-    old, new = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+    sep = "" if _CJK.search(original) else " "
+    old, new = sep.join(a[i1:i2]), sep.join(b[j1:j2])
     ages = [re.fullmatch(r"(\d{1,3})(?:-(?:years?-old|yo|yrs?))?", w) for w in (old, new)]
     if all(ages):
         text = f"age {ages[1].group(1)} instead of {ages[0].group(1)}"
