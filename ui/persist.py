@@ -122,5 +122,9 @@ def restored_pending() -> tuple[Any, Any] | None:
 
 
 def ranker_folder() -> str:
-    """This session's saved rankers (in the per-user data folder; listed to this session only)."""
-    return str(store().rankers(token()))
+    """This session's saved rankers (in the per-user data folder; listed to this session only). The session's
+    state file is created if missing, so the folder's expiry counts from the session's last use."""
+    s, tok = store(), token()
+    if s.last_used(tok) is None:
+        _update()
+    return str(s.rankers(tok))
