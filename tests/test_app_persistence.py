@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from coldrec.catalog import SessionStore  # noqa: E402
