@@ -15,6 +15,8 @@ from coldrec.catalog._validation import RowIssue, ValidationReport
 from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
 from coldrec.catalog._items import STANDARD_COLUMNS
 from coldrec.catalog._export import neutralise_formulas, safe_csv_frame, safe_csv_bytes
+from coldrec.catalog._store import (SessionStore, default_data_dir, SESSION_TTL_DAYS, column_map_to_dict,
+                                    column_map_from_dict)
 
 __all__ = [
     "Catalog",
@@ -29,6 +31,11 @@ __all__ = [
     "MAX_GUNZIP_BYTES",
     "STANDARD_COLUMNS",
     "neutralise_formulas",
+    "SessionStore",
+    "default_data_dir",
+    "SESSION_TTL_DAYS",
+    "column_map_to_dict",
+    "column_map_from_dict",
     "safe_csv_frame",
     "safe_csv_bytes",
 ]
