@@ -150,7 +150,7 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         extra = f" val_auc {row['val_auc']:.3f}" if "val_auc" in row else ""
         print(f"epoch {int(row['epoch']):3d} loss {row['loss']:.4f}{extra}", file=sys.stderr)
 
-    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache).vectors,
+    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors,
                           user_texts=texts, config=cfg, progress=report, encoder_name=enc.name)
     folder = result.ranker.save(args.out)
     print(result.metrics.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -23,6 +23,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from coldrec.encoders._base import cache_name, encode_as
+
 __all__ = ["EmbeddingCache", "EmbedResult", "embed_texts", "text_key", "default_cache_dir"]
 
 Progress = Callable[[int, int], None]
@@ -244,6 +246,7 @@ def embed_texts(
     progress: Progress | None = None,
     *,
     checkpoint_every: int = 2048,
+    kind: str = "passage",
 ) -> EmbedResult:
     """Embed texts, reading what the cache has and encoding (and caching) only the rest.
 
@@ -253,6 +256,8 @@ def embed_texts(
         cache: an :class:`EmbeddingCache`, or ``None`` to encode everything.
         progress: ``progress(done, total)`` over all ``len(texts)``; cached texts count as done at once.
         checkpoint_every: texts encoded between two cache writes (a killed job resumes from the last one).
+        kind: ``"passage"`` (items, the default) or ``"query"`` (user-side texts). Asymmetric encoders (the
+            multilingual E5) encode and cache the two kinds apart (key ``name+kind``); others ignore it.
 
     Example:
         >>> from coldrec.encoders import HashEncoder
@@ -264,7 +269,7 @@ def embed_texts(
     keys = [text_key(t) for t in texts]
     unique: dict[str, str] = dict(zip(keys, texts))
     total = len(texts)
-    model = encoder.name
+    model = cache_name(encoder, kind)
     found: dict[str, np.ndarray] = {}
     encoded = truncated = 0
 
@@ -280,7 +285,7 @@ def embed_texts(
                 found.update(cache.lookup(model, todo))  # another process may have done them while we waited
                 todo = missing()
             encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
-                                                 keys, checkpoint_every)
+                                                 keys, checkpoint_every, model, kind)
     elif progress:
         progress(total, total)
     dim = encoder.dim
@@ -293,7 +298,7 @@ def embed_texts(
     return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
 
 
-def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every):
+def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every, model, kind):
     todo_set = set(todo)
     base = sum(1 for k in keys if k not in todo_set)
     truncated = 0
@@ -315,12 +320,12 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
             if progress:
                 progress(min(total, offset + int(rows * done / max(1, size))), total)
 
-        vecs = encoder.encode(chunk_texts, progress=tick)
+        vecs = encode_as(encoder, chunk_texts, kind, progress=tick)
         truncated += encoder.count_truncated(chunk_texts)
         for k, v in zip(chunk, vecs):
             found[k] = v
         if cache is not None:
-            cache.store(encoder.name, chunk, vecs)
+            cache.store(model, chunk, vecs)
         done_rows += chunk_rows
         if progress:
             progress(done_rows, total)
