@@ -45,7 +45,8 @@ def _log_options(args: argparse.Namespace) -> dict:
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model)")
+    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model; "
+                   "'multilingual' = multilingual-e5-small for Chinese and other languages, CPU)")
     g.add_argument("--device", help="cuda, mps or cpu (default: auto)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="texts per forward pass (default: 256 on CUDA, 64 elsewhere)")
@@ -165,7 +166,7 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         extra = f" val_auc {row['val_auc']:.3f}" if "val_auc" in row else ""
         print(f"epoch {int(row['epoch']):3d} loss {row['loss']:.4f}{extra}", file=sys.stderr)
 
-    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache).vectors,
+    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors,
                           user_texts=texts, config=cfg, progress=report, encoder_name=enc.name)
     folder = result.ranker.save(args.out)
     print(result.metrics.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -24,6 +24,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from coldrec.encoders._base import cache_name, encode_as
+
 __all__ = ["EmbeddingCache", "EmbedResult", "embed_texts", "text_key", "default_cache_dir"]
 
 Progress = Callable[[int, int], None]
@@ -248,6 +250,7 @@ def embed_texts(
     *,
     checkpoint_every: int = 2048,
     flush_seconds: float = 2.0,
+    kind: str = "passage",
 ) -> EmbedResult:
     """Embed texts, reading what the cache has and encoding (and caching) only the rest.
 
@@ -259,6 +262,8 @@ def embed_texts(
         checkpoint_every: the most texts encoded between two cache writes.
         flush_seconds: about how much encoding time passes between two cache writes (chunks are sized from the
             measured speed), so a killed job resumes from a write at most this long ago.
+        kind: ``"passage"`` (items, the default) or ``"query"`` (user-side texts). Asymmetric encoders (the
+            multilingual E5) encode and cache the two kinds apart (key ``name+kind``); others ignore it.
 
     Example:
         >>> from coldrec.encoders import HashEncoder
@@ -270,7 +275,7 @@ def embed_texts(
     keys = [text_key(t) for t in texts]
     unique: dict[str, str] = dict(zip(keys, texts))
     total = len(texts)
-    model = encoder.name
+    model = cache_name(encoder, kind)
     found: dict[str, np.ndarray] = {}
     encoded = truncated = 0
 
@@ -286,7 +291,7 @@ def embed_texts(
                 found.update(cache.lookup(model, todo))  # another process may have done them while we waited
                 todo = missing()
             encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
-                                                 keys, checkpoint_every, flush_seconds)
+                                                 keys, checkpoint_every, model, kind, flush_seconds)
     elif progress:
         progress(total, total)
     dim = encoder.dim
@@ -299,7 +304,7 @@ def embed_texts(
     return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
 
 
-def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every,
+def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every, model, kind,
                     flush_seconds=2.0):
     todo_set = set(todo)
     base = sum(1 for k in keys if k not in todo_set)
@@ -324,13 +329,13 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
                 progress(min(total, offset + int(rows * done / max(1, size))), total)
 
         t0 = _clock()
-        vecs = encoder.encode(chunk_texts, progress=tick)
+        vecs = encode_as(encoder, chunk_texts, kind, progress=tick)
         elapsed = _clock() - t0
         truncated += encoder.count_truncated(chunk_texts)
         for k, v in zip(chunk, vecs):
             found[k] = v
         if cache is not None:
-            cache.store(encoder.name, chunk, vecs)
+            cache.store(model, chunk, vecs)
         done_rows += chunk_rows
         start += len(chunk)
         if progress:
