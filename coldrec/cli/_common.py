@@ -9,7 +9,7 @@ import sys
 from typing import Callable
 
 __all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
-           "print_table", "user_texts"]
+           "print_table", "user_texts", "language_note"]
 
 
 def columns(args: argparse.Namespace):
@@ -73,7 +73,17 @@ def embed_catalog(args, catalog):
         close()
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    language_note(catalog.texts[:200], enc, "The catalog")
     return enc, store, res
+
+
+def language_note(texts, enc, where: str) -> None:
+    """A note on stderr when the text's language is not one the encoder covers (suggesting the multilingual one)."""
+    from coldrec.encoders import language_notice
+
+    notice = language_notice(texts, enc, where=where)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def load_catalog(args):
@@ -130,13 +140,21 @@ def print_table(df, fmt: str) -> None:
             print(view.drop(columns=["item_id"]).to_string(index=False))
 
 
-def user_texts(path: str, text_col: str) -> dict[str, str]:
-    """``{user_id: description}`` from a user table (any format :func:`read_table` reads)."""
+def user_texts(path: str, text_col: str | None) -> dict[str, str]:
+    """``{user_id: description}`` from a user table (any format :func:`read_table` reads); the id and text
+    columns are found with the shared vocabulary (``user_id``, ``userId``, ``reviewerID`` …; ``description``,
+    ``bio``, ``profile`` …) unless named."""
     from coldrec.catalog import read_table
+    from coldrec.catalog._vocabulary import find_column
     from coldrec.errors import ColdrecError
 
     users = read_table(path)[0]
-    for col in ("user_id", text_col):
-        if col not in users.columns:
-            raise ColdrecError(f"{path} has no column {col!r}; columns: {', '.join(map(str, users.columns))}.")
-    return dict(zip(users["user_id"].astype(str), users[text_col].fillna("").astype(str)))
+    cols = list(users.columns)
+    uid = find_column(cols, "user")
+    text = text_col if text_col in cols else (find_column(cols, "user_text", [uid]) if text_col in (None, "description")
+                                              else None)
+    for role, col, flag in (("user id", uid, "a user_id column"), ("description", text, "--user-text-col COLUMN")):
+        if col is None:
+            raise ColdrecError(f"{path} has no {role} column{f' {text_col!r}' if role == 'description' and text_col else ''}"
+                               f" (columns: {', '.join(map(str, cols))}); give it {flag}.")
+    return dict(zip(users[uid].astype(str), users[text].fillna("").astype(str)))

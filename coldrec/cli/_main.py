@@ -78,6 +78,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if not (args.describe or args.like or args.history):
         raise ColdrecError("Describe the user: give --describe TEXT, --like ITEM_ID or --history TEXT.")
     rec = common.recommender(args)
+    common.language_note([args.describe or "", *(args.history or [])], rec.encoder, "The description")
     user = UserInput(description=args.describe or "", liked=args.like or [], disliked=args.dislike or [],
                      history=args.history or [])
     df = rec.recommend(user, k=args.k, n=args.n, categories=args.only_category or None,

@@ -19,8 +19,13 @@ from coldrec.encoders._cache import EmbeddingCache, EmbedResult, embed_texts, te
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
 from coldrec.encoders._multilingual import MultilingualEncoder
+from coldrec.encoders._languages import encoder_languages, is_english_only, language_notice, script_of
 
 __all__ = [
+    "encoder_languages",
+    "is_english_only",
+    "language_notice",
+    "script_of",
     "Encoder",
     "EncoderConfig",
     "SentenceEncoder",
