@@ -46,6 +46,7 @@ user = ui.user_from_state("nu")
 if user is None:
     st.info("Type a description (or pick a persona / liked items) and press **Recommend**.")
     st.stop()
+ui.language_hint([user.description, *user.history], "This description")
 with ui.guard("Shorten or rephrase the description, or relax the category filter."):
     recs = ui.recommend(ws, user, prefix="nu")
 ui.remember_user(ws, "typed user", user, recs)

@@ -39,3 +39,23 @@ def test_cli_recommend_suggests_the_multilingual_encoder(monkeypatch, capsys, tm
     assert main(["recommend", "--domain", "music", "--describe", "深夜学习时喜欢听安静的爵士乐", "--ranker", "none",
                  "--no-cache"]) == 0
     assert "English-only" in capsys.readouterr().err
+
+
+def test_new_user_page_warns_and_offers_the_multilingual_encoder(monkeypatch, tmp_path):
+    """Chinese text on an English-only encoder: one warning and a switch button (the hash encoder stands in)."""
+    import coldrec.encoders._languages as languages
+    from tests.test_app import goto, start, submit
+
+    monkeypatch.setenv("COLDREC_ENCODER", "hash")
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(languages, "is_english_only", lambda enc: True)
+    at = goto(start(), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input("深夜学习时喜欢听安静的爵士乐")
+    submit(at, "Recommend")
+    warnings = [w.value.replace("\\", "") for w in at.warning if "English" in w.value]
+    assert len(warnings) == 1 and "Chinese" in warnings[0]
+    assert any(b.label == "Use the multilingual encoder for this session" for b in at.button)
+    at.text_area(key="nu_desc").input("quiet jazz for late-night study")
+    submit(at, "Recommend")
+    assert not [w for w in at.warning if "English" in w.value]

@@ -68,7 +68,7 @@ from ui.chrome import (
     setup,
     start_page,
 )
-from ui.feedback import guard, md_escape, show_error
+from ui.feedback import guard, language_hint, md_escape, show_error
 from ui.rankers import (
     HIDDEN_CHOICES,
     LOADED_KEY,
@@ -87,6 +87,8 @@ from ui.resources import (
     embed_catalog,
     embed_texts_cached,
     encoder,
+    ENCODER_KEY,
+    ENCODER_LABELS,
     encoder_kind,
     progress_reporter,
     projection,
@@ -151,9 +153,9 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "user_of", "variant_lists", "OTHER_COLOR", "PALETTE", "USER_COLOR", "bars_figure", "category_colors",
     "map_figure", "probe_figure", "rank_diff_figure", "reach_figure", "selected_rows", "ws_colors", "APP_TITLE",
     "HOME_ICON", "NEXT_STEPS", "PAGES", "PERSISTENT_KEYS", "keep_choices", "keep_widget_state", "page", "pages", "setup",
-    "start_page", "guard", "md_escape", "show_error", "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY",
+    "start_page", "guard", "language_hint", "md_escape", "show_error", "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY",
     "choose_ranker", "current_ranker_index", "load_ranker", "load_saved_ranker", "ranker_options", "save_ranker",
-    "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind",
+    "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind", "ENCODER_KEY", "ENCODER_LABELS",
     "progress_reporter", "projection", "read_upload", "system_status", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
     "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY", "Workspace", "domain_label",
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",

@@ -50,3 +50,17 @@ def guard(todo: str = "Check the inputs above and try again.", stop: bool = True
         show_error(exc, f"This was unexpected ({type(exc).__name__}); the details are in the server log. {todo}")
         if stop:
             st.stop()
+
+
+def language_hint(texts: list[str], where: str) -> None:
+    """A warning, with a one-click switch, when the text is in a language the session's encoder does not cover."""
+    from coldrec.encoders import language_notice
+    from ui.resources import ENCODER_KEY, encoder
+
+    notice = language_notice(texts, encoder(), where=where)
+    if notice:
+        st.warning(md_escape(notice.split(" Use the multilingual")[0]), icon=":material/translate:")
+        st.button("Use the multilingual encoder for this session", key=f"lang_switch_{where}",
+                  on_click=lambda: st.session_state.__setitem__(ENCODER_KEY, "multilingual"),
+                  help="Re-embeds the catalog with multilingual-e5-small (cached per model); the first load "
+                       "prepares the model, which takes a few minutes once.")

@@ -25,9 +25,17 @@ from coldrec.recommend._views import fmt_seconds, texts_key
 
 
 # ------------------------------------------------------------------------------------------------ encoder
+ENCODER_KEY = "coldrec_encoder"  # the session's own choice (Home page), over COLDREC_ENCODER
+ENCODER_LABELS = {"minilm": "MiniLM (English)", "multilingual": "multilingual-e5-small (中文 + ~100 languages)"}
+
+
 def encoder_kind() -> str:
     """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default), ``"multilingual"`` (multilingual-e5-small,
-    Chinese and other languages) or a local sentence-transformers folder, from ``COLDREC_ENCODER``."""
+    Chinese and other languages) or a local sentence-transformers folder: the session's choice on Home, else
+    ``COLDREC_ENCODER``."""
+    chosen = st.session_state.get(ENCODER_KEY)
+    if chosen in ("minilm", "multilingual"):
+        return chosen
     kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
     return kind.lower() if kind.lower() in ("hash", "minilm", "multilingual", "") else kind
 
@@ -62,7 +70,10 @@ def system_status() -> pd.DataFrame:
     rows: list[tuple[str, str]] = []
     try:
         enc = encoder()
-        rows += [("Model", str(enc.name)), ("Device", str(getattr(enc, "device_label", enc.device))),
+        from coldrec.encoders import encoder_languages
+
+        rows += [("Model", str(enc.name)), ("Languages", encoder_languages(enc)),
+                 ("Device", str(getattr(enc, "device_label", enc.device))),
                  ("Vector size", str(enc.dim)), ("Window", f"{enc.max_seq_length} tokens")]
     except ColdrecError as exc:
         rows.append(("Model", f"not loaded: {exc}"))
