@@ -13,7 +13,7 @@ from __future__ import annotations
 from coldrec.encoders._base import Encoder, EncoderConfig, default_model_path, pick_device, default_batch_size, PRECISIONS
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.encoders._factory import load_encoder
-from coldrec.encoders._hash import HashEncoder
+from coldrec.encoders._hash import HashEncoder, tokenize
 from coldrec.encoders._cache import EmbeddingCache, EmbedResult, embed_texts, text_key, default_cache_dir
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
@@ -28,6 +28,7 @@ __all__ = [
     "default_batch_size",
     "PRECISIONS",
     "HashEncoder",
+    "tokenize",
     "EmbeddingCache",
     "EmbedResult",
     "embed_texts",
