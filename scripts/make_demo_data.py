@@ -502,6 +502,8 @@ def _social_once(rng: np.random.Generator, vocab: dict, sub: dict) -> tuple[str,
         parts.append(fill(pick(rng, g["style"]), slots) if rng.random() < 0.7 else pick(rng, g["cadence"]))
         if rng.random() < 0.5:
             parts.append(pick(rng, g["cadence"]))
+    if lang != ENGLISH:  # a cadence line can be drawn twice; English keeps its pinned bytes
+        parts = list(dict.fromkeys(parts))
     return title, tidy(lang.joiner.join(parts[:4]), lang), is_group
 
 

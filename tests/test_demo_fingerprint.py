@@ -75,7 +75,7 @@ EXPECTED = {
         "personas.json": "f847ba9db94b420ca79564db55de6cf0fc9ec78269496f347258c39e7c4864a1",
     },
     "social-zh": {
-        "items.csv": "86dd13f560cefbb82e23984ab0dd091f37aae47d12a9d75c5e8ce23d83af3073",
+        "items.csv": "f45df5d566e1c6f2d44269996bf5d3ec82bdf21c5183341a2c9648b8db836f0d",
         "users.csv": "965cc17137b4b8496892d426e10fb2a059fa560f2f840e26a85b3a9294474db8",
         "interactions.csv": "b3715e5f3c57fc46d10dab47d945bcd470924abd97a08a66fc93db176acde045",
         "personas.json": "a77d5ccf514aa742b7850d33bcd388dd0b19b51cadf5520673d9e697aa94d5f5",
