@@ -28,7 +28,8 @@ else:
                f"commit {ui.short_commit(res.get('commit'))}")
     st.dataframe(table, hide_index=True, key="ev_table", placeholder="–",  # published rows lack some metrics
                  column_order=["method", "published", *metrics], column_config=ui.metric_columns(table, metrics))
-    shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")
+    ui.keep_choices("ev_metrics", metrics, metrics[:4], scope=protocol)  # a new protocol: its own metrics
+    shown = st.multiselect("Metrics in the chart", metrics, key="ev_metrics")
     if shown:
         st.plotly_chart(ui.bars_figure(table, shown), key="ev_chart")
 

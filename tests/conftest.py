@@ -20,8 +20,9 @@ SHARED_DATASETS = Path(os.environ.get("COLDREC_DATA", ROOT.parent / "shared" / "
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test gets its own embedding cache folder: tests never touch the user's cache."""
+    """Every test gets its own embedding cache and data folders: tests never touch the user's."""
     monkeypatch.setenv("COLDREC_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("COLDREC_USER_DATA", str(tmp_path_factory.mktemp("user-data")))
 
 
 @pytest.fixture

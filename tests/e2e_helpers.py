@@ -44,9 +44,11 @@ def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: Path | None = None) -> Iterator[str]:
-    """Start the app on a free localhost port; yield its URL; stop it (and only it) afterwards."""
-    port = free_port()
+def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: Path | None = None,
+                port: int | None = None) -> Iterator[str]:
+    """Start the app on ``port`` (default ``$COLDREC_E2E_PORT``, else a free localhost port); yield its URL; stop
+    it (and only it) afterwards."""
+    port = port or int(os.environ.get("COLDREC_E2E_PORT", "0") or 0) or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}

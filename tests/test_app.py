@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,7 +327,8 @@ def test_ranker_save_load_and_choose(_fast_app):
     submit(at, "Train")
     at.text_input(key="rk_name").input("my-ranker")
     submit(at, "Save")
-    folder = _fast_app / "artifacts" / "rankers" / "my-ranker"
+    token = at.session_state["coldrec_token"]  # saved in this session's own folder, never the install folder
+    folder = Path(os.environ["COLDREC_USER_DATA"]) / "sessions" / token / "rankers" / "my-ranker"
     assert (folder / "model.safetensors").is_file() and (folder / "config.json").is_file()
     at.radio(key="rk_choice").set_value("cosine")
     at.button(key="rk_use").click().run()

@@ -176,15 +176,21 @@ def reach_figure(groups: pd.DataFrame, attribute: str) -> Any:
 
 
 def probe_figure(df: pd.DataFrame) -> Any:
-    """Shift (1 − RBO) per persona, one bar per swapped variant."""
+    """List shift per persona, one bar per swapped variant, with each persona's noise floor as a black tick."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for i, (variant, part) in enumerate(df.groupby("variant", sort=False)):
         fig.add_trace(go.Bar(x=part["persona"].tolist(), y=part["shift"].tolist(), name=str(variant),
-                             marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="variant",
-                      yaxis=dict(title="shift (1 − RBO)", range=[0, 1]))
+                             marker_color=PALETTE[i % len(PALETTE)],
+                             hovertext=[html.escape(str(c)) for c in part["change"]]))
+    if "floor" in df:
+        floors = df.drop_duplicates("persona")
+        fig.add_trace(go.Scatter(x=floors["persona"].tolist(), y=floors["floor"].tolist(), mode="markers",
+                                 name="noise floor (neutral change)",
+                                 marker=dict(symbol="line-ew-open", size=36, color="black", line=dict(width=3))))
+    fig.update_layout(barmode="group", height=340, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="swap",
+                      yaxis=dict(title="list shift", range=[0, 1]))
     return fig
 
 

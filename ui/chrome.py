@@ -66,6 +66,18 @@ def keep_widget_state() -> None:
             ss[key] = ss[shadow]
 
 
+def keep_choices(key: str, options: list[Any], default: list[Any], scope: Any) -> None:
+    """Before a multiselect whose options depend on ``scope`` (e.g. the protocol): when the scope changed, keep
+    the chosen values that are still options, or fall back to ``default`` — never an empty picker the user did
+    not empty. Within one scope the user's choice stands."""
+    ss = st.session_state
+    if key in ss and ss.get(f"_scope_{key}") == scope:
+        return
+    kept = [v for v in (ss.get(key) or []) if v in options]
+    ss[key] = ss[f"_keep_{key}"] = kept or [v for v in default if v in options]
+    ss[f"_scope_{key}"] = scope
+
+
 def start_page(title: str, caption: str = "") -> None:
     """What every page does first: restore widget values, then its title and caption."""
     keep_widget_state()

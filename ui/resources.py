@@ -26,10 +26,10 @@ from coldrec.recommend._views import fmt_seconds, texts_key
 
 # ------------------------------------------------------------------------------------------------ encoder
 def encoder_kind() -> str:
-    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default) or a local sentence-transformers folder,
-    from ``COLDREC_ENCODER``."""
+    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default), ``"multilingual"`` (multilingual-e5-small,
+    Chinese and other languages) or a local sentence-transformers folder, from ``COLDREC_ENCODER``."""
     kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
-    return kind.lower() if kind.lower() in ("hash", "minilm", "") else kind
+    return kind.lower() if kind.lower() in ("hash", "minilm", "multilingual", "") else kind
 
 
 @st.cache_resource(show_spinner="Loading the sentence encoder…")

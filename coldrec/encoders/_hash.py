@@ -110,8 +110,8 @@ class HashEncoder:
         """Count texts with more tokens (words; CJK bigrams) than ``max_seq_length``."""
         return int(sum(len(tokenize(t or "", stop=False)) > self.max_seq_length for t in texts))
 
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Encode by summing word directions (first ``max_seq_length`` words) and normalising."""
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
+        """Encode by summing word directions (first ``max_seq_length`` words) and normalising (``kind`` is ignored)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             toks = self._tokens(t if isinstance(t, str) else "")[: self.max_seq_length]

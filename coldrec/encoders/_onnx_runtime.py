@@ -169,12 +169,13 @@ class OnnxEncoder:
         return int(sum(len(e.ids) > self.max_seq_length for e in encs))
 
     def encode(self, texts: Sequence[str], *,
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+               progress: Callable[[int, int], None] | None = None, kind: str = "passage") -> np.ndarray:
         """Encode texts to L2-normalised float32 rows, in input order.
 
         Args:
             texts: the texts.
             progress: called as progress(done, total) after each batch.
+            kind: "query" or "passage"; ignored (the model is symmetric).
 
         Returns:
             (len(texts), dim) float32.

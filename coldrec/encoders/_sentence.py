@@ -137,8 +137,9 @@ class SentenceEncoder:
                 self.device, self.precision = "cpu", "fp32"
                 warnings.warn(self.warnings[-1], RuntimeWarning, stacklevel=2)
 
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk."""
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
+        """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk (``kind`` is
+        ignored: the model is symmetric)."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         total = len(texts)
         out = np.zeros((total, self.dim), dtype=np.float32)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from coldrec.encoders import encode_as
 from coldrec.errors import ColdrecError
 
 __all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "compare_audiences", "item_audience", "median_popularity",
@@ -175,7 +176,7 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
         raise ColdrecError(f"Nothing in {text[:60]!r} is usable by the encoder: use a few real words.")
     users = dict(users or {})
     if user_vectors is None:
-        user_vectors = (np.asarray(rec.encoder.encode(list(users.values())), np.float32) if users
+        user_vectors = (np.asarray(encode_as(rec.encoder, list(users.values()), "query"), np.float32) if users
                         else np.zeros((0, len(vec)), np.float32))
     if len(user_vectors) != len(users):
         raise ColdrecError(f"{len(users)} user(s) but {len(user_vectors)} user vector(s).")

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from coldrec.encoders import encode_as
 from coldrec.errors import ColdrecError
 
 __all__ = ["ProfileConfig", "UserInput", "UserProfile", "build_profile", "split_sentences"]
@@ -156,7 +157,8 @@ def build_profile(
     history = [h for h in (user.history or ()) if isinstance(h, str) and h.strip()]
     sentences = split_sentences(description)
     to_encode = ([description] if description else []) + history + sentences
-    vecs = encoder.encode(to_encode) if to_encode else np.zeros((0, dim), dtype=np.float32)
+    # user-side text: an asymmetric encoder (multilingual E5) encodes it as a query, items as passages
+    vecs = encode_as(encoder, to_encode, "query") if to_encode else np.zeros((0, dim), dtype=np.float32)
     if vecs.shape[1:] != (dim,) and len(to_encode):
         raise ColdrecError(
             f"The encoder gives {vecs.shape[1]}-d vectors but the catalog was embedded with {dim}-d vectors; "
