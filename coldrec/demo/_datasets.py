@@ -106,7 +106,8 @@ def load_demo(domain: str) -> DemoDomain:
         raise ColdrecError(
             f"Demo data for {domain!r} is missing in {folder}; regenerate it with `python scripts/make_demo_data.py`."
         )
-    columns = ColumnMap(id="item_id", text=["title", "description"], template=TEMPLATES[domain_language(domain)],
+    template = TEMPLATES[domain_language(domain)]
+    columns = ColumnMap(id="item_id", text=["title", "description"], template=template,
                         title="title", category="category", tags="tags", price="price")
     catalog = load_catalog(folder / "items.csv", columns, name=f"demo:{domain}")
     users = pd.read_csv(folder / "users.csv", dtype={"user_id": str})

@@ -4,8 +4,8 @@ Each word hashes to a fixed random direction; a text is the normalised sum of it
 Japanese and Korean have no spaces between words, so a run of CJK characters becomes its overlapping character
 bigrams ("爵士乐" → "爵士", "士乐"; a lone character stays itself): a bigram is the unit that best matches how
 Chinese words are built (most words are two characters), needs no dictionary and keeps "爵士" in "爵士乐" and
-"听爵士" alike. Texts that share words get similar vectors, which is enough for tests with known answers and for trying the UI instantly
-(``COLDREC_ENCODER=hash``, ``--model hash``). Public as :class:`coldrec.encoders.HashEncoder`.
+"听爵士" alike. Texts that share words get similar vectors, which is enough for tests with known answers and for
+trying the UI instantly (``COLDREC_ENCODER=hash``, ``--model hash``). Public as :class:`coldrec.encoders.HashEncoder`.
 """
 
 from __future__ import annotations

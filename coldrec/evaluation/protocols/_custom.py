@@ -9,8 +9,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from coldrec.errors import ColdrecError
-from coldrec.evaluation._common import (METHODS, tfidf_vectorizer, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
+from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
                           embed_cached, get_encoder)
+from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._ranker import (_eval_matrix, _net_scores, _rerank_set, _sample_negatives, _train_ranker, _train_set_ranker,
                           set_features)
 from coldrec.evaluation._users import _ml_feats, _ml_profiles

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from coldrec.evaluation._common import (METHODS, tfidf_vectorizer, EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse,
+from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse,
                           embed_cached, get_encoder)
+from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._ranker import _eval_matrix, _net_scores, _sample_negatives, _train_ranker
 from coldrec.evaluation._users import _ml_feats, _ml_profiles, _neighbour_popularity, text_popularity_matrix
 
