@@ -15,7 +15,9 @@ from ui import persist
 from ui.feedback import md_escape
 from ui.resources import demo_bundle, embed_catalog, encoder
 
-DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social"}
+DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social",
+                 "ecommerce-zh": "电商 (中文)", "news-zh": "新闻 (中文)", "video-zh": "影视 (中文)",
+                 "music-zh": "音乐 (中文)", "social-zh": "社交 (中文)"}
 DEFAULT_DOMAIN = "ecommerce"
 
 SRC_KEY = "coldrec_source"        # ("demo", domain) or ("upload", content_hash)

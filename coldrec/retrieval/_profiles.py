@@ -73,8 +73,14 @@ class UserProfile:
     warnings: list[str] = field(default_factory=list)
 
 
-_SENT = re.compile(r"(?<=[.!?。！？])\s+|[\n\r]+|(?<=[。！？])")
-_CLAUSE = re.compile(r"\s*[,;，；]\s*|\s+(?:and|but)\s+")
+# A sentence ends at .!? followed by a space, or at full-width 。！？；．… (with its closing quotes/brackets) with or
+# without a space: Chinese and Japanese put no space between sentences.
+_FULL_END = "。！？；．…｡"
+_CLOSE = "”’」』）》〉】)\"'"
+_SENT = re.compile(rf"(?<=[.!?])\s+|[\n\r]+|(?<=[{_FULL_END}])(?![{_FULL_END}{_CLOSE}])\s*"
+                   rf"|(?<=[{_FULL_END}][{_CLOSE}])\s*")
+_CLAUSE = re.compile(r"\s*[,;，；、]\s*|\s+(?:and|but)\s+")
+_STRIP = " .!?。！？；．…｡"
 
 
 def split_sentences(text: str) -> list[str]:
@@ -83,13 +89,17 @@ def split_sentences(text: str) -> list[str]:
     Example:
         >>> split_sentences("I cook a lot, vegetarian, budget-minded")
         ['I cook a lot', 'vegetarian', 'budget-minded']
+        >>> split_sentences("我住小公寓。天天做饭！吃素；预算有限")
+        ['我住小公寓。', '天天做饭！', '吃素；', '预算有限']
+        >>> split_sentences("深夜学习时，喜欢听安静的爵士乐")
+        ['深夜学习时', '喜欢听安静的爵士乐']
     """
     text = (text or "").strip()
     if not text:
         return []
     parts = [p.strip() for p in _SENT.split(text) if p and p.strip()]
     if len(parts) <= 1:
-        parts = [p.strip(" .!?") for p in _CLAUSE.split(text) if p and p.strip(" .!?")]
+        parts = [p.strip(_STRIP) for p in _CLAUSE.split(text) if p and p.strip(_STRIP)]
     parts = [p for p in parts if re.search(r"\w", p)]
     return parts[:_MAX_SENTENCES] or [text[:2000]]
 
