@@ -44,6 +44,7 @@ def home() -> None:
                           "never mixed); a ranker trained with one encoder is not used with the other.")
         for what, value in ui.system_status().itertuples(index=False):
             st.markdown(f"**{what}:** `{value}`")
+        st.caption(f"Encode path: {ui.precision_note()}")
         st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
 
 

@@ -92,6 +92,7 @@ def test_home_smoke():
     assert {"Items", "Categories", "Personas"} <= labels
     text = " ".join(m.value for m in at.markdown)
     assert "Model:" in text and "Device:" in text and "Embedding cache:" in text
+    assert any(c.value.startswith("Encode path: ") for c in at.caption)  # which precision runs, and why
     assert os.environ["COLDREC_CACHE"] not in text, "a server-side folder is shown to the user"
 
 

@@ -135,3 +135,32 @@ def test_chinese_descriptions_get_chinese_neutral_changes_and_readable_labels():
     assert plain_label("喜欢爵士", "喜欢爵士。我住在香港。", "locale", "zh-HK (added clause)") == "adds “我住在香港。”"
     clause, text = neutral_variants("喜欢爵士")[0]
     assert text == "喜欢爵士。我也喜欢喝一杯好茶。" and "I also like" not in clause
+
+
+def test_persona_probe_encodes_every_variant_in_one_call(tiny_catalog, fake_encoder):
+    """The probe's texts (swaps and neutral variants of every persona) go to the encoder in one batch, and the
+    frame is the one a recommend per text gives."""
+    from coldrec.recommend import Recommender
+
+    calls = []
+
+    class Counting(type(fake_encoder)):
+        def encode(self, texts, **kw):
+            calls.append(len(texts))
+            return super().encode(texts, **kw)
+
+    rec = Recommender.from_catalog(tiny_catalog, Counting(dim=fake_encoder.dim))
+    personas = [{"name": "a", "description": "I am a man who loves quiet headphones.", "liked": ["h1"]},
+                {"name": "b", "description": "She gardens, and cooks vegetarian food."}]
+    calls.clear()
+    df = persona_probe(rec, personas, "gender", k=3)
+    assert len(calls) == 1 and set(df["persona"]) == {"a", "b"}
+
+    class PerText:  # the same recommender without the batch: one encode per text
+        def recommend(self, user, k):
+            return rec.recommend(user, k=k)
+
+    slow = persona_probe(PerText(), personas, "gender", k=3)
+    assert len(calls) > 5
+    pd.testing.assert_frame_equal(df, slow)
+    assert df.attrs == slow.attrs

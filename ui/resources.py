@@ -94,6 +94,16 @@ def system_status() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["what", "value"])
 
 
+def precision_note() -> str:
+    """Which encode path runs and why (``coldrec.encoders.describe_precision``), for a Home page caption."""
+    from coldrec.encoders import describe_precision
+
+    try:
+        return describe_precision(encoder())
+    except ColdrecError as exc:
+        return f"no encoder loaded ({exc})"
+
+
 # --------------------------------------------------------------------------------------------- embeddings
 def progress_reporter(bar: Any, noun: str = "items") -> Callable[[int, int], None]:
     """A ``progress(done, total)`` callback that drives ``bar`` with items/s and time left (≤ 10 updates/s)."""

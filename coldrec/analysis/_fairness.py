@@ -119,6 +119,11 @@ def plain_label(original: str, variant: str, axis: str, label: str) -> str:
     return text + (f" (and {more} more word{'s' if more > 1 else ''})" if more else "")
 
 
+def _probe_texts(description: str, axis: str) -> list[str]:
+    """The texts :func:`_persona_rows` recommends for: the description, its swaps and its neutral variants."""
+    return [t for _, t in swap_words(description, axis)] + [t for _, t in neutral_variants(description)]
+
+
 def _persona_rows(persona: str, description: str, recommend: Callable[[str], Any], axis: str, k: int, p: float
                   ) -> list[dict[str, Any]]:
     """One row per swap of one persona, with that persona's noise floor."""
@@ -283,9 +288,23 @@ def persona_probe(recommender: Any, personas: Sequence[Mapping[str, Any]], axis:
     if not personas:
         raise WhatIfError("This catalog has no personas to probe: pick a demo domain on Home.")
 
+    def user(p: Mapping[str, Any], text: str) -> UserInput:
+        return UserInput(text, list(p.get("liked", ()) or ()), list(p.get("disliked", ()) or ()))
+
+    # Every text the probe will recommend for (each persona's swaps and neutral variants), encoded in one batch:
+    # one encoder call instead of one per text (72 personas: ~270 lists).
+    wanted = [(str(p["name"]), t) for p in personas for t in _probe_texts(p.get("description", "") or "", axis)]
+    many = getattr(recommender, "profiles", None)
+    by_name = {str(p["name"]): p for p in personas}
+    made = dict(zip(wanted, many([user(by_name[n], t) for n, t in wanted]))) if many else {}
+
     def for_persona(p: Mapping[str, Any]) -> Callable[[str], list[str]]:
-        liked, disliked = list(p.get("liked", ()) or ()), list(p.get("disliked", ()) or ())
-        return lambda t: list(recommender.recommend(UserInput(t, liked, disliked), k=k)["item_id"])
+        name = str(p["name"])
+        def rec(t: str) -> list[str]:
+            kw = {"profile": made[(name, t)]} if (name, t) in made else {}
+            return list(recommender.recommend(user(p, t), k=k, **kw)["item_id"])
+
+        return rec
 
     fns = {str(p["name"]): for_persona(p) for p in personas}
     df = fairness_probe(fns, {str(p["name"]): p.get("description", "") for p in personas}, axis, k=k)

@@ -50,7 +50,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="cuda, mps or cpu (default: auto)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="texts per forward pass (default: 256 on CUDA, 64 elsewhere)")
-    g.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "int8"])
+    g.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16", "int8"],
+                   help="auto: fp16 on CUDA, else the path this machine's calibration picked (bf16, int8 or fp32)")
     g.add_argument("--cache-dir", help="embedding cache folder (default: $COLDREC_CACHE or the user cache dir)")
     g.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
 

