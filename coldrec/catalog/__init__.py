@@ -14,7 +14,7 @@ from coldrec.catalog._columns import ColumnMap, guess_columns
 from coldrec.catalog._validation import RowIssue, ValidationReport
 from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
 from coldrec.catalog._items import STANDARD_COLUMNS
-from coldrec.catalog._export import neutralise_formulas, safe_csv_frame, safe_csv_bytes
+from coldrec.catalog._export import FORMULA_PREFIXES, neutralise_formulas, safe_csv_bytes, safe_csv_frame, safe_csv_text
 
 __all__ = [
     "Catalog",
@@ -30,4 +30,6 @@ __all__ = [
     "neutralise_formulas",
     "safe_csv_frame",
     "safe_csv_bytes",
+    "safe_csv_text",
+    "FORMULA_PREFIXES",
 ]
