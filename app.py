@@ -29,13 +29,13 @@ def home() -> None:
         c2.metric("Categories", len({c for c in ws.catalog.categories if c}))
         c3.metric("Personas", len(ws.personas))
         c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
-        st.caption(f"Ranking with: **{ws.ranker_label}** (change it on the Ranker page).")
+        st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page).")
         for path, label, icon in ui.NEXT_STEPS:
             st.page_link(path, label=label, icon=icon)
     with right:
         st.subheader("Model and cache")
         for what, value in ui.system_status().itertuples(index=False):
-            st.markdown(f"**{what}:** `{value}`")
+            st.markdown(f"**{what}:** {ui.md(value)}")
         st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
 
 

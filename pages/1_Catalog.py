@@ -25,7 +25,7 @@ with upload_tab:
     if up is not None:
         with ui.guard("Save the file as UTF-8 CSV, JSON Lines, Parquet or .xlsx and upload it again."):
             raw, fmt, enc = ui.read_upload(up.file_id, up.name, up.getvalue())
-        st.caption(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:")
+        st.caption(ui.md(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:"))
         st.dataframe(raw.head(50), hide_index=True, height=220)
         cols, guess = [ui.NONE, *map(str, raw.columns)], guess_columns(raw)
         with st.form("cat_map"):
@@ -54,7 +54,7 @@ with upload_tab:
             k2.metric("Kept", f"{rep.kept:,}")
             k3.metric("Skipped", f"{len(rep.skipped):,}")
             for w in rep.warnings:
-                st.warning(w)
+                st.warning(ui.md(w))
             if rep.skipped:
                 skipped = rep.to_frame()
                 st.dataframe(skipped, hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
@@ -64,7 +64,9 @@ with upload_tab:
                 res = ui.embed_catalog(pending)
                 ui.set_upload(pending)
                 st.success(f"Ready: {res['encoded']:,} encoded, {res['cached']:,} from the cache in "
-                           f"{res['seconds']:.1f} s. Every page now uses “{ui.md_escape(pending.name)}”.")
+                           f"{res['seconds']:.1f} s. Every page now uses “{ui.md(pending.name)}”.")
+                for w in res.get("warnings", []):
+                    st.warning(ui.md(w))
                 if res["truncated"]:
                     st.info(f"{res['truncated']:,} item texts were longer than the model window and were cut.")
 

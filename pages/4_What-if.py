@@ -57,7 +57,7 @@ def fairness_probe() -> None:
         summary = result[1].attrs.get("summary", {})
         if summary:
             st.caption(f"Mean shift {summary.get('mean_shift', 0):.2f}, largest {summary.get('max_shift', 0):.2f} "
-                       f"({summary.get('max_shift_persona', '?')} → {summary.get('max_shift_variant', '?')}).")
+                       f"({ui.md(summary.get('max_shift_persona', '?'))} → {ui.md(summary.get('max_shift_variant', '?'))}).")
         st.plotly_chart(ui.probe_figure(result[1]), key="wi_probe_chart")
         st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS)
 

@@ -104,3 +104,149 @@ def test_terminal_safe_keeps_ordinary_text():
     assert terminal_safe("Café 素食 🍲\nline two") == "Café 素食 🍲\nline two"
     assert terminal_safe("a\nb", keep_newlines=False) == "a b"
     assert terminal_safe("\x1b[31m") == "\\x1b[31m"
+
+
+# ------------------------------------------------------------------------------------------------ item 4
+@pytest.fixture
+def read_only(monkeypatch):
+    """``read_only(folder)``: writes under ``folder`` fail as on a read-only file system (works as root, unlike
+    chmod): ``os.open`` for writing, ``open`` in a writing mode, mkdir, link, replace and unlink."""
+    import builtins
+    import errno
+    import os
+    from pathlib import Path
+
+    def make(folder):
+        root = str(Path(folder).resolve())
+
+        def under(p) -> bool:
+            try:
+                return str(Path(os.fsdecode(p)).resolve()).startswith(root)
+            except (TypeError, ValueError):
+                return False
+
+        def refuse(p):
+            raise PermissionError(errno.EROFS, "Read-only file system", os.fsdecode(p))
+
+        real = {n: getattr(os, n) for n in ("open", "mkdir", "link", "replace", "unlink")}
+        real_open = builtins.open
+
+        def os_open(path, flags, *a, **k):
+            if under(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                refuse(path)
+            return real["open"](path, flags, *a, **k)
+
+        def b_open(file, mode="r", *a, **k):
+            if isinstance(file, (str, bytes, os.PathLike)) and under(file) and any(c in mode for c in "wax+"):
+                refuse(file)
+            return real_open(file, mode, *a, **k)
+
+        def guarded(name):
+            def f(p, *a, **k):
+                if under(p):
+                    refuse(p)
+                return real[name](p, *a, **k)
+            return f
+
+        monkeypatch.setattr(os, "open", os_open)
+        monkeypatch.setattr(builtins, "open", b_open)
+        monkeypatch.setattr(io, "open", b_open)
+        for name in ("mkdir", "link", "replace", "unlink"):
+            monkeypatch.setattr(os, name, guarded(name))
+
+    return make
+
+
+def _warm_cache(root, texts=("already cached",)):
+    from coldrec.encoders import EmbeddingCache, HashEncoder, embed_texts
+
+    embed_texts(HashEncoder(), list(texts), EmbeddingCache(root))  # the model folder and its lock file exist
+
+
+def test_read_only_cache_cli_works_without_cache_and_warns(tmp_path, read_only, capsys):
+    """An unwritable cache (lock file included) turns the cache off with a warning, not a PermissionError."""
+    from coldrec.cli import main
+
+    root = tmp_path / "cache"
+    _warm_cache(root)
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,title\na,red lamp\nb,blue chair\n")
+    read_only(root)
+    code = main(["embed", str(items), "--model", "hash", "--cache-dir", str(root), "--out", str(tmp_path / "e.parquet")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "embedding cache is off" in err and "Traceback" not in err and "PermissionError" not in err
+
+
+def test_read_only_cache_app_pages_work_and_warn_without_server_paths(tmp_path, read_only, monkeypatch):
+    """Catalog and New item run with a read-only cache, warn on the page, and never show a server path."""
+    from streamlit.testing.v1 import AppTest
+
+    from e2e_helpers import ROOT
+
+    root = tmp_path / "cache"
+    _warm_cache(root)
+    monkeypatch.setenv("COLDREC_ENCODER", "hash")
+    monkeypatch.setenv("COLDREC_CACHE", str(root))
+    monkeypatch.chdir(tmp_path)
+    read_only(root)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    for page in ("pages/1_Catalog.py", "pages/3_New_item.py"):
+        at.switch_page(page).run()
+        if page.endswith("New_item.py"):
+            at.text_input(key="ni_title").input("A two-person hiking tent")
+            [b] = [b for b in at.get("form_submit_button") if b.label == "Find its audience"]
+            b.click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        shown = " ".join(str(e.value) for kind in ("warning", "markdown", "caption", "info", "success")
+                         for e in getattr(at, kind))
+        assert "cache is off" in shown, shown[:500]
+        assert str(tmp_path) not in shown and str(root) not in shown, shown[:500]
+
+
+def test_forged_shard_with_recomputed_sha256_is_not_trusted(tmp_path):
+    """Whoever forges a shard cannot make its digest check out: the digest is keyed with the cache's secret."""
+    import hashlib
+
+    import numpy as np
+
+    from coldrec.encoders import EmbeddingCache, HashEncoder, embed_texts
+
+    enc, text = HashEncoder(), "a forged text"
+    cache = EmbeddingCache(tmp_path)
+    embed_texts(enc, ["something else"], cache)  # a working cache (and its secret, where there is one)
+    folder = cache.folder(enc.name)
+    forged_vec = np.full((1, enc.dim), 0.5, dtype=np.float32)
+    salted = {cache.key(text)} if hasattr(cache, "key") else set()
+    for key in {hashlib.sha256(text.encode()).hexdigest(), *salted}:  # unsalted and salted keys
+        keys = np.asarray([key], dtype="S64")
+        h = hashlib.sha256()
+        h.update(keys.tobytes())
+        h.update(forged_vec.tobytes())
+        with open(folder / f"shard-{hashlib.md5(key.encode()).hexdigest()}.npz", "wb") as fh:
+            np.savez(fh, keys=keys, vectors=forged_vec, digest=np.array(h.hexdigest()))
+    res = embed_texts(enc, [text], EmbeddingCache(tmp_path))
+    assert res.encoded == 1, "a forged shard was served"
+    np.testing.assert_allclose(res.vectors, enc.encode([text]))
+
+
+def test_cache_keys_are_salted_per_cache(tmp_path):
+    """Reading a cache's shards does not confirm a guessed text: its keys are not the plain SHA-256."""
+    import hashlib
+
+    import numpy as np
+
+    from coldrec.encoders import EmbeddingCache, HashEncoder, embed_texts
+
+    text, enc = "my private description of myself", HashEncoder()
+    stored = []
+    for name in ("one", "two"):
+        cache = EmbeddingCache(tmp_path / name)
+        embed_texts(enc, [text], cache)
+        for shard in cache.folder(enc.name).glob("shard-*.npz"):
+            with np.load(shard, allow_pickle=False) as z:
+                stored += [k.decode() for k in z["keys"]]
+    assert len(stored) == 2
+    assert hashlib.sha256(text.encode()).hexdigest() not in stored
+    assert stored[0] != stored[1], "two caches share their salt"

@@ -32,6 +32,14 @@ def encoder_kind() -> str:
     return kind.lower() if kind.lower() in ("hash", "minilm", "") else kind
 
 
+def encoder_label() -> str:
+    """The encoder setting as shown on pages: ``hash``, ``minilm`` or ``local folder <name>`` (never its path)."""
+    from pathlib import Path
+
+    kind = encoder_kind()
+    return kind or "minilm" if kind in ("hash", "minilm", "") else f"local folder {Path(kind).name}"
+
+
 @st.cache_resource(show_spinner="Loading the sentence encoder…")
 def _load_encoder(kind: str) -> Any:
     if kind == "hash":
@@ -57,6 +65,14 @@ def _cache_status(folder: str) -> dict[str, Any]:
     return EmbeddingCache(folder).status()
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def cache_warnings(folder: str) -> list[str]:
+    """What is wrong with the embedding cache in ``folder`` (``[]`` when it works); probed at most every 30 s."""
+    from coldrec.encoders import EmbeddingCache
+
+    return EmbeddingCache(folder).check()
+
+
 def system_status() -> pd.DataFrame:
     """Model name, device, window and embedding-cache status for the Home page."""
     rows: list[tuple[str, str]] = []
@@ -79,7 +95,7 @@ def system_status() -> pd.DataFrame:
                                     + ("" if stat.get("enabled", True) else " (disabled)"))]
     except (ImportError, OSError) as exc:
         rows.append(("Embedding cache", f"unavailable ({type(exc).__name__})"))
-    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_kind()}"))
+    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_label()}"))
     return pd.DataFrame(rows, columns=["what", "value"])
 
 
@@ -112,7 +128,7 @@ def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any
     res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar))
     bar.empty()
     return {"vectors": res.vectors, "encoded": res.encoded, "cached": res.cached,
-            "truncated": res.truncated, "seconds": res.seconds}
+            "truncated": res.truncated, "seconds": res.seconds, "warnings": list(res.warnings)}
 
 
 def embed_catalog(catalog: Any) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from coldrec.encoders._base import Encoder, EncoderConfig, default_model_path, p
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.encoders._factory import load_encoder
 from coldrec.encoders._hash import HashEncoder
-from coldrec.encoders._cache import EmbeddingCache, EmbedResult, embed_texts, text_key, default_cache_dir
+from coldrec.encoders._cache import EmbeddingCache, text_key, default_cache_dir
+from coldrec.encoders._embed import EmbedResult, embed_texts
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
 

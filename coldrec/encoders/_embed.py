@@ -1,0 +1,130 @@
+"""``embed_texts``: embed texts through the on-disk :class:`~coldrec.encoders._cache.EmbeddingCache`.
+
+Cached texts are read, the rest encoded in checkpointed chunks (a killed job resumes from the last one) and stored.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from coldrec.encoders._cache import EmbeddingCache, text_key
+
+__all__ = ["EmbedResult", "embed_texts"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class EmbedResult:
+    """What :func:`embed_texts` did."""
+
+    vectors: np.ndarray
+    """``(n, d)`` float32, in the order of the input texts."""
+    encoded: int
+    """Distinct texts sent to the model."""
+    cached: int
+    """Texts served from the cache."""
+    truncated: int
+    """Encoded texts longer than the model window (cut by the model)."""
+    seconds: float
+    """Wall time of the call."""
+    warnings: list[str] = field(default_factory=list)
+    """Cache problems met on the way (unwritable folder, damaged shard rebuilt…)."""
+
+
+
+def embed_texts(
+    encoder,
+    texts: Sequence[str],
+    cache: EmbeddingCache | None = None,
+    progress: Progress | None = None,
+    *,
+    checkpoint_every: int = 2048,
+) -> EmbedResult:
+    """Embed texts, reading what the cache has and encoding (and caching) only the rest.
+
+    Args:
+        encoder: any :class:`coldrec.encoders.Encoder`.
+        texts: the texts, duplicates allowed (each distinct text is encoded once).
+        cache: an :class:`EmbeddingCache`, or ``None`` to encode everything.
+        progress: ``progress(done, total)`` over all ``len(texts)``; cached texts count as done at once.
+        checkpoint_every: texts encoded between two cache writes (a killed job resumes from the last one).
+
+    Example:
+        >>> from coldrec.encoders import HashEncoder
+        >>> embed_texts(HashEncoder(dim=8), ["x", "y", "x"]).vectors.shape
+        (3, 8)
+    """
+    t0 = time.perf_counter()
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    if cache is not None and cache.enabled:
+        cache.secret()  # read or create the salt first: a cache that cannot have one is off from here on
+    keys = [cache.key(t) if cache is not None else text_key(t) for t in texts]
+    unique: dict[str, str] = dict(zip(keys, texts))
+    total = len(texts)
+    model = encoder.name
+    found: dict[str, np.ndarray] = {}
+    encoded = truncated = 0
+
+    def missing() -> list[str]:
+        return [k for k in unique if k not in found]
+
+    if cache is not None:
+        found.update(cache.lookup(model, list(unique)))
+    todo = missing()
+    if todo:
+        with cache.lock(model) if cache is not None else nullcontext():
+            if cache is not None:
+                found.update(cache.lookup(model, todo))  # another process may have done them while we waited
+                todo = missing()
+            encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
+                                                 keys, checkpoint_every)
+    elif progress:
+        progress(total, total)
+    dim = encoder.dim
+    vectors = np.zeros((total, dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        vectors[i] = found[k]
+    todo_set = set(todo)
+    cached = sum(1 for k in keys if k not in todo_set)
+    warns = list(cache.warnings) if cache is not None else []
+    return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
+
+
+def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every):
+    todo_set = set(todo)
+    base = sum(1 for k in keys if k not in todo_set)
+    truncated = 0
+    counts: dict[str, int] = {}
+    for k in keys:
+        if k in todo_set:
+            counts[k] = counts.get(k, 0) + 1
+    done_rows = base
+    if progress:
+        progress(done_rows, total)
+    step = max(1, checkpoint_every)
+    for start in range(0, len(todo), step):
+        chunk = todo[start : start + step]
+        chunk_texts = [unique[k] for k in chunk]
+        chunk_rows = sum(counts[k] for k in chunk)  # input rows this chunk fills (duplicates included)
+
+        def tick(done: int, _n: int, offset: int = done_rows, rows: int = chunk_rows,
+                 size: int = len(chunk)) -> None:
+            if progress:
+                progress(min(total, offset + int(rows * done / max(1, size))), total)
+
+        vecs = encoder.encode(chunk_texts, progress=tick)
+        truncated += encoder.count_truncated(chunk_texts)
+        for k, v in zip(chunk, vecs):
+            found[k] = v
+        if cache is not None:
+            cache.store(encoder.name, chunk, vecs)
+        done_rows += chunk_rows
+        if progress:
+            progress(done_rows, total)
+    return len(todo), truncated
