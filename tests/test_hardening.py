@@ -250,3 +250,106 @@ def test_cache_keys_are_salted_per_cache(tmp_path):
     assert len(stored) == 2
     assert hashlib.sha256(text.encode()).hexdigest() not in stored
     assert stored[0] != stored[1], "two caches share their salt"
+
+
+# ------------------------------------------------------------------------------------------------ item 2
+MARKUP = '![i](http://evil.example/i.png) [l](http://evil.example/l) :red[r] <b>"q"</b> javascript:alert(1)'
+
+
+def _inert_markdown(text: str) -> None:
+    """Every Markdown/directive character in ``text`` is backslash-escaped and no URL can autolink."""
+    import re
+
+    live = re.findall(r"(?<!\\)[\[\]()!<>:*_`]", text)
+    assert not live, f"unescaped markup {live!r} in {text!r}"
+    assert "http://" not in text and "://" not in text.replace("\\://\u200b", ""), text
+
+
+def test_md_and_plot_text_make_markup_inert():
+    from ui.escape import md, plot_text
+
+    _inert_markdown(md(MARKUP))
+    assert md("a\nb").count("  \n") == 1  # line breaks kept as hard breaks, no block can open
+    assert "<" not in plot_text(MARKUP) and "&quot;" not in plot_text(MARKUP) and '"q"' in plot_text(MARKUP)
+    assert "%{" not in plot_text("%{customdata}")
+
+
+def test_plotly_names_ticks_and_hover_are_escaped_without_quote_entities():
+    """Legends (category names), ticks (personas) and hover labels hold no live markup and no ``&quot;``."""
+    import numpy as np
+
+    from ui.charts import map_figure, probe_figure, rank_diff_figure, reach_figure
+
+    cats = [f"{MARKUP} {i}" for i in range(3)]
+    fig = map_figure(np.random.default_rng(0).normal(size=(3, 2)), cats, cats, {c: "#000" for c in cats},
+                     people=[{"name": MARKUP, "xy": [0, 0], "rows": [0], "typed": True}])
+    lists = {n: pd.DataFrame({"item_id": ["a"], "title": [MARKUP], "category": [MARKUP], "final_rank": [1]})
+             for n in "AB"}
+    probe = pd.DataFrame({"persona": [MARKUP], "variant": [MARKUP], "shift": [0.1]})
+    reach = pd.DataFrame({"group": [MARKUP], "reach": [0.5], "users": [2]})
+    for f in (fig, rank_diff_figure(lists, 3, {}), probe_figure(probe), reach_figure(reach, MARKUP)):
+        blob = f.to_json()
+        assert "<a " not in blob and "<b>\\\"q" not in blob and "\\u003ca" not in blob.lower(), blob[:300]
+        assert "&quot;" not in blob and "&#x27;" not in blob
+        names = [t.name for t in f.data if t.name]
+        assert all("<" not in n for n in names), names
+
+
+def test_catalog_price_warning_and_new_item_metric_are_escaped(tmp_path, monkeypatch):
+    """The Catalog page's price warning and New item's "Reads like" metric show item text inertly."""
+    from streamlit.testing.v1 import AppTest
+
+    from e2e_helpers import ROOT
+
+    monkeypatch.setenv("COLDREC_ENCODER", "hash")
+    monkeypatch.chdir(tmp_path)
+    n = 6
+    data = pd.DataFrame({"item_id": [f"i{k}" for k in range(n)], "title": [f"lamp {k}" for k in range(n)],
+                         "category": [MARKUP] * n, "price": [MARKUP] * n}).to_csv(index=False).encode()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/1_Catalog.py").run()
+    at.get("file_uploader")[0].upload("shop.csv", data, "text/csv").run()
+    [b] = [b for b in at.get("form_submit_button") if b.label == "Validate"]
+    b.click().run()
+    warnings = [w.value for w in at.warning]
+    assert any("price" in w for w in warnings), warnings
+    for w in warnings:
+        _inert_markdown(w)
+    at.button(key="cat_embed").click().run()
+    at.switch_page("pages/3_New_item.py").run()
+    at.text_input(key="ni_title").input("a lamp")
+    [b] = [b for b in at.get("form_submit_button") if b.label == "Find its audience"]
+    b.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [reads_like] = [m.value for m in at.metric if m.label == "Reads like"]
+    _inert_markdown(reads_like)
+
+
+def test_ranker_log_warnings_are_escaped(tmp_path, monkeypatch):
+    """Item ids quoted in the interaction log's warnings reach the Ranker page inertly."""
+    from streamlit.testing.v1 import AppTest
+
+    from coldrec.demo import load_demo
+    from e2e_helpers import ROOT
+
+    monkeypatch.setenv("COLDREC_ENCODER", "hash")
+    monkeypatch.chdir(tmp_path)
+    log = load_demo("ecommerce").interactions_frame if hasattr(load_demo("ecommerce"), "interactions_frame") \
+        else pd.read_csv(ROOT / "data" / "ecommerce" / "interactions.csv", dtype=str)
+    bad = pd.DataFrame({"user_id": ["u-evil"] * 2, "item_id": [MARKUP, MARKUP + "2"], "rating": ["1", "1"],
+                        "timestamp": ["2024-01-01", "2024-01-02"]})
+    data = pd.concat([log, bad], ignore_index=True).to_csv(index=False).encode()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["rk_epochs"] = 2
+    at.run()
+    at.switch_page("pages/6_Ranker.py").run()
+    up = at.get("file_uploader")[0]  # the Train tab's log uploader comes first
+    up.upload("log.csv", data, "text/csv")
+    [b] = [b for b in at.get("form_submit_button") if b.label == "Train"]
+    b.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    assert any("not in the catalog" in w for w in warnings), (warnings, [s.value for s in at.subheader],
+                                                               [e.value for e in at.error])
+    for w in warnings:
+        _inert_markdown(w)
