@@ -353,3 +353,49 @@ def test_ranker_log_warnings_are_escaped(tmp_path, monkeypatch):
                                                                [e.value for e in at.error])
     for w in warnings:
         _inert_markdown(w)
+
+
+# ------------------------------------------------------------------------------------------------ item 8
+def _model_copy(tmp_path, drop=()):
+    import shutil
+
+    from coldrec.encoders import default_model_path
+
+    try:
+        src = default_model_path()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no bundled model: {exc}")
+    dst = tmp_path / "model"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*drop))
+    return dst
+
+
+def test_model_folder_without_tokenizer_is_refused(tmp_path):
+    """No tokenizer files: one clear error, instead of a model that reads every word as [UNK]."""
+    from coldrec.encoders import load_encoder
+    from coldrec.errors import ModelNotFoundError
+
+    folder = _model_copy(tmp_path, drop=("tokenizer.json", "vocab.txt", "tokenizer_config.json",
+                                         "special_tokens_map.json"))
+    with pytest.raises(ModelNotFoundError, match=r"no tokenizer files .*tokenizer\.json or vocab\.txt"):
+        load_encoder(str(folder), device="cpu")
+
+
+def test_pickle_only_model_folder_is_one_line_saying_what_to_pass(tmp_path, capsys):
+    """A folder holding only pytorch_model.bin: one line naming the file and what to pass (CLI included)."""
+    import pickle
+
+    from coldrec.cli import main
+    from coldrec.encoders import load_encoder
+    from coldrec.errors import ModelNotFoundError
+
+    folder = _model_copy(tmp_path, drop=("model.safetensors",))
+    (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+    with pytest.raises(ModelNotFoundError, match=r"only pickled weights \(pytorch_model\.bin\).*model\.safetensors"):
+        load_encoder(str(folder), device="cpu")
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,title\na,red lamp\n")
+    assert main(["embed", str(items), "--model", str(folder), "--device", "cpu", "--out", str(tmp_path / "e.pq")]) == 1
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("warning: columns guessed")]
+    err = "\n".join(err).strip()
+    assert len(err.splitlines()) == 1 and "pytorch_model.bin" in err and "model.safetensors" in err, err

