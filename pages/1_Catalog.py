@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.catalog import ColumnMap, guess_columns, load_catalog
+from coldrec.catalog import ColumnMap, guess_columns
 
 ui.start_page("Catalog")
 demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
@@ -45,7 +45,7 @@ with upload_tab:
             cmap = ColumnMap(id=ui.col(cid), text=text, template=template.strip() or None, title=ui.col(title),
                              category=ui.col(category), tags=ui.col(tags), price=ui.col(price))
             with ui.guard("Fix the column mapping above (or the file) and press Validate again."):
-                st.session_state["cat_pending"] = (up.file_id, load_catalog(up.getvalue(), cmap, filename=up.name))
+                st.session_state["cat_pending"] = (up.file_id, ui.load_upload(up.getvalue(), cmap, up.name))
         file_id, pending = st.session_state.get("cat_pending", (None, None))
         if pending is not None and file_id == up.file_id:
             rep = pending.report

@@ -399,3 +399,126 @@ def test_pickle_only_model_folder_is_one_line_saying_what_to_pass(tmp_path, caps
     err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("warning: columns guessed")]
     err = "\n".join(err).strip()
     assert len(err.splitlines()) == 1 and "pytorch_model.bin" in err and "model.safetensors" in err, err
+
+
+# ------------------------------------------------------------------------------------------------ item 6
+def test_too_many_columns_refused_before_parsing_and_no_per_column_insert(monkeypatch):
+    """A 2,000-column CSV is refused by COLDREC_MAX_COLUMNS; raised, it loads with one concat, not 2,000 inserts."""
+    from coldrec.errors import CatalogError
+
+    cols = ["item_id", "title"] + [f"c{i}" for i in range(2000)]
+    data = (",".join(cols) + "\n" + "\n".join(",".join([f"i{r}", f"lamp {r}"] + ["x"] * 2000) for r in range(3))
+            ).encode()
+    with pytest.raises(CatalogError, match=r"columns 2,002 is over the limit of 1,000.*COLDREC_MAX_COLUMNS"):
+        load_catalog(data, filename="wide.csv")
+    monkeypatch.setenv("COLDREC_MAX_COLUMNS", "5000")
+    calls = []
+    real = pd.DataFrame.__setitem__
+    monkeypatch.setattr(pd.DataFrame, "__setitem__", lambda self, k, v: (calls.append(k), real(self, k, v))[1])
+    cat = load_catalog(data, filename="wide.csv")
+    assert cat.items.shape[1] >= 2000 and len(calls) < 50, len(calls)
+
+
+def test_xlsx_with_a_far_cell_is_refused_from_its_dimension():
+    """One cell in a far column makes a tiny .xlsx claim thousands of columns: refused before pandas reads it."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from coldrec.errors import CatalogError
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["item_id", "title"])
+    for r in range(2, 60):
+        ws.append([f"i{r}", f"lamp {r}"])
+    ws[f"{get_column_letter(3000)}59"] = "far"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(CatalogError, match=r"columns 3,000 is over the limit.*COLDREC_MAX_COLUMNS"):
+        load_catalog(buf.getvalue(), filename="far.xlsx")
+
+
+def _gzip_zeros(megabytes: int) -> bytes:
+    import zlib
+
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
+    block = b"item_id,title\n" + b"0" * (2**20 - 14)
+    out = [z.compress(block)] + [z.compress(b"0" * 2**20) for _ in range(megabytes - 1)]
+    return b"".join(out) + z.flush()
+
+
+def test_gzip_bomb_named_csv_is_refused_at_the_decompressed_limit(monkeypatch):
+    from coldrec.errors import CatalogError
+
+    monkeypatch.setenv("COLDREC_MAX_DECOMPRESSED_MB", "64")
+    bomb = _gzip_zeros(100)
+    assert len(bomb) < 200_000
+    with pytest.raises(CatalogError, match=r"decompressed size .* over the limit of 64 MB.*COLDREC_MAX_DECOMPRESSED_MB"):
+        load_catalog(bomb, filename="items.csv")
+
+
+def test_rows_limit_is_a_setting_with_a_clear_message(monkeypatch):
+    from coldrec.errors import CatalogError
+
+    monkeypatch.setenv("COLDREC_MAX_ROWS", "10")
+    data = ("item_id,title\n" + "\n".join(f"i{r},lamp {r}" for r in range(20))).encode()
+    with pytest.raises(CatalogError, match=r"rows 20 is over the limit of 10.*COLDREC_MAX_ROWS"):
+        load_catalog(data, filename="long.csv")
+
+
+def _validate_in_a_capped_process(path: str):
+    import resource
+    import subprocess
+    import sys
+
+    def cap():  # even a regression cannot eat the shared machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    try:
+        return subprocess.run([sys.executable, "-m", "coldrec.cli", "validate", path], capture_output=True, text=True,
+                              timeout=60, preexec_fn=cap)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"coldrec validate {path} hung")
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_validate_devices_and_fifos_end_with_a_clear_message(path, tmp_path):
+    import os
+
+    if path == "fifo":
+        path = str(tmp_path / "pipe.csv")
+        os.mkfifo(path)
+    if not os.path.exists(path):
+        pytest.skip(f"{path} does not exist here")
+    res = _validate_in_a_capped_process(path)
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert "Traceback" not in res.stderr and "MemoryError" not in res.stderr
+    assert "not a regular file" in res.stderr, res.stderr
+
+
+def test_long_text_is_cut_before_tokenisation_with_a_notice(fake_encoder):
+    import numpy as np
+
+    from coldrec.encoders import embed_texts
+
+    text = "lamp " * 30_000  # 150,000 characters
+    res = embed_texts(fake_encoder, [text, "short"])
+    assert any("COLDREC_MAX_TEXT_CHARS" in w and "cut" in w for w in res.warnings), res.warnings
+    np.testing.assert_allclose(res.vectors[0], fake_encoder.encode([text[:20_000]])[0])
+
+
+def test_upload_parsing_runs_in_a_memory_capped_worker(monkeypatch):
+    """A file that needs more memory than the cap fails in the worker with a message; the caller carries on."""
+    import os
+
+    from coldrec.catalog import run_isolated
+    from coldrec.errors import CatalogError
+
+    assert run_isolated("read_table", b"item_id,title\na,lamp\n", filename="ok.csv")[0].shape == (1, 2)
+    monkeypatch.setenv("COLDREC_MAX_DECOMPRESSED_MB", "4096")
+    monkeypatch.setenv("COLDREC_PARSE_MEMORY_MB", "700")
+    with pytest.raises(CatalogError, match=r"(memory|stopped).*COLDREC_PARSE_MEMORY_MB"):
+        run_isolated("read_table", _gzip_zeros(800), filename="big.csv", label="big.csv")
+    assert os.getpid()  # still here
+    with pytest.raises(CatalogError, match="not a valid"):
+        run_isolated("read_table", b"PK\x03\x04 broken", filename="bad.xlsx")

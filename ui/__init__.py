@@ -90,6 +90,7 @@ from ui.resources import (
     encoder_label,
     progress_reporter,
     projection,
+    load_upload,
     read_upload,
     system_status,
 )
@@ -153,7 +154,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "start_page", "guard", "md", "plot_text", "hide_paths", "show_error", "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY",
     "choose_ranker", "current_ranker_index", "load_ranker", "load_saved_ranker", "ranker_options", "save_ranker",
     "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind", "encoder_label",
-    "progress_reporter", "projection", "read_upload", "system_status", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
+    "progress_reporter", "projection", "read_upload", "load_upload", "system_status", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
     "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY", "Workspace", "domain_label",
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",

@@ -145,10 +145,18 @@ def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame, str, str]:
-    """:func:`coldrec.catalog._catalog.read_table` of an uploaded file, once per upload (not on every rerun)."""
-    from coldrec.catalog import read_table
+    """:func:`coldrec.catalog.read_table` of an uploaded file, once per upload (not on every rerun), in a worker
+    process with a memory cap: a file that blows up the parser fails alone, never the server."""
+    from coldrec.catalog import run_isolated
 
-    return read_table(_data, filename=filename)
+    return run_isolated("read_table", _data, filename=filename, label=filename)
+
+
+def load_upload(data: bytes, columns: Any, filename: str) -> Any:
+    """:func:`coldrec.catalog.load_catalog` of an uploaded file in the same capped worker process."""
+    from coldrec.catalog import run_isolated
+
+    return run_isolated("load_catalog", data, columns, filename=filename, label=filename)
 
 
 # ------------------------------------------------------------------------------------------- demo domains

@@ -14,6 +14,8 @@ from coldrec.catalog._columns import ColumnMap, guess_columns
 from coldrec.catalog._validation import RowIssue, ValidationReport
 from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
 from coldrec.catalog._items import STANDARD_COLUMNS
+from coldrec.catalog._isolated import parse_memory_bytes, run_isolated
+from coldrec.catalog._limits import Limits, limits
 from coldrec.catalog._export import FORMULA_PREFIXES, neutralise_formulas, safe_csv_bytes, safe_csv_frame, safe_csv_text
 
 __all__ = [
@@ -31,5 +33,9 @@ __all__ = [
     "safe_csv_frame",
     "safe_csv_bytes",
     "safe_csv_text",
+    "run_isolated",
+    "parse_memory_bytes",
+    "Limits",
+    "limits",
     "FORMULA_PREFIXES",
 ]

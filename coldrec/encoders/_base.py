@@ -57,6 +57,34 @@ class EncoderConfig:
     """Texts per progress tick; large enough to keep batches full, small enough for a live bar."""
 
 
+#: Default of ``COLDREC_MAX_TEXT_CHARS``: texts are cut to this many characters before tokenisation. The model reads
+#: 256 tokens (about 1,500 characters), so the cut never changes a vector; it keeps a 100 MB cell from making the
+#: tokenizer allocate gigabytes (and abort the process).
+MAX_TEXT_CHARS = 20_000
+
+
+def max_text_chars() -> int:
+    """``COLDREC_MAX_TEXT_CHARS`` (default :data:`MAX_TEXT_CHARS`).
+
+    Raises:
+        ColdrecError: the setting is not a whole number of at least 1,000.
+    """
+    raw = os.environ.get("COLDREC_MAX_TEXT_CHARS", "").strip().replace("_", "")
+    if not raw:
+        return MAX_TEXT_CHARS
+    if not raw.isdigit() or int(raw) < 1000:
+        raise ColdrecError(f"COLDREC_MAX_TEXT_CHARS={raw!r}: give a whole number of characters, at least 1000 "
+                           f"(default {MAX_TEXT_CHARS:,}).")
+    return int(raw)
+
+
+def cut_long_texts(texts: Sequence[str]) -> tuple[list[str], int]:
+    """``(texts cut to max_text_chars(), how many were cut)``."""
+    cap = max_text_chars()
+    out = [t if len(t) <= cap else t[:cap] for t in texts]
+    return out, sum(1 for t in texts if len(t) > cap)
+
+
 def default_model_path() -> Path:
     """Return the folder of the bundled all-MiniLM-L6-v2 model.
 

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from coldrec.encoders._base import cut_long_texts, max_text_chars
 from coldrec.encoders._cache import EmbeddingCache, text_key
 
 __all__ = ["EmbedResult", "embed_texts"]
@@ -93,6 +94,10 @@ def embed_texts(
     todo_set = set(todo)
     cached = sum(1 for k in keys if k not in todo_set)
     warns = list(cache.warnings) if cache is not None else []
+    long = sum(1 for k in todo_set if len(unique[k]) > max_text_chars())
+    if long:
+        warns.append(f"{long:,} text(s) longer than {max_text_chars():,} characters were cut to that length before "
+                     "tokenisation (COLDREC_MAX_TEXT_CHARS); the model reads only their beginning anyway.")
     return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
 
 
@@ -110,7 +115,7 @@ def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, 
     step = max(1, checkpoint_every)
     for start in range(0, len(todo), step):
         chunk = todo[start : start + step]
-        chunk_texts = [unique[k] for k in chunk]
+        chunk_texts = cut_long_texts([unique[k] for k in chunk])[0]
         chunk_rows = sum(counts[k] for k in chunk)  # input rows this chunk fills (duplicates included)
 
         def tick(done: int, _n: int, offset: int = done_rows, rows: int = chunk_rows,

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder,
+from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder, cut_long_texts,
                                      default_batch_size, default_model_path, model_identity, pick_device)
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
@@ -140,7 +140,7 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = cut_long_texts([t if isinstance(t, str) else "" for t in texts])[0]  # before the tokenizer sees them
         total = len(texts)
         out = np.zeros((total, self.dim), dtype=np.float32)
         # Sorting by length keeps each batch's padding small; results go back to the input order.
