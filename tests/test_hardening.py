@@ -522,3 +522,76 @@ def test_upload_parsing_runs_in_a_memory_capped_worker(monkeypatch):
     assert os.getpid()  # still here
     with pytest.raises(CatalogError, match="not a valid"):
         run_isolated("read_table", b"PK\x03\x04 broken", filename="bad.xlsx")
+
+
+# ------------------------------------------------------------------------------------------------ item 7
+def test_active_visible_sheet_is_read_and_the_others_named():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title = "old"
+    old.append(["item_id", "title"])
+    old.append(["x1", "stale row"])
+    old.sheet_state = "hidden"
+    cat_ws = wb.create_sheet("catalog")
+    cat_ws.append(["item_id", "title"])
+    for i in range(3):
+        cat_ws.append([f"i{i}", f"lamp {i}"])
+    wb.create_sheet("notes").append(["just notes"])
+    wb.active = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    cat = load_catalog(buf.getvalue(), filename="book.xlsx")
+    assert cat.ids == ["i0", "i1", "i2"]
+    [w] = [w for w in cat.report.warnings if "sheets" in w]
+    assert "'catalog'" in w and "'old' (hidden)" in w and "'notes'" in w, w
+
+
+def test_column_json_with_unequal_lists_is_refused_with_the_lengths():
+    from coldrec.errors import CatalogError
+
+    data = b'{"item_id": ["a", "b", "c"], "title": ["x", "y"]}'
+    with pytest.raises(CatalogError, match=r"different lengths \('item_id': 3, 'title': 2\)"):
+        load_catalog(data, filename="cols.json")
+
+
+def test_utf8_file_with_gb18030_rows_is_decoded_per_line():
+    rows = ["naïve café", "中文商品名称", "über straße", "北京烤鸭礼盒"]
+    data = b"item_id,title\n" + b"".join(
+        f"{i},".encode() + (t.encode("gb18030") if i % 2 else t.encode()) + b"\n" for i, t in enumerate(rows))
+    cat = load_catalog(data, filename="mixed.csv")
+    assert cat.titles == rows and cat.report.kept == 4
+    [w] = [w for w in cat.report.warnings if "mixes encodings" in w]
+    assert "gb18030" in w and "lines 3, 5" in w, w
+
+
+def test_cp1252_file_with_utf8_rows_has_no_mojibake():
+    rows = ["café crème", "naïve", "Müller", "déjà vu"]
+    data = b"item_id,title\n" + b"".join(
+        f"{i},".encode() + (t.encode() if i == 2 else t.encode("cp1252")) + b"\n" for i, t in enumerate(rows))
+    cat = load_catalog(data, filename="mixed.csv")
+    assert cat.titles == rows, cat.titles
+
+
+def test_undecodable_header_byte_warning_is_truthful():
+    data = "item_id,ti\xfftle\na,café\nb,naïve\n".encode().replace("ti\xfftle".encode(), b"ti\xfftle")
+    cat = load_catalog(data, filename="h.csv")
+    assert cat.report.kept == 2 and not cat.report.skipped
+    assert not any("rows holding them are skipped" in w for w in cat.report.warnings), cat.report.warnings
+    assert any("header" in w and "U+FFFD" in w for w in cat.report.warnings), cat.report.warnings
+
+
+def test_parquet_with_duplicate_column_names_loads_like_the_same_csv():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table([pa.array(["a", "b"]), pa.array(["x", "y"]), pa.array(["p", "q"])],
+                     names=["item_id", "title", "title"])
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    from_parquet = load_catalog(buf.getvalue(), filename="dup.parquet")
+    from_csv = load_catalog(b"item_id,title,title\na,x,p\nb,y,q\n", filename="dup.csv")
+    assert list(from_parquet.items.columns) == list(from_csv.items.columns)
+    assert from_parquet.items["title.1"].tolist() == ["p", "q"]
+    assert any("renamed" in w and "'title.1'" in w for w in from_parquet.report.warnings)

@@ -240,10 +240,16 @@ def _json_records(obj: Any, label: str) -> list:
         # column-oriented {"col": [v1, v2], ...} or {"col": {"0": v1, ...}}
         if obj and all(isinstance(v, list) for v in obj.values()):
             lengths = {len(v) for v in obj.values()}
-            if len(lengths) == 1:
-                n = lengths.pop()
-                cols = list(obj)
-                return [{c: obj[c][i] for c in cols} for i in range(n)]
+            if len(lengths) > 1:  # which value belongs to which item cannot be known: refuse, never guess
+                shown = ", ".join(f"{k!r}: {len(v):,}" for k, v in list(obj.items())[:12])
+                raise CatalogError(
+                    f"{label}: column-oriented JSON whose columns have different lengths ({shown}); every column "
+                    "must hold one value per item. Fix the file, or write one object per item "
+                    '([{"id": …, "title": …}, …]).'
+                )
+            n = lengths.pop()
+            cols = list(obj)
+            return [{c: obj[c][i] for c in cols} for i in range(n)]
         if obj and all(isinstance(v, dict) for v in obj.values()):
             keys: list[str] = []
             for v in obj.values():
