@@ -595,3 +595,23 @@ def test_parquet_with_duplicate_column_names_loads_like_the_same_csv():
     assert list(from_parquet.items.columns) == list(from_csv.items.columns)
     assert from_parquet.items["title.1"].tolist() == ["p", "q"]
     assert any("renamed" in w and "'title.1'" in w for w in from_parquet.report.warnings)
+
+
+def test_catalog_name_from_an_upload_name_with_separators():
+    for name in ("../../shop.csv", "C:\\Users\\ana\\shop.csv", "dir/sub/shop.csv"):
+        assert load_catalog(b"item_id,title\na,lamp\n", filename=name).name == "shop", name
+
+
+# ------------------------------------------------------------------------------------------------ item 5
+def test_streamlit_binds_loopback_and_never_detects_its_ip():
+    import tomllib
+
+    from e2e_helpers import ROOT
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert cfg["server"]["address"] == "127.0.0.1"  # setting it also skips Streamlit's internal/external IP look-up
+    assert cfg["browser"]["serverAddress"] == "localhost" and cfg["browser"]["gatherUsageStats"] is False
+    from ui.chrome import FAVICON, HOME_ICON, PAGES
+
+    assert not any(str(icon).startswith(":material") for icon in [HOME_ICON, *(p[2] for p in PAGES)])
+    assert FAVICON.endswith(".png") and (ROOT / "ui" / "assets" / "favicon.png").is_file()
