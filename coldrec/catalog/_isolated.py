@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
+import threading
+import types
+from pathlib import Path
 from typing import Any
 
 from coldrec.errors import CatalogError
@@ -60,11 +64,36 @@ def _child(conn: Any, func: str, args: tuple, kwargs: dict, memory: int) -> None
 
 
 def _context() -> Any:
+    # The worker imports coldrec by name: make it find this very copy first, even when the caller has changed its
+    # working folder since a relative sys.path entry (such as "") was resolved, or another copy is installed.
+    root = str(Path(__file__).resolve().parents[2])
+    if sys.path[:1] != [root]:
+        sys.path.insert(0, root)
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        ctx.set_forkserver_preload(["coldrec.catalog"])
+        # third-party parsers only: Python 3.11's fork server ignores the caller's sys.path, so a preloaded coldrec
+        # could be another installed copy; each worker imports coldrec itself after taking the caller's sys.path
+        ctx.set_forkserver_preload(["numpy", "pandas", "pyarrow.parquet", "openpyxl", "charset_normalizer"])
     return ctx
+
+
+_START_LOCK = threading.Lock()
+
+
+def _start_without_main(proc: Any) -> None:
+    """Start ``proc`` with an empty ``__main__``: the worker must not re-run the caller's main script.
+
+    Streamlit runs each page as ``__main__`` (so does AppTest); multiprocessing would re-execute that script in the
+    worker to "restore" it. The worker needs nothing from it."""
+    with _START_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            proc.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 def run_isolated(func: str, *args: Any, label: str = "the upload", **kwargs: Any) -> Any:
@@ -80,7 +109,7 @@ def run_isolated(func: str, *args: Any, label: str = "the upload", **kwargs: Any
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, func, args, kwargs, memory), daemon=True)
-    proc.start()
+    _start_without_main(proc)
     child.close()
     mb = memory // 2**20
     try:
@@ -90,6 +119,7 @@ def run_isolated(func: str, *args: Any, label: str = "the upload", **kwargs: Any
         try:
             kind, value = parent.recv()
         except EOFError:
+            proc.join(timeout=5)
             raise CatalogError(f"{label}: the file reader stopped without an answer (exit code {proc.exitcode}), "
                                f"most likely over its memory limit of {mb:,} MB; split the file, or raise "
                                "COLDREC_PARSE_MEMORY_MB.") from None
