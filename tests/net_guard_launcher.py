@@ -1,7 +1,7 @@
 """Run ``streamlit`` with outbound network calls blocked and logged: ``python net_guard_launcher.py LOG run app.py``.
 
 Every ``socket.connect`` / ``connect_ex`` / ``sendto`` / ``getaddrinfo`` / ``gethostbyname`` to anything that is not
-loopback is refused and appended to LOG (one line each), so a test can assert that the server process itself
+loopback (IPv4/IPv6 sockets; Unix sockets are local) is refused and appended to LOG (one line each), so a test can assert that the server process itself
 (not only the scripts it runs) never reaches out. Used by ``tests/test_browser_hostile.py``.
 """
 
@@ -42,20 +42,20 @@ def install(log_path: str) -> None:
     real_getaddrinfo, real_gethostbyname = socket.getaddrinfo, socket.gethostbyname
 
     def connect(self, address):
-        if not _is_local(host_of(address)):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(host_of(address)):
             record("connect", address)
             raise OSError(f"network blocked by the test: connect {address!r}")
         return real_connect(self, address)
 
     def connect_ex(self, address):
-        if not _is_local(host_of(address)):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(host_of(address)):
             record("connect_ex", address)
             return 111
         return real_connect_ex(self, address)
 
     def sendto(self, data, *args):
         address = args[-1]
-        if not _is_local(host_of(address)):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(host_of(address)):
             record("sendto", address)
             raise OSError(f"network blocked by the test: sendto {address!r}")
         return real_sendto(self, data, *args)

@@ -52,9 +52,10 @@ def _child(conn: Any, func: str, args: tuple, kwargs: dict, memory: int) -> None
     except (ImportError, ValueError, OSError):
         pass
     try:
-        from coldrec import catalog
+        from coldrec.catalog._catalog import load_catalog
+        from coldrec.catalog._readers import read_table
 
-        conn.send(("ok", getattr(catalog, func)(*args, **kwargs)))
+        conn.send(("ok", {"read_table": read_table, "load_catalog": load_catalog}[func](*args, **kwargs)))
     except MemoryError:
         conn.send(("memory", None))
     except Exception as exc:  # noqa: BLE001 - sent back and re-raised in the caller
@@ -109,8 +110,12 @@ def run_isolated(func: str, *args: Any, label: str = "the upload", **kwargs: Any
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, func, args, kwargs, memory), daemon=True)
-    _start_without_main(proc)
-    child.close()
+    try:
+        _start_without_main(proc)
+    except OSError as exc:
+        raise CatalogError(f"{label}: the file reader process could not be started ({exc}).") from None
+    finally:
+        child.close()
     mb = memory // 2**20
     try:
         if not parent.poll(timeout):
