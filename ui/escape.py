@@ -33,13 +33,17 @@ _AUTOLINK = re.compile(r"(://|(?<![\w.])www|@)", re.IGNORECASE)
 _ABS_PATH = re.compile(r"(?<![\w.:/])(?:/(?:[\w.@+-]+/)+[\w.@+-]*|[A-Za-z]:\\(?:[\w .@+-]+\\)*[\w .@+-]*)")
 
 
-def _server_roots() -> list[str]:
-    roots = {str(Path.home()), sys.prefix, sys.base_prefix, tempfile.gettempdir(), str(Path(__file__).parents[1])}
-    for var in ("COLDREC_CACHE", "COLDREC_ENCODER", "COLDREC_DATA", "HOME"):
+def _server_roots() -> list[tuple[str, str]]:
+    """``(path, replacement)``, longest first: folders named by a setting keep their last part (the operator chose
+    it and the messages refer to it), the others become ``<server path>``."""
+    roots = {r: SERVER_PATH for r in (str(Path.home()), sys.prefix, sys.base_prefix, tempfile.gettempdir(),
+                                      str(Path(__file__).parents[1]))}
+    for var in ("COLDREC_CACHE", "COLDREC_ENCODER", "COLDREC_DATA"):
         v = os.environ.get(var, "").strip()
         if v and (os.sep in v or "/" in v):
-            roots.add(str(Path(v).expanduser()))
-    return sorted((r for r in roots if len(r) > 1), key=len, reverse=True)
+            p = Path(v).expanduser()
+            roots[str(p)] = f"{SERVER_PATH}/{p.name}" if p.name else SERVER_PATH
+    return sorted(((r, t) for r, t in roots.items() if len(r) > 1), key=lambda rt: len(rt[0]), reverse=True)
 
 
 def hide_paths(text: Any, *, any_absolute: bool = False) -> str:
@@ -51,8 +55,8 @@ def hide_paths(text: Any, *, any_absolute: bool = False) -> str:
             for item text, which may mention a path on purpose.
     """
     s = str(text)
-    for root in _server_roots():
-        s = s.replace(root, SERVER_PATH)
+    for root, shown in _server_roots():
+        s = s.replace(root, shown)
     if not any_absolute:
         return s
     return _ABS_PATH.sub(lambda m: f"{SERVER_PATH}/{Path(m.group(0)).name}" if Path(m.group(0)).name
