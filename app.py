@@ -29,7 +29,7 @@ def home() -> None:
         c2.metric("Categories", len({c for c in ws.catalog.categories if c}))
         c3.metric("Personas", len(ws.personas))
         c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
-        st.caption(f"Ranking with: **{ws.ranker_label}** (change it on the Ranker page).")
+        st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page).")
         ui.language_hint(list(ws.catalog.texts[:200]), "This catalog")
         for path, label, icon in ui.NEXT_STEPS:
             st.page_link(path, label=label, icon=icon)
@@ -43,8 +43,8 @@ def home() -> None:
                      help="Switching re-embeds the catalog with the other model (vectors are cached per model and "
                           "never mixed); a ranker trained with one encoder is not used with the other.")
         for what, value in ui.system_status().itertuples(index=False):
-            st.markdown(f"**{what}:** `{value}`")
-        st.caption(f"Encode path: {ui.precision_note()}")
+            st.markdown(f"**{what}:** {ui.md(value)}")
+        st.caption(f"Encode path: {ui.md(ui.precision_note())}")
         st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
 
 

@@ -58,8 +58,8 @@ def fairness_probe() -> None:
     if result and result[0] == attribute:
         summary = result[1].attrs.get("summary", {})
         if summary:
-            st.markdown(f"**{ui.md_escape(summary.get('headline', ''))}**")
-            st.caption(ui.md_escape(summary.get("note", "")))
+            st.markdown(f"**{ui.md(summary.get('headline', ''))}**")
+            st.caption(ui.md(summary.get("note", "")))
         st.plotly_chart(ui.probe_figure(result[1]), key="wi_probe_chart")
         st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS,
                      column_order=ui.PROBE_ORDER)

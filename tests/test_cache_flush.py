@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import coldrec.encoders._cache as cache_module
+import coldrec.encoders._embed as cache_module
 from coldrec.encoders import EmbeddingCache, HashEncoder, embed_texts
 
 SECONDS_PER_TEXT = 0.1  # a slow CPU model: 10 texts/s

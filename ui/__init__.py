@@ -5,7 +5,8 @@ Everything here is rendering glue; recommendation logic lives in ``coldrec`` (wh
 * ``ui.resources`` — the cached resources (encoder, embeddings, demo domains, maps).
 * ``ui.state`` — the session's catalog, its :class:`Workspace`, typed users, user-input widget values.
 * ``ui.chrome`` — page list, page config, the common page header (``ui.page``), widget values across pages.
-* ``ui.feedback`` — ``guard()`` (errors as ``st.error``) and ``md_escape``.
+* ``ui.feedback`` — ``guard()`` (errors as ``st.error``).
+* ``ui.escape`` — ``md`` / ``plot_text`` / ``hide_paths``: the one escaping helper for every sink.
 * ``ui.tables`` / ``ui.charts`` — how tables and figures are shown.
 * ``ui.actions`` / ``ui.rankers`` — what the pages run on the workspace.
 """
@@ -68,7 +69,8 @@ from ui.chrome import (
     setup,
     start_page,
 )
-from ui.feedback import guard, language_hint, md_escape, show_error
+from ui.escape import hide_paths, md, plot_text
+from ui.feedback import guard, language_hint, show_error
 from ui.rankers import (
     HIDDEN_CHOICES,
     LOADED_KEY,
@@ -90,8 +92,10 @@ from ui.resources import (
     ENCODER_KEY,
     ENCODER_LABELS,
     encoder_kind,
+    encoder_label,
     progress_reporter,
     projection,
+    load_upload,
     read_upload,
     system_status,
     precision_note,
@@ -154,10 +158,13 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "user_of", "variant_lists", "OTHER_COLOR", "PALETTE", "USER_COLOR", "bars_figure", "category_colors",
     "map_figure", "probe_figure", "rank_diff_figure", "reach_figure", "selected_rows", "ws_colors", "APP_TITLE",
     "HOME_ICON", "NEXT_STEPS", "PAGES", "PERSISTENT_KEYS", "keep_choices", "keep_widget_state", "page", "pages", "setup",
-    "start_page", "guard", "language_hint", "md_escape", "show_error", "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY",
+    "start_page", "guard", "language_hint", "md", "plot_text", "hide_paths", "show_error", "HIDDEN_CHOICES",
+    "LOADED_KEY", "TRAINED_KEY",
     "choose_ranker", "current_ranker_index", "load_ranker", "load_saved_ranker", "ranker_options", "save_ranker",
-    "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind", "ENCODER_KEY", "ENCODER_LABELS",
-    "progress_reporter", "projection", "read_upload", "system_status", "precision_note", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
+    "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind",
+    "encoder_label", "ENCODER_KEY", "ENCODER_LABELS",
+    "progress_reporter", "projection", "read_upload", "load_upload", "system_status", "precision_note",
+    "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
     "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY", "Workspace", "domain_label",
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import persist
-from ui.feedback import md_escape
+from ui.escape import md
 from ui.resources import demo_bundle, embed_catalog, encoder
 
 DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social",
@@ -104,7 +104,7 @@ def domain_options() -> dict[tuple[str, str], str]:
 def upload_name(h: str) -> str:
     """The (Markdown-escaped) name of an uploaded catalog."""
     cat = st.session_state.get(UPLOADS_KEY, {}).get(h)
-    return md_escape(getattr(cat, "name", None) or f"upload {h[:8]}")
+    return md(getattr(cat, "name", None) or f"upload {h[:8]}")
 
 
 def source_label() -> str:
@@ -155,7 +155,7 @@ def workspace() -> Workspace:
         if (value, enc.name) not in held:
             held[(value, enc.name)] = embed_catalog(catalog)["vectors"]
         demo, rec, vectors = None, None, held[(value, enc.name)]
-        label, default_label = md_escape(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
+        label, default_label = md(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
     if rec is None or ranker_choice is not None:
         from coldrec.recommend import Recommender
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from coldrec.recommend._views import arrow, results_view
 from ui.charts import OTHER_COLOR
-from ui.feedback import md_escape
+from ui.escape import md
 
 # -------------------------------------------------------------------------------------------- recommendations
 RESULT_COLUMNS = {
@@ -62,7 +62,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def result_notes(recs: pd.DataFrame) -> None:
     """Caption with how the list was made, plus the pipeline's warnings."""
     attrs = recs.attrs
-    st.caption(f"Ranked by **{attrs.get('ranked_by', '?')}** · recall: {attrs.get('recall', 'exact')}")
+    st.caption(f"Ranked by **{md(attrs.get('ranked_by', '?'))}** · recall: {md(attrs.get('recall', 'exact'))}")
     if attrs.get("truncated"):
         st.info(f"{attrs['truncated']} text(s) were longer than the model window and were cut; "
                 "only the beginning counts. Shorten them to make every word count.")
@@ -73,7 +73,7 @@ def result_notes(recs: pd.DataFrame) -> None:
         if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
             st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
         else:
-            st.warning(md_escape(w))
+            st.warning(md(w))
 
 
 # ------------------------------------------------------------------------------------------------ catalog
@@ -168,9 +168,9 @@ def new_item_summary(s: dict[str, Any], k: int) -> None:
     c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
               help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
     top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
-    c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
+    c3.metric("Reads like", md(top_cat), help="Most common category among its 10 nearest catalog items.")
     if s["ranker_uses_popularity"] and not s["popularity"]:
-        st.caption(f"The ranker ({s['ranked_by']}) reads popularity, and a new item has none: it ranks below "
+        st.caption(f"The ranker ({md(s['ranked_by'])}) reads popularity, and a new item has none: it ranks below "
                    "equally close items that already sell. The toggle above shows the same item with a median "
                    "count.")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.feedback import md_escape
+from ui.escape import md
 from ui.resources import embed_catalog
 from ui.state import set_upload
 from ui.tables import csv_bytes
@@ -21,7 +21,7 @@ def show_pending(pending: Any) -> None:
     k2.metric("Kept", f"{rep.kept:,}")
     k3.metric("Skipped", f"{len(rep.skipped):,}")
     for w in rep.warnings:
-        st.warning(w)
+        st.warning(md(w))
     if rep.skipped:
         skipped = rep.to_frame()
         st.dataframe(skipped, hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
@@ -31,7 +31,9 @@ def show_pending(pending: Any) -> None:
         res = embed_catalog(pending)
         set_upload(pending)
         st.success(f"Ready: {res['encoded']:,} encoded, {res['cached']:,} from the cache in "
-                   f"{res['seconds']:.1f} s. Every page now uses “{md_escape(pending.name)}”.")
+                   f"{res['seconds']:.1f} s. Every page now uses “{md(pending.name)}”.")
+        for w in res.get("warnings", []):
+            st.warning(md(w))
         if res["truncated"]:
             st.info(f"{res['truncated']:,} item texts were longer than the model window and were cut.")
 
@@ -39,4 +41,4 @@ def show_pending(pending: Any) -> None:
 def mapping_line(cmap: Any) -> str:
     """The column mapping in one line, e.g. ``id ← sku · text ← name, blurb · category ← dept``."""
     parts = [f"{role} ← {', '.join(v) if isinstance(v, list) else v}" for role, v in vars(cmap).items() if v]
-    return md_escape(" · ".join(parts))
+    return md(" · ".join(parts))

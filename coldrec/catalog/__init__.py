@@ -14,7 +14,10 @@ from coldrec.catalog._columns import ColumnMap, complete_columns, guess_columns
 from coldrec.catalog._validation import RowIssue, ValidationReport
 from coldrec.catalog._readers import read_table, FORMATS, MAX_GUNZIP_BYTES
 from coldrec.catalog._items import STANDARD_COLUMNS
-from coldrec.catalog._export import neutralise_formulas, safe_csv_frame, safe_csv_bytes
+from coldrec.catalog._export import (FORMULA_PREFIXES, neutralise_formulas, safe_csv_bytes, safe_csv_frame,
+                                     safe_csv_text)
+from coldrec.catalog._isolated import parse_memory_bytes, run_isolated
+from coldrec.catalog._limits import Limits, limits
 from coldrec.catalog._store import (SessionStore, default_data_dir, SESSION_TTL_DAYS, column_map_to_dict,
                                     column_map_from_dict)
 
@@ -38,4 +41,10 @@ __all__ = [
     "column_map_from_dict",
     "safe_csv_frame",
     "safe_csv_bytes",
+    "safe_csv_text",
+    "run_isolated",
+    "parse_memory_bytes",
+    "Limits",
+    "limits",
+    "FORMULA_PREFIXES",
 ]

@@ -206,7 +206,9 @@ def _load_catalog(source: Any, columns: ColumnMap | dict | None, filename: str |
     report = ValidationReport(label, table.format, table.encoding, rows_read=table.rows_read)
     report.warnings.extend(table.warnings)
     if name is None:
-        stem = Path(label).stem if label and not label.startswith("<") else "catalog"
+        # the last part of a name given with / or \ separators (an upload name is a name, never a path)
+        stem = Path(label.replace("\\", "/").rsplit("/", 1)[-1]).stem if label and not label.startswith("<") \
+            else "catalog"
         name = stem or "catalog"
     if columns is None and looks_headerless(df.columns, df):
         first = ", ".join(map(str, df.columns))[:120]

@@ -5,11 +5,52 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 __all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
-           "print_table", "user_texts", "language_note"]
+           "print_table", "user_texts", "language_note", "terminal_safe", "terminal_frame", "say"]
+
+# C0 controls (ESC included), DEL and C1 controls (CSI, OSC …), plus the Unicode bidi overrides and isolates that
+# can reorder what a terminal shows. Newlines are kept only where a message spans lines on purpose.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: Any, *, keep_newlines: bool = True) -> str:
+    """``text`` with the control characters a terminal would act on shown as ``\\xNN`` / ``\\uNNNN``.
+
+    ANSI/OSC escape sequences in item titles could retitle the window, clear the screen or hide text; here they
+    become visible, inert text. Tabs become spaces; newlines stay unless ``keep_newlines`` is False.
+    """
+    s = str(text).replace("\t", " ")
+    if not keep_newlines:
+        s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    elif "\r" in s:
+        s = s.replace("\r", "\\r")
+
+    def show(m: re.Match) -> str:
+        c = ord(m.group(0))
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _TERMINAL_CONTROL.sub(show, s)
+
+
+def terminal_frame(df):
+    """Copy of ``df`` whose text cells and column names are :func:`terminal_safe` (one line each)."""
+    out = df.copy()
+    for j in range(out.shape[1]):
+        s = out.iloc[:, j]
+        if s.dtype == object or str(s.dtype) in ("string", "category", "str"):
+            out.isetitem(j, s.astype(object).map(lambda v: terminal_safe(v, keep_newlines=False)
+                                                 if isinstance(v, str) else v))
+    out.columns = [terminal_safe(c, keep_newlines=False) for c in out.columns]
+    return out
+
+
+def say(text: Any, *, err: bool = False) -> None:
+    """Print ``text`` (made :func:`terminal_safe`) to stdout, or to stderr with ``err=True``."""
+    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
 
 
 def columns(args: argparse.Namespace):
@@ -72,7 +113,7 @@ def embed_catalog(args, catalog):
     finally:
         close()
     for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        say(f"warning: {w}", err=True)
     language_note(catalog.texts[:200], enc, "The catalog")
     return enc, store, res
 
@@ -92,10 +133,10 @@ def load_catalog(args):
 
     catalog = read_catalog(args.catalog, columns(args))
     for w in catalog.report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        say(f"warning: {w}", err=True)
     if catalog.report.skipped:
-        print(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
-              file=sys.stderr)
+        say(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
+            err=True)
     return catalog
 
 
@@ -125,9 +166,9 @@ def print_table(df, fmt: str) -> None:
     import pandas as pd
 
     if fmt == "csv":
-        from coldrec.catalog import neutralise_formulas
+        from coldrec.catalog import safe_csv_text
 
-        neutralise_formulas(df).to_csv(sys.stdout, index=False)
+        sys.stdout.write(safe_csv_text(df))
     elif fmt == "json":
         print(df.to_json(orient="records", force_ascii=False, indent=1))
     else:
@@ -135,6 +176,7 @@ def print_table(df, fmt: str) -> None:
         view["recall_score"] = view["recall_score"].map("{:.3f}".format)
         view["ranker_score"] = view["ranker_score"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
         view["rank_change"] = view["rank_change"].map(lambda v: f"▲{v}" if v > 0 else (f"▼{-v}" if v < 0 else "="))
+        view = terminal_frame(view)  # control characters in titles never reach the terminal
         view["title"] = view["title"].map(lambda t: t if len(t) <= 48 else t[:47] + "…")
         with pd.option_context("display.width", 200, "display.max_colwidth", 70, "display.max_columns", 20):
             print(view.drop(columns=["item_id"]).to_string(index=False))

