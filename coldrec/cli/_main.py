@@ -181,6 +181,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         opts.update({k: v for k, v in {"users": args.users, "user_text_col": args.user_text_col,
                                        "shots": args.shots, "cold_fraction": args.cold_fraction}.items()
                      if v is not None})
+    if args.protocol == "warmup":
+        opts.update({k: v for k, v in {"dataset": args.dataset, "folds": args.folds}.items() if v is not None})
+        opts.pop("methods", None), opts.pop("epochs", None), opts.pop("recall_n", None)
     result = run_protocol(args.protocol, data=args.data, out=args.out, encoder=args.model, **opts)
     print(format_table(result))
     return 0
@@ -256,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run an evaluation protocol on real data")
     p.add_argument("--protocol", required=True,
-                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items or cold-users")
+                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users or warmup")
+    p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k)")
+    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5)")
     p.add_argument("--data", help="datasets folder (default: $COLDREC_DATA or ../shared/datasets)")
     p.add_argument("--out", help="folder for <protocol>.json and .md (e.g. results/)")
     p.add_argument("--catalog", help="cold-items/cold-users: catalog file")

@@ -1,0 +1,160 @@
+"""The warm-up study driver: folds over users, every choice on validation users, curves + crossover + LM gain."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from coldrec.evaluation._common import _Evaluator
+from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, _ndcg, blend,
+                                                  split_users, text_scores, user_folds)
+from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
+
+
+def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.ndarray, val_users: np.ndarray
+                          ) -> dict[str, Any]:
+    """λ of EASE, the text aggregation per text side and the hybrid weight per (side, point), on ``val_users``."""
+    X_fit = interaction_matrix([data.seqs[u] for u in fit_users], data.n_items)
+    splits = {s: split_users(data.seqs, val_users, s, data.mode) for s in cfg.points}
+    warm = [s for s in cfg.points if s > 0 and len(splits[s][0])]
+    best_l2, best_val, ease = None, -1.0, None
+    for l2 in cfg.l2_grid:
+        model = EASE(EASEConfig(l2=l2)).fit(X_fit)
+        v = float(np.mean([_ndcg(model.score(splits[s][1]), splits[s][2], splits[s][1]) for s in warm])) \
+            if warm else 0.0
+        if v > best_val:
+            best_l2, best_val, ease = l2, v, model
+    aggs: dict[str, dict[str, Any]] = {}
+    for label, side in data.text.items():
+        options = [(a, d) for a in TEXT_AGGS for d in ((0.0, 0.5) if side.U0 is not None else (0.0,))]
+
+        def mean_val(opt):
+            return float(np.mean([_ndcg(text_scores(side, *splits[s][:2], opt[0], opt[1]), splits[s][2],
+                                        splits[s][1]) for s in warm])) if warm else 0.0
+        agg, desc = max(options, key=mean_val)
+        aggs[label] = {"agg": agg, "desc_weight": desc}
+    weights: dict[str, dict[int, float]] = {label: {} for label in data.text}
+    n_val: dict[int, int] = {}
+    for s in cfg.points:
+        us, known, targets = splits[s]
+        n_val[s] = len(us)
+        cf = ease.score(known) if len(us) else None
+        for label, side in data.text.items():
+            prev = weights[label][max(weights[label])] if weights[label] else 0.5
+            if len(us) < cfg.min_val_users:
+                weights[label][s] = prev
+                continue
+            txt = text_scores(side, us, known, aggs[label]["agg"], aggs[label]["desc_weight"])
+            weights[label][s] = max(cfg.weights, key=lambda w: _ndcg(blend(txt, cf, w), targets, known)) \
+                if txt is not None else 0.0
+    return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
+
+
+def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, choice, add) -> dict[int, int]:
+    X = interaction_matrix([data.seqs[u] for u in train_users], data.n_items)
+    ease = EASE(EASEConfig(l2=choice["l2"])).fit(X)
+    knn = ItemKNN().fit(X)
+    pop = np.asarray(X.sum(0)).ravel().astype(np.float64)
+    counts = {}
+    for s in cfg.points:
+        us, known, targets = split_users(data.seqs, test_users, s, data.mode)
+        counts[s] = len(us)
+        if not len(us):
+            continue
+        add(s, "popularity", np.tile(pop, (len(us), 1)), targets, known, True)
+        cf = ease.score(known)
+        add(s, "ease", cf, targets, known, False)
+        add(s, "itemknn", knn.score(known), targets, known, False)
+        for label, side in data.text.items():
+            ch = choice["text"][label]
+            txt = text_scores(side, us, known, ch["agg"], ch["desc_weight"])
+            if txt is not None:
+                add(s, f"text-{label}", txt, targets, known, False)
+            add(s, f"hybrid-{label}", blend(txt, cf, choice["weights"][label][s]), targets, known, False)
+    return counts
+
+
+def warmup_study(data: WarmupData, cfg: WarmupConfig | None = None, *, log=None, progress: Progress | None = None
+                 ) -> dict[str, Any]:
+    """Run the study on ``data``; returns points, user counts, curves, crossover, LM gain and the choices."""
+    cfg = cfg or WarmupConfig()
+    log = log or (lambda msg: None)
+    rng = np.random.default_rng(cfg.seed)
+    users = np.array([u for u, s in enumerate(data.seqs) if len(s)], dtype=np.int64)
+    folds = user_folds(users, cfg.folds, cfg.seed)
+    acc: dict[tuple[int, str], _Evaluator] = {}
+
+    def add(s, method, scores, targets, known, jitter):
+        acc.setdefault((s, method), _Evaluator(cfg.ks, np.arange(data.n_items), rng)).add(scores, targets, known,
+                                                                                           jitter)
+    n_users = {s: 0 for s in cfg.points}
+    choices = []
+    for f, test_users in enumerate(folds):
+        t0 = time.time()
+        if progress:
+            progress(f / len(folds), f"fold {f + 1} of {len(folds)}: choosing on validation users")
+        train_users = np.setdiff1d(users, test_users)
+        inner = np.random.default_rng(cfg.seed + 100 + f).permutation(train_users)
+        n_val = max(1, int(round(len(inner) * cfg.val_fraction)))
+        choice = _choose_on_validation(data, cfg, inner[n_val:], inner[:n_val])
+        choices.append(choice)
+        if progress:
+            progress((f + 0.6) / len(folds), f"fold {f + 1} of {len(folds)}: scoring test users")
+        for s, c in _score_fold(data, cfg, train_users, test_users, choice, add).items():
+            n_users[s] += c
+        log(f"  warm-up fold {f + 1}/{len(folds)}: λ={choice['l2']} text={choice['text']} "
+            f"w={choice['weights']} ({time.time() - t0:.0f}s)")
+    if progress:
+        progress(1.0, "done")
+    return summarise(acc, cfg, n_users, list(data.text), choices)
+
+
+def summarise(acc, cfg: WarmupConfig, n_users: dict[int, int], labels: list[str], choices: list) -> dict[str, Any]:
+    """Curves per method and metric (None where a method has no row), crossover, LM gain and target checks."""
+    points = [s for s in cfg.points if n_users[s]]
+    methods = ["popularity", "ease", "itemknn"] + [f"{p}-{lab}" for p in ("text", "hybrid") for lab in labels]
+    metrics = [f"{m}@{k}" for k in sorted(cfg.ks) for m in ("recall", "ndcg")]
+    curves: dict[str, dict[str, list]] = {}
+    for m in methods:
+        rows = [acc[(s, m)].result() if (s, m) in acc else None for s in points]
+        if any(r is not None for r in rows):
+            curves[m] = {k: [None if r is None else r[k] for r in rows] for k in metrics}
+    out: dict[str, Any] = {"points": points, "n_users": {str(s): n_users[s] for s in points}, "metrics": metrics,
+                           "curves": curves}
+    if "text-lm" in curves:
+        out["crossover"] = {cf: crossover(points, curves["text-lm"]["ndcg@10"], curves[cf]["ndcg@10"])
+                            for cf in ("ease", "itemknn")}
+    if "hybrid-lm" in curves:
+        out["lm_gain"] = {f"vs {lab}": {k: [_diff(a, b) for a, b in zip(curves["hybrid-lm"][k],
+                                                                         curves[f"hybrid-{lab}"][k])]
+                                        for k in metrics} for lab in labels if lab != "lm"}
+        out["targets"] = hybrid_targets(curves)
+    out["choices"] = [{"l2": c["l2"], "text": c["text"], "n_val_users": {str(k): v for k, v in
+                                                                       c["n_val_users"].items()},
+                       "weights": {lab: {str(k): v for k, v in w.items()} for lab, w in c["weights"].items()}}
+                      for c in choices]
+    return out
+
+
+def _diff(a, b):
+    return None if a is None or b is None else round(a - b, 6)
+
+
+def crossover(points: list[int], text: list, cf: list) -> int | None:
+    """The smallest history length at which CF alone matches or beats text alone (None: never on these points)."""
+    for s, t, c in zip(points, text, cf):
+        if t is not None and c is not None and c >= t:
+            return s
+    return None
+
+
+def hybrid_targets(curves: dict[str, dict[str, list]], tol: float = 0.005) -> dict[str, Any]:
+    """Hybrid (LM) ≥ max(text-lm, ease) − tol at NDCG@10 at every point, and strictly better than both somewhere."""
+    hyb = curves["hybrid-lm"]["ndcg@10"]
+    best = [max(x for x in (t, c) if x is not None) for t, c in
+            zip(curves.get("text-lm", {}).get("ndcg@10", [None] * len(hyb)), curves["ease"]["ndcg@10"])]
+    margin = [round(h - b, 6) for h, b in zip(hyb, best)]
+    return {"margin_over_best_single": margin, "within_tolerance_everywhere": all(m >= -tol for m in margin),
+            "strictly_better_somewhere": any(m > 0 for m in margin), "tolerance": tol}
