@@ -4,8 +4,8 @@ For every history length ``s`` in :data:`POINTS` each test user (of a seeded fol
 known items; the targets are hidden from that known part (``rest`` mode: known = the first ``s`` positives, targets
 = all later ones; ``last`` mode: known = the ``s`` most recent items before the held-out last one, target = that
 one). Methods: popularity, EASE and item-KNN (fitted on the fold's training users only), text-only profiles for
-each text side (the language model, the hashing encoder, TF-IDF) and a hybrid ``w(s)·z(text) + (1−w(s))·z(EASE)``
-whose weight per history length is chosen on validation users (training users held out of the CF fit). The
+each text side (the language model, the hashing encoder, TF-IDF) and a hybrid ``w·z(text) + wp·z(log pop) + (1−w−wp)·z(EASE)``
+whose weights (w, wp) per history length are chosen on validation users (training users held out of the CF fit). The
 difference between the language-model hybrid and the same hybrid with TF-IDF or hashing text is the language
 model's gain at that point.
 """
@@ -47,6 +47,8 @@ class WarmupConfig:
     """EASE λ values tried on the validation users."""
     weights: tuple[float, ...] = WEIGHTS
     """Hybrid text weights tried per history length (0 = EASE only, 1 = text only)."""
+    pop_weights: tuple[float, ...] = (0.0, 0.15, 0.3, 0.5)
+    """Hybrid popularity weights tried with each text weight (the rest of the weight goes to EASE)."""
     min_val_users: int = 20
     """Fewer validation users at a point than this: the hybrid weight of the previous point (0.5 at the first)
     is reused."""
@@ -138,11 +140,21 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(1, keepdims=True)) / np.maximum(x.std(1, keepdims=True), 1e-12)
 
 
-def blend(text: np.ndarray | None, cf: np.ndarray, w: float) -> np.ndarray:
-    """The hybrid: ``w·z(text) + (1 − w)·z(cf)`` per user row (z = standardised over the items)."""
-    if text is None or w <= 0:
-        return _z(cf)
-    return w * _z(text) + (1.0 - w) * _z(cf)
+def blend(text: np.ndarray | None, cf: np.ndarray, w: float, pop: np.ndarray | None = None, wp: float = 0.0
+          ) -> np.ndarray:
+    """The hybrid: ``w·z(text) + wp·z(log popularity) + (1 − w − wp)·z(cf)`` per user row (z = standardised over
+    the items; ``text`` None counts as weight 0)."""
+    out = (1.0 - w - wp) * _z(cf)
+    if text is not None and w > 0:
+        out += w * _z(text)
+    if pop is not None and wp > 0:
+        out += wp * _z(np.log1p(np.asarray(pop, np.float64))[None, :])
+    return out
+
+
+def weight_pairs(weights: Sequence[float], pop_weights: Sequence[float]) -> list[tuple[float, float]]:
+    """The (text weight, popularity weight) pairs tried on validation: both ≥ 0, summing to at most 1."""
+    return [(w, p) for w in weights for p in pop_weights if w + p <= 1.0 + 1e-9]
 
 
 def _ndcg(scores: np.ndarray, targets: list[set], known: list[np.ndarray], k: int = 10) -> float:

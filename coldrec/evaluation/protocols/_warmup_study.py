@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from coldrec.evaluation._common import _Evaluator
-from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, _ndcg, blend,
-                                                  split_users, text_scores, user_folds)
+from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, _ndcg, _z, blend,
+                                                  split_users, weight_pairs, text_scores, user_folds)
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
 
@@ -35,20 +35,24 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.nda
                                         splits[s][1]) for s in warm])) if warm else 0.0
         agg, desc = max(options, key=mean_val)
         aggs[label] = {"agg": agg, "desc_weight": desc}
-    weights: dict[str, dict[int, float]] = {label: {} for label in data.text}
+    weights: dict[str, dict[int, tuple[float, float]]] = {label: {} for label in data.text}
     n_val: dict[int, int] = {}
+    pop = np.asarray(X_fit.sum(0)).ravel()
+    pairs = weight_pairs(cfg.weights, cfg.pop_weights)
     for s in cfg.points:
         us, known, targets = splits[s]
         n_val[s] = len(us)
         cf = ease.score(known) if len(us) else None
         for label, side in data.text.items():
-            prev = weights[label][max(weights[label])] if weights[label] else 0.5
+            prev = weights[label][max(weights[label])] if weights[label] else (0.5, 0.0)
             if len(us) < cfg.min_val_users:
                 weights[label][s] = prev
                 continue
             txt = text_scores(side, us, known, aggs[label]["agg"], aggs[label]["desc_weight"])
-            weights[label][s] = max(cfg.weights, key=lambda w: _ndcg(blend(txt, cf, w), targets, known)) \
-                if txt is not None else 0.0
+            options = pairs if txt is not None else [p for p in pairs if p[0] == 0]
+            zt, zc, zp = (None if txt is None else _z(txt)), _z(cf), _z(np.log1p(pop)[None, :])
+            weights[label][s] = max(options, key=lambda wp: _ndcg(
+                (1 - wp[0] - wp[1]) * zc + wp[1] * zp + (wp[0] * zt if wp[0] else 0.0), targets, known))
     return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
 
 
@@ -72,7 +76,8 @@ def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, ch
             txt = text_scores(side, us, known, ch["agg"], ch["desc_weight"])
             if txt is not None:
                 add(s, f"text-{label}", txt, targets, known, False)
-            add(s, f"hybrid-{label}", blend(txt, cf, choice["weights"][label][s]), targets, known, False)
+            w, wp = choice["weights"][label][s]
+            add(s, f"hybrid-{label}", blend(txt, cf, w, pop, wp), targets, known, False)
     return counts
 
 
