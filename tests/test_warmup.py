@@ -74,6 +74,20 @@ def test_ease_is_the_closed_form_and_falls_back_to_popularity():
         EASE(EASEConfig(l2=0)).fit(X)
 
 
+def test_fast_validation_ndcg_equals_the_metric_accumulator():
+    from coldrec.evaluation._common import _Evaluator
+    from coldrec.evaluation.protocols._warmup import ValidationSet
+
+    rng = np.random.default_rng(4)
+    scores = rng.random((30, 50))
+    known = [rng.choice(50, 3, replace=False) for _ in range(30)]
+    targets = [set(rng.choice(50, rng.integers(1, 15), replace=False).tolist()) - set(k.tolist()) or {49}
+               for k in known]
+    ev = _Evaluator((10,), np.arange(50), rng)
+    ev.add(scores, targets, known)
+    assert ValidationSet(50, targets, known).ndcg(scores) == pytest.approx(ev.result()["ndcg@10"], abs=1e-6)
+
+
 def test_blend_endpoints_are_the_single_methods():
     rng = np.random.default_rng(0)
     t, c = rng.random((3, 8)), rng.random((3, 8))

@@ -18,8 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from coldrec.errors import ColdrecError
-from coldrec.evaluation._common import _Evaluator, history_scores, recency_weights
-from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
+from coldrec.evaluation._common import history_scores, recency_weights
 
 POINTS: tuple[int, ...] = (0, 1, 2, 3, 5, 10, 20)
 WEIGHTS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -43,7 +42,7 @@ class WarmupConfig:
     """Seeds the folds, the validation users and the tie-breaking."""
     val_fraction: float = 0.15
     """Share of each fold's training users held out of the CF fit to choose λ, text aggregation and w(s)."""
-    l2_grid: tuple[float, ...] = (10.0, 50.0, 200.0, 1000.0, 3000.0, 10000.0)
+    l2_grid: tuple[float, ...] = (10.0, 50.0, 200.0, 1000.0, 3000.0, 10000.0, 30000.0)
     """EASE λ values tried on the validation users."""
     weights: tuple[float, ...] = WEIGHTS
     """Hybrid text weights tried per history length (0 = EASE only, 1 = text only)."""
@@ -157,10 +156,31 @@ def weight_pairs(weights: Sequence[float], pop_weights: Sequence[float]) -> list
     return [(w, p) for w in weights for p in pop_weights if w + p <= 1.0 + 1e-9]
 
 
-def _ndcg(scores: np.ndarray, targets: list[set], known: list[np.ndarray], k: int = 10) -> float:
-    ev = _Evaluator((k,), np.arange(scores.shape[1]), np.random.default_rng(0))
-    ev.add(scores, targets, known)
-    return ev.result()[f"ndcg@{k}"]
+class ValidationSet:
+    """Validation users at one point, prepared once so that NDCG@k of many score matrices is cheap."""
+
+    def __init__(self, n_items: int, targets: list[set], known: list[np.ndarray], k: int = 10) -> None:
+        b = len(targets)
+        self.k = k
+        self.penalty = np.zeros((b, n_items), np.float64)
+        self.relevant = np.zeros((b, n_items), bool)
+        for r, (t, kn) in enumerate(zip(targets, known)):
+            self.penalty[r, np.asarray(kn, dtype=np.int64)] = -np.inf
+            self.relevant[r, list(t)] = True
+        disc = 1.0 / np.log2(np.arange(2, k + 2))
+        self.idcg = np.cumsum(disc)[np.minimum(self.relevant.sum(1), k) - 1]
+        self.disc = disc
+
+    def ndcg(self, scores: np.ndarray) -> float:
+        """Mean NDCG@k of ``scores`` (known items excluded), as :class:`MetricAccumulator` computes it."""
+        s = np.asarray(scores, np.float64) + self.penalty
+        k = min(self.k, s.shape[1])
+        top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        rows = np.arange(len(s))[:, None]
+        top = np.take_along_axis(top, np.argsort(-s[rows, top], axis=1, kind="stable"), 1)
+        dcg = (self.relevant[rows, top] * self.disc[:k]).sum(1)
+        return float(np.mean(dcg / self.idcg)) if len(s) else 0.0
+
 
 
 def user_folds(users: np.ndarray, n_folds: int, seed: int) -> list[np.ndarray]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from coldrec.evaluation._common import _Evaluator
-from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, _ndcg, _z, blend,
+from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, ValidationSet, _z, blend,
                                                   split_users, weight_pairs, text_scores, user_folds)
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
@@ -19,11 +19,11 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.nda
     X_fit = interaction_matrix([data.seqs[u] for u in fit_users], data.n_items)
     splits = {s: split_users(data.seqs, val_users, s, data.mode) for s in cfg.points}
     warm = [s for s in cfg.points if s > 0 and len(splits[s][0])]
+    vsets = {s: ValidationSet(data.n_items, splits[s][2], splits[s][1]) for s in cfg.points if len(splits[s][0])}
     best_l2, best_val, ease = None, -1.0, None
     for l2 in cfg.l2_grid:
         model = EASE(EASEConfig(l2=l2)).fit(X_fit)
-        v = float(np.mean([_ndcg(model.score(splits[s][1]), splits[s][2], splits[s][1]) for s in warm])) \
-            if warm else 0.0
+        v = float(np.mean([vsets[s].ndcg(model.score(splits[s][1])) for s in warm])) if warm else 0.0
         if v > best_val:
             best_l2, best_val, ease = l2, v, model
     aggs: dict[str, dict[str, Any]] = {}
@@ -31,8 +31,8 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.nda
         options = [(a, d) for a in TEXT_AGGS for d in ((0.0, 0.5) if side.U0 is not None else (0.0,))]
 
         def mean_val(opt):
-            return float(np.mean([_ndcg(text_scores(side, *splits[s][:2], opt[0], opt[1]), splits[s][2],
-                                        splits[s][1]) for s in warm])) if warm else 0.0
+            return float(np.mean([vsets[s].ndcg(text_scores(side, *splits[s][:2], opt[0], opt[1]))
+                                  for s in warm])) if warm else 0.0
         agg, desc = max(options, key=mean_val)
         aggs[label] = {"agg": agg, "desc_weight": desc}
     weights: dict[str, dict[int, tuple[float, float]]] = {label: {} for label in data.text}
@@ -51,8 +51,8 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.nda
             txt = text_scores(side, us, known, aggs[label]["agg"], aggs[label]["desc_weight"])
             options = pairs if txt is not None else [p for p in pairs if p[0] == 0]
             zt, zc, zp = (None if txt is None else _z(txt)), _z(cf), _z(np.log1p(pop)[None, :])
-            weights[label][s] = max(options, key=lambda wp: _ndcg(
-                (1 - wp[0] - wp[1]) * zc + wp[1] * zp + (wp[0] * zt if wp[0] else 0.0), targets, known))
+            weights[label][s] = max(options, key=lambda wp: vsets[s].ndcg(
+                (1 - wp[0] - wp[1]) * zc + wp[1] * zp + (wp[0] * zt if wp[0] else 0.0)))
     return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
 
 
