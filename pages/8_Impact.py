@@ -6,7 +6,8 @@ import streamlit as st
 
 import ui
 from coldrec.evaluation import DEFAULT_METHODS, METHOD_LABELS, live_warmup, load_warmup_results, warmup_frame
-from ui.impact import headline, warmup_figure
+from coldrec.recommend import positives_by_user, simulate_sessions
+from ui.impact import headline, session_figure, warmup_figure
 
 ui.start_page("Impact", "Quality of the list as a user's history grows from nothing to 20 interactions: text "
               "(the language model), collaborative filtering, and a hybrid of both. The green band is what the "
@@ -56,3 +57,22 @@ def live() -> None:
 
 
 live()
+
+
+@st.fragment
+def sessions() -> None:
+    st.subheader("Simulated feedback sessions")
+    st.caption("Log users of the demo domain replayed: each round they like the shown items they really clicked. "
+               "Their own clicks are left out of the popularity counts.")
+    if st.button("Simulate 30 log users (5 rounds of 5 items)", key="im_sim"):
+        with ui.guard("Pick a demo domain on Home (the simulation needs log users).", stop=False):
+            ws = ui.workspace()
+            bar = st.progress(0.0, text="Simulating…")
+            st.session_state["im_sessions"] = simulate_sessions(
+                ws.recommender, ws.users, positives_by_user(ws.demo.interactions.frame), rounds=5, k=5,
+                max_users=30, progress=lambda d, t: bar.progress(d / t, text=f"user {d} of {t}"))
+    if st.session_state.get("im_sessions"):
+        st.plotly_chart(session_figure(st.session_state["im_sessions"]), key="im_sessions_chart")
+
+
+sessions()

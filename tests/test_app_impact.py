@@ -66,6 +66,16 @@ def test_impact_live_study_runs_on_the_demo_domain():
     assert at.get("plotly_chart")
 
 
+def test_impact_simulated_sessions_plot_three_strategies():
+    at = goto(start(), "pages/8_Impact.py")
+    at.button(key="im_sim").click().run()
+    ok(at)
+    sim = at.session_state["im_sessions"]
+    assert len(sim["users"]) == 30 and all(len(v) == 5 for v in sim["mean_hits"].values())
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert len(spec["data"]) == 3
+
+
 def test_feedback_loop_reranks_at_once_and_keeps_shown_items_out():
     at = goto(start(), "pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -84,3 +86,17 @@ def test_simulated_sessions_average_and_are_deterministic(demo_rec):
     assert a["mean_cumulative_hits"]["popularity"][-1] == pytest.approx(sum(a["mean_hits"]["popularity"]), abs=1e-3)
     with pytest.raises(ColdrecError, match="description"):
         simulate_sessions(rec, demo.users.assign(description=""), pos)
+
+
+def test_simulate_command_is_deterministic(capsys):
+    from coldrec.cli import main
+
+    base = ["simulate", "--domain", "ecommerce", "--model", "hash", "--users", "4", "--rounds", "2", "--no-cache"]
+    argv = base + ["--format", "json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert set(first["mean_hits"]) == set(STRATEGIES) and len(first["mean_hits"]["popularity"]) == 2
+    assert main(base) == 0
+    assert "text+feedback" in capsys.readouterr().out

@@ -54,3 +54,19 @@ def headline(result: dict[str, Any], metric: str) -> str:
     best = max((g, s) for g, s in zip(gain, result["points"]) if g is not None)
     return (f"{when[0].upper() + when[1:]}; the language model's largest gain over the same hybrid with TF-IDF is "
             f"**{best[0]:+.4f}** {metric} at {best[1]} known.")
+
+
+def session_figure(sim: dict[str, Any]) -> Any:
+    """Mean hits per round of each simulated-session strategy."""
+    import plotly.graph_objects as go
+
+    names = {"text+feedback": "Description + feedback", "feedback-only": "Feedback only (starts from popularity)",
+             "popularity": "Popularity (no feedback)"}
+    colors = {"text+feedback": COLORS["hybrid-lm"], "feedback-only": COLORS["ease"], "popularity": COLORS["popularity"]}
+    fig = go.Figure()
+    for s, hits in sim["mean_hits"].items():
+        fig.add_trace(go.Scatter(x=list(range(1, len(hits) + 1)), y=hits, mode="lines+markers", name=names.get(s, s),
+                                 line=dict(color=colors.get(s))))
+    fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=-0.3),
+                      xaxis=dict(title="round", dtick=1), yaxis=dict(title=f"hits among {sim['k']} shown (mean)"))
+    return fig

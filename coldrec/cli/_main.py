@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate.
+"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate, simulate.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
     _mapping_args(p)
     p.set_defaults(func=cmd_evaluate)
+
+    from coldrec.cli._simulate import add_simulate_parser
+
+    add_simulate_parser(sub)
     return parser
 
 
