@@ -4,8 +4,9 @@ For every history length ``s`` in :data:`POINTS` each test user (of a seeded fol
 known items; the targets are hidden from that known part (``rest`` mode: known = the first ``s`` positives, targets
 = all later ones; ``last`` mode: known = the ``s`` most recent items before the held-out last one, target = that
 one). Methods: popularity, EASE and item-KNN (fitted on the fold's training users only), text-only profiles for
-each text side (the language model, the hashing encoder, TF-IDF) and a hybrid ``w·z(text) + wp·z(log pop) + (1−w−wp)·z(EASE)``
-whose weights (w, wp) per history length are chosen on validation users (training users held out of the CF fit). The
+each text side (the language model, the hashing encoder, TF-IDF) and a hybrid
+``w·z(text) + wp·z(log pop) + (1−w−wp)·z(CF)`` (CF = EASE or item-KNN) whose weights and CF per history length
+are chosen on validation users (training users held out of the CF fit). The
 difference between the language-model hybrid and the same hybrid with TF-IDF or hashing text is the language
 model's gain at that point.
 """
@@ -42,8 +43,8 @@ class WarmupConfig:
     """Seeds the folds, the validation users and the tie-breaking."""
     val_fraction: float = 0.15
     """Share of each fold's training users held out of the CF fit to choose λ, text aggregation and w(s)."""
-    l2_grid: tuple[float, ...] = (10.0, 50.0, 200.0, 1000.0, 3000.0, 10000.0, 30000.0)
-    """EASE λ values tried on the validation users."""
+    l2_grid: tuple[float, ...] = (10.0, 100.0, 1000.0, 10000.0)
+    """EASE λ values tried on the first fold's validation users (the choice is kept for the other folds)."""
     weights: tuple[float, ...] = WEIGHTS
     """Hybrid text weights tried per history length (0 = EASE only, 1 = text only)."""
     pop_weights: tuple[float, ...] = (0.0, 0.15, 0.3, 0.5)

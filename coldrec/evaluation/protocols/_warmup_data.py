@@ -97,7 +97,8 @@ def protocol_warmup(data: str | Path | None = None, *, dataset: str = "ml100k", 
     load = ml100k_warmup_data if dataset == "ml100k" else scientific_warmup_data
     wd = load(data, encoder, max_users=max_users, seed=seed)
     t_embed = round(time.time() - t0, 1)
-    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds), log=log)
+    grid = {"ml100k": (1000.0, 3000.0, 10000.0, 30000.0, 100000.0), "scientific": (10.0, 50.0, 200.0, 1000.0)}
+    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, l2_grid=grid[dataset]), log=log)
     names = {"ml100k": "MovieLens 100K (movielens-100k/), positives = ratings ≥ 4, known = the first s by time, "
                        "targets = all later positives",
              "scientific": "Amazon Scientific (amazon-scientific/), known = the s most recent items before the "
@@ -117,8 +118,10 @@ def _notes(dataset: str, folds: int) -> list[str]:
              "fitted on the fold's training users only (test users' interactions never enter them).",
              "All items are ranked; the user's known items are excluded from the ranking and never are targets.",
              "Every choice is made on validation users (15% of each fold's training users, held out of the CF fit): "
-             "EASE λ, the text aggregation per text side, and the hybrid weight w(s) per history length.",
-             "hybrid-X = w(s)·z(text-X) + (1 − w(s))·z(EASE), z = per-user standardised scores; "
+             "EASE λ (on the first fold's validation users, then kept), the text aggregation per text side, and the "
+             "hybrid's weights and CF per history length.",
+             "hybrid-X = w·z(text-X) + wp·z(log popularity) + (1 − w − wp)·z(CF), CF = EASE or item-KNN, with "
+             "(w, wp, CF) chosen per history length on the validation users; z = per-user standardised scores; "
              "lm = the language model, hash = the model-free hashing encoder, tfidf = TF-IDF of the same texts.",
              "With 0 known items EASE and item-KNN are the popularity order."]
     if dataset == "scientific":
@@ -152,7 +155,7 @@ def format_warmup_markdown(result: dict[str, Any]) -> str:
         for vs, g in result["lm_gain"].items():
             out.append(f"| {vs} | " + " | ".join("–" if v is None else f"{v:+.4f}" for v in g["ndcg@10"]) + " |")
         t = result["targets"]
-        out += ["", f"Hybrid-lm margin over max(text-lm, ease) at NDCG@10: "
+        out += ["", f"Hybrid-lm margin over max(text-lm, ease, itemknn) at NDCG@10: "
                 + ", ".join(f"{s}: {v:+.4f}" for s, v in zip(pts, t["margin_over_best_single"]))
                 + f" — within {t['tolerance']} everywhere: {t['within_tolerance_everywhere']}; strictly better "
                   f"somewhere: {t['strictly_better_somewhere']}.", ""]

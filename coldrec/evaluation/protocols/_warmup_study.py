@@ -13,15 +13,16 @@ from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupCon
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
 
-def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.ndarray, val_users: np.ndarray
-                          ) -> dict[str, Any]:
-    """λ of EASE, the text aggregation per text side and the hybrid weight per (side, point), on ``val_users``."""
+def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.ndarray, val_users: np.ndarray,
+                          l2_grid: tuple[float, ...] | None = None) -> dict[str, Any]:
+    """λ of EASE (from ``l2_grid``, default ``cfg.l2_grid``), the text aggregation per text side and the hybrid's
+    weights and CF per (side, point), all on ``val_users``."""
     X_fit = interaction_matrix([data.seqs[u] for u in fit_users], data.n_items)
     splits = {s: split_users(data.seqs, val_users, s, data.mode) for s in cfg.points}
     warm = [s for s in cfg.points if s > 0 and len(splits[s][0])]
     vsets = {s: ValidationSet(data.n_items, splits[s][2], splits[s][1]) for s in cfg.points if len(splits[s][0])}
     best_l2, best_val, ease = None, -1.0, None
-    for l2 in cfg.l2_grid:
+    for l2 in l2_grid or cfg.l2_grid:
         model = EASE(EASEConfig(l2=l2)).fit(X_fit)
         v = float(np.mean([vsets[s].ndcg(model.score(splits[s][1])) for s in warm])) if warm else 0.0
         if v > best_val:
@@ -35,24 +36,26 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.nda
                                   for s in warm])) if warm else 0.0
         agg, desc = max(options, key=mean_val)
         aggs[label] = {"agg": agg, "desc_weight": desc}
-    weights: dict[str, dict[int, tuple[float, float]]] = {label: {} for label in data.text}
+    weights: dict[str, dict[int, tuple]] = {label: {} for label in data.text}
     n_val: dict[int, int] = {}
     pop = np.asarray(X_fit.sum(0)).ravel()
+    knn = ItemKNN().fit(X_fit)
     pairs = weight_pairs(cfg.weights, cfg.pop_weights)
+    zp = _z(np.log1p(pop)[None, :])
     for s in cfg.points:
         us, known, targets = splits[s]
         n_val[s] = len(us)
-        cf = ease.score(known) if len(us) else None
+        zcf = {"ease": _z(ease.score(known)), "itemknn": _z(knn.score(known))} if len(us) else {}
         for label, side in data.text.items():
-            prev = weights[label][max(weights[label])] if weights[label] else (0.5, 0.0)
+            prev = weights[label][max(weights[label])] if weights[label] else (0.5, 0.0, "ease")
             if len(us) < cfg.min_val_users:
                 weights[label][s] = prev
                 continue
             txt = text_scores(side, us, known, aggs[label]["agg"], aggs[label]["desc_weight"])
-            options = pairs if txt is not None else [p for p in pairs if p[0] == 0]
-            zt, zc, zp = (None if txt is None else _z(txt)), _z(cf), _z(np.log1p(pop)[None, :])
-            weights[label][s] = max(options, key=lambda wp: vsets[s].ndcg(
-                (1 - wp[0] - wp[1]) * zc + wp[1] * zp + (wp[0] * zt if wp[0] else 0.0)))
+            zt = None if txt is None else _z(txt)
+            options = [(w, wp, cf) for cf in zcf for w, wp in pairs if zt is not None or w == 0]
+            weights[label][s] = max(options, key=lambda o: vsets[s].ndcg(
+                (1 - o[0] - o[1]) * zcf[o[2]] + o[1] * zp + (o[0] * zt if o[0] else 0.0)))
     return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
 
 
@@ -68,16 +71,16 @@ def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, ch
         if not len(us):
             continue
         add(s, "popularity", np.tile(pop, (len(us), 1)), targets, known, True)
-        cf = ease.score(known)
-        add(s, "ease", cf, targets, known, False)
-        add(s, "itemknn", knn.score(known), targets, known, False)
+        cfs = {"ease": ease.score(known), "itemknn": knn.score(known)}
+        add(s, "ease", cfs["ease"], targets, known, False)
+        add(s, "itemknn", cfs["itemknn"], targets, known, False)
         for label, side in data.text.items():
             ch = choice["text"][label]
             txt = text_scores(side, us, known, ch["agg"], ch["desc_weight"])
             if txt is not None:
                 add(s, f"text-{label}", txt, targets, known, False)
-            w, wp = choice["weights"][label][s]
-            add(s, f"hybrid-{label}", blend(txt, cf, w, pop, wp), targets, known, False)
+            w, wp, cf = choice["weights"][label][s]
+            add(s, f"hybrid-{label}", blend(txt, cfs[cf], w, pop, wp), targets, known, False)
     return counts
 
 
@@ -103,7 +106,9 @@ def warmup_study(data: WarmupData, cfg: WarmupConfig | None = None, *, log=None,
         train_users = np.setdiff1d(users, test_users)
         inner = np.random.default_rng(cfg.seed + 100 + f).permutation(train_users)
         n_val = max(1, int(round(len(inner) * cfg.val_fraction)))
-        choice = _choose_on_validation(data, cfg, inner[n_val:], inner[:n_val])
+        # λ is chosen on the first fold's validation users and kept (each EASE fit inverts an items x items matrix)
+        choice = _choose_on_validation(data, cfg, inner[n_val:], inner[:n_val],
+                                       l2_grid=(choices[0]["l2"],) if choices else None)
         choices.append(choice)
         if progress:
             progress((f + 0.6) / len(folds), f"fold {f + 1} of {len(folds)}: scoring test users")
@@ -156,10 +161,11 @@ def crossover(points: list[int], text: list, cf: list) -> int | None:
 
 
 def hybrid_targets(curves: dict[str, dict[str, list]], tol: float = 0.005) -> dict[str, Any]:
-    """Hybrid (LM) ≥ max(text-lm, ease) − tol at NDCG@10 at every point, and strictly better than both somewhere."""
+    """Hybrid (LM) ≥ max(text-lm, EASE, item-KNN) − tol at NDCG@10 at every point, and strictly better than all of
+    them somewhere."""
     hyb = curves["hybrid-lm"]["ndcg@10"]
-    best = [max(x for x in (t, c) if x is not None) for t, c in
-            zip(curves.get("text-lm", {}).get("ndcg@10", [None] * len(hyb)), curves["ease"]["ndcg@10"])]
-    margin = [round(h - b, 6) for h, b in zip(hyb, best)]
+    singles = [curves[m]["ndcg@10"] for m in ("text-lm", "ease", "itemknn") if m in curves]
+    best = [max(x for x in col if x is not None) for col in zip(*singles)]
+    margin = [float(round(h - b, 6)) for h, b in zip(hyb, best)]
     return {"margin_over_best_single": margin, "within_tolerance_everywhere": all(m >= -tol for m in margin),
             "strictly_better_somewhere": any(m > 0 for m in margin), "tolerance": tol}
