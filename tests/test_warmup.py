@@ -121,15 +121,31 @@ def test_hybrid_weight_is_chosen_on_validation_users_only():
     users = np.arange(len(data.seqs))
     rng = np.random.default_rng(3)
     fit, val, test = users[:80], users[80:100], users[100:]
-    before = _choose_on_validation(data, FAST, fit, val)
+    before = _choose_on_validation(data, FAST, [(fit, val)])
     # scramble everything the test users did: the choices must not move
     for u in test:
         data.seqs[u] = rng.choice(data.n_items, size=len(data.seqs[u]), replace=False)
-    assert _choose_on_validation(data, FAST, fit, val) == before
+    assert _choose_on_validation(data, FAST, [(fit, val)]) == before
     # while changing the validation users' histories moves them
     for u in val:
         data.seqs[u] = rng.choice(data.n_items, size=len(data.seqs[u]), replace=False)
-    assert _choose_on_validation(data, FAST, fit, val) != before
+    assert _choose_on_validation(data, FAST, [(fit, val)]) != before
+
+
+@pytest.mark.parametrize("val_folds", [1, 3])
+def test_validation_users_are_training_users_held_out_of_the_cf_fit(val_folds):
+    from coldrec.evaluation.protocols._warmup_study import validation_splits
+
+    train = np.arange(10, 70)
+    cfg = WarmupConfig(val_folds=val_folds)
+    splits = validation_splits(train, cfg, 0)
+    assert len(splits) == val_folds
+    for fit, val in splits:
+        assert not set(fit) & set(val) and set(fit) | set(val) == set(train)
+    if val_folds > 1:  # every training user validates exactly once
+        assert sorted(np.concatenate([v for _, v in splits]).tolist()) == train.tolist()
+    r = warmup_study(_toy(), WarmupConfig(**{**FAST.__dict__, "val_folds": val_folds}))
+    assert r["choices"][0]["n_val_users"]["0"] == (120 - 40) * (1 if val_folds > 1 else 0.15)
 
 
 def test_hybrid_helps_where_text_and_cf_both_know_something():

@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", required=True,
                    help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users or warmup")
     p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k)")
-    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5)")
+    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5 for ml100k, 3 for scientific)")
     p.add_argument("--data", help="datasets folder (default: $COLDREC_DATA or ../shared/datasets)")
     p.add_argument("--out", help="folder for <protocol>.json and .md (e.g. results/)")
     p.add_argument("--catalog", help="cold-items/cold-users: catalog file")

@@ -22,7 +22,7 @@ from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import history_scores, recency_weights
 
 POINTS: tuple[int, ...] = (0, 1, 2, 3, 5, 10, 20)
-WEIGHTS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+WEIGHTS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
 # (name, tau, gamma): mean of the item similarities, a soft max-sim, a recency-weighted soft max-sim
 TEXT_AGGS: tuple[tuple[str, float | None, float], ...] = (("mean", None, 1.0), ("soft-0.1", 0.1, 1.0),
                                                          ("recency-soft-0.05", 0.05, 0.5))
@@ -43,11 +43,14 @@ class WarmupConfig:
     """Seeds the folds, the validation users and the tie-breaking."""
     val_fraction: float = 0.15
     """Share of each fold's training users held out of the CF fit to choose λ, text aggregation and w(s)."""
+    val_folds: int = 1
+    """1: one hold-out of ``val_fraction``; more: that many inner folds over the training users, so that every
+    training user validates once (each choice pools them; costs one CF fit per inner fold)."""
     l2_grid: tuple[float, ...] = (10.0, 100.0, 1000.0, 10000.0)
     """EASE λ values tried on the first fold's validation users (the choice is kept for the other folds)."""
     weights: tuple[float, ...] = WEIGHTS
     """Hybrid text weights tried per history length (0 = EASE only, 1 = text only)."""
-    pop_weights: tuple[float, ...] = (0.0, 0.15, 0.3, 0.5)
+    pop_weights: tuple[float, ...] = (0.0, 0.2, 0.4)
     """Hybrid popularity weights tried with each text weight (the rest of the weight goes to EASE)."""
     min_val_users: int = 20
     """Fewer validation users at a point than this: the hybrid weight of the previous point (0.5 at the first)
@@ -137,7 +140,7 @@ def text_scores(side: TextSide, users: np.ndarray, known: Sequence[np.ndarray], 
 
 def _z(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
-    return (x - x.mean(1, keepdims=True)) / np.maximum(x.std(1, keepdims=True), 1e-12)
+    return ((x - x.mean(1, keepdims=True)) / np.maximum(x.std(1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def blend(text: np.ndarray | None, cf: np.ndarray, w: float, pop: np.ndarray | None = None, wp: float = 0.0
@@ -163,7 +166,7 @@ class ValidationSet:
     def __init__(self, n_items: int, targets: list[set], known: list[np.ndarray], k: int = 10) -> None:
         b = len(targets)
         self.k = k
-        self.penalty = np.zeros((b, n_items), np.float64)
+        self.penalty = np.zeros((b, n_items), np.float32)
         self.relevant = np.zeros((b, n_items), bool)
         for r, (t, kn) in enumerate(zip(targets, known)):
             self.penalty[r, np.asarray(kn, dtype=np.int64)] = -np.inf
@@ -174,7 +177,7 @@ class ValidationSet:
 
     def ndcg(self, scores: np.ndarray) -> float:
         """Mean NDCG@k of ``scores`` (known items excluded), as :class:`MetricAccumulator` computes it."""
-        s = np.asarray(scores, np.float64) + self.penalty
+        s = np.asarray(scores, np.float32) + self.penalty
         k = min(self.k, s.shape[1])
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         rows = np.arange(len(s))[:, None]

@@ -88,17 +88,21 @@ def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> Warmu
 
 
 def protocol_warmup(data: str | Path | None = None, *, dataset: str = "ml100k", encoder: Any = None,
-                    seed: int = 0, max_users: int | None = None, folds: int = 5, log: Log = _log_default
+                    seed: int = 0, max_users: int | None = None, folds: int | None = None, log: Log = _log_default
                     ) -> dict[str, Any]:
     """``coldrec evaluate --protocol warmup --dataset ml100k|scientific``: the warm-up curves."""
     if dataset not in WARMUP_DATASETS:
         raise ColdrecError(f"unknown warm-up dataset {dataset!r}; valid choices: {', '.join(WARMUP_DATASETS)}")
+    folds = folds or {"ml100k": 5, "scientific": 3}[dataset]  # scientific: 8,442 users, 2,800 test users per fold
     t0 = time.time()
     load = ml100k_warmup_data if dataset == "ml100k" else scientific_warmup_data
     wd = load(data, encoder, max_users=max_users, seed=seed)
     t_embed = round(time.time() - t0, 1)
     grid = {"ml100k": (1000.0, 3000.0, 10000.0, 30000.0, 100000.0), "scientific": (10.0, 50.0, 200.0, 1000.0)}
-    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, l2_grid=grid[dataset]), log=log)
+    # ml100k's 943 users leave ~110 hold-out users per fold: 3 inner folds let all training users validate
+    val_folds = {"ml100k": 3, "scientific": 1}
+    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, l2_grid=grid[dataset], val_folds=val_folds[dataset]),
+                       log=log)
     names = {"ml100k": "MovieLens 100K (movielens-100k/), positives = ratings ≥ 4, known = the first s by time, "
                        "targets = all later positives",
              "scientific": "Amazon Scientific (amazon-scientific/), known = the s most recent items before the "
@@ -117,7 +121,8 @@ def _notes(dataset: str, folds: int) -> list[str]:
     notes = [f"{folds} seeded folds over users; each user is a test user once; EASE, item-KNN and popularity are "
              "fitted on the fold's training users only (test users' interactions never enter them).",
              "All items are ranked; the user's known items are excluded from the ranking and never are targets.",
-             "Every choice is made on validation users (15% of each fold's training users, held out of the CF fit): "
+             "Every choice is made on validation users, held out of the CF fit inside each fold's training users "
+             f"({'3 inner folds: every training user validates once' if dataset == 'ml100k' else 'one 15% hold-out'}): "
              "EASE λ (on the first fold's validation users, then kept), the text aggregation per text side, and the "
              "hybrid's weights and CF per history length.",
              "hybrid-X = w·z(text-X) + wp·z(log popularity) + (1 − w − wp)·z(CF), CF = EASE or item-KNN, with "

@@ -13,50 +13,78 @@ from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupCon
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
 
-def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, fit_users: np.ndarray, val_users: np.ndarray,
+def _prepare(data: WarmupData, cfg: WarmupConfig, fit_users: np.ndarray, val_users: np.ndarray) -> dict[str, Any]:
+    X = interaction_matrix([data.seqs[u] for u in fit_users], data.n_items)
+    splits = {s: split_users(data.seqs, val_users, s, data.mode) for s in cfg.points}
+    vsets = {s: ValidationSet(data.n_items, splits[s][2], splits[s][1]) for s in cfg.points if len(splits[s][0])}
+    return {"X": X, "splits": splits, "vsets": vsets, "pop": np.asarray(X.sum(0)).ravel()}
+
+
+def _pooled(parts: list[dict], points: list[int], value) -> float:
+    """NDCG@10 over all validation users of ``parts`` at ``points``: ``value(part, s)`` per part, user-weighted."""
+    num = den = 0.0
+    for p in parts:
+        for s in points:
+            if s in p["vsets"]:
+                n = len(p["splits"][s][0])
+                num += value(p, s) * n
+                den += n
+    return num / den if den else 0.0
+
+
+def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, user_splits: list[tuple[np.ndarray, np.ndarray]],
                           l2_grid: tuple[float, ...] | None = None) -> dict[str, Any]:
     """λ of EASE (from ``l2_grid``, default ``cfg.l2_grid``), the text aggregation per text side and the hybrid's
-    weights and CF per (side, point), all on ``val_users``."""
-    X_fit = interaction_matrix([data.seqs[u] for u in fit_users], data.n_items)
-    splits = {s: split_users(data.seqs, val_users, s, data.mode) for s in cfg.points}
-    warm = [s for s in cfg.points if s > 0 and len(splits[s][0])]
-    vsets = {s: ValidationSet(data.n_items, splits[s][2], splits[s][1]) for s in cfg.points if len(splits[s][0])}
-    best_l2, best_val, ease = None, -1.0, None
+    weights and CF per (side, point), all on validation users: ``user_splits`` holds (CF-fit users, validation
+    users) pairs, one for a single hold-out, several for inner cross-validation (every choice pools them)."""
+    parts = [_prepare(data, cfg, fit, val) for fit, val in user_splits]
+    warm = [s for s in cfg.points if s > 0]
+    best_l2, best_val = None, -1.0
     for l2 in l2_grid or cfg.l2_grid:
-        model = EASE(EASEConfig(l2=l2)).fit(X_fit)
-        v = float(np.mean([vsets[s].ndcg(model.score(splits[s][1])) for s in warm])) if warm else 0.0
+        models = [EASE(EASEConfig(l2=l2)).fit(p["X"]) for p in parts]
+        for p, m in zip(parts, models):
+            p["try"] = m
+        v = _pooled(parts, warm, lambda p, s: p["vsets"][s].ndcg(p["try"].score(p["splits"][s][1])))
         if v > best_val:
-            best_l2, best_val, ease = l2, v, model
+            best_l2, best_val = l2, v
+            for p in parts:
+                p["ease"] = p["try"]
     aggs: dict[str, dict[str, Any]] = {}
     for label, side in data.text.items():
         options = [(a, d) for a in TEXT_AGGS for d in ((0.0, 0.5) if side.U0 is not None else (0.0,))]
-
-        def mean_val(opt):
-            return float(np.mean([vsets[s].ndcg(text_scores(side, *splits[s][:2], opt[0], opt[1]))
-                                  for s in warm])) if warm else 0.0
-        agg, desc = max(options, key=mean_val)
+        agg, desc = max(options, key=lambda o: _pooled(parts, warm, lambda p, s: p["vsets"][s].ndcg(
+            text_scores(side, *p["splits"][s][:2], o[0], o[1]))))
         aggs[label] = {"agg": agg, "desc_weight": desc}
+    weights, n_val = _choose_weights(data, cfg, parts, aggs)
+    return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
+
+
+def _choose_weights(data: WarmupData, cfg: WarmupConfig, parts: list[dict], aggs: dict) -> tuple[dict, dict]:
+    """Per text side and point: (text weight, popularity weight, CF) of the hybrid, pooled over ``parts``."""
     weights: dict[str, dict[int, tuple]] = {label: {} for label in data.text}
     n_val: dict[int, int] = {}
-    pop = np.asarray(X_fit.sum(0)).ravel()
-    knn = ItemKNN().fit(X_fit)
     pairs = weight_pairs(cfg.weights, cfg.pop_weights)
-    zp = _z(np.log1p(pop)[None, :])
+    for p in parts:
+        p["knn"] = ItemKNN().fit(p["X"])
+        p["zp"] = _z(np.log1p(p["pop"])[None, :])
     for s in cfg.points:
-        us, known, targets = splits[s]
-        n_val[s] = len(us)
-        zcf = {"ease": _z(ease.score(known)), "itemknn": _z(knn.score(known))} if len(us) else {}
+        n_val[s] = sum(len(p["splits"][s][0]) for p in parts)
+        live = [p for p in parts if s in p["vsets"]]
+        for p in live:
+            known = p["splits"][s][1]
+            p["zcf"] = {"ease": _z(p["ease"].score(known)), "itemknn": _z(p["knn"].score(known))}
         for label, side in data.text.items():
-            prev = weights[label][max(weights[label])] if weights[label] else (0.5, 0.0, "ease")
-            if len(us) < cfg.min_val_users:
-                weights[label][s] = prev
+            if n_val[s] < cfg.min_val_users:
+                weights[label][s] = weights[label][max(weights[label])] if weights[label] else (0.5, 0.0, "ease")
                 continue
-            txt = text_scores(side, us, known, aggs[label]["agg"], aggs[label]["desc_weight"])
-            zt = None if txt is None else _z(txt)
-            options = [(w, wp, cf) for cf in zcf for w, wp in pairs if zt is not None or w == 0]
-            weights[label][s] = max(options, key=lambda o: vsets[s].ndcg(
-                (1 - o[0] - o[1]) * zcf[o[2]] + o[1] * zp + (o[0] * zt if o[0] else 0.0)))
-    return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
+            for p in live:
+                txt = text_scores(side, *p["splits"][s][:2], aggs[label]["agg"], aggs[label]["desc_weight"])
+                p["zt"] = None if txt is None else _z(txt)
+            has_text = all(p["zt"] is not None for p in live)
+            options = [(w, wp, cf) for cf in ("ease", "itemknn") for w, wp in pairs if has_text or w == 0]
+            weights[label][s] = max(options, key=lambda o: _pooled(live, [s], lambda p, _s: p["vsets"][s].ndcg(
+                (1 - o[0] - o[1]) * p["zcf"][o[2]] + o[1] * p["zp"] + (o[0] * p["zt"] if o[0] else 0.0))))
+    return weights, n_val
 
 
 def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, choice, add) -> dict[int, int]:
@@ -84,6 +112,17 @@ def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, ch
     return counts
 
 
+def validation_splits(train_users: np.ndarray, cfg: WarmupConfig, fold: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(CF-fit users, validation users) pairs inside one fold's training users: one seeded hold-out of
+    ``val_fraction`` when ``val_folds`` is 1, else ``val_folds`` inner folds (every training user validates once)."""
+    inner = np.random.default_rng(cfg.seed + 100 + fold).permutation(train_users)
+    if cfg.val_folds <= 1:
+        n_val = max(1, int(round(len(inner) * cfg.val_fraction)))
+        return [(inner[n_val:], inner[:n_val])]
+    chunks = np.array_split(inner, cfg.val_folds)
+    return [(np.concatenate([c for j, c in enumerate(chunks) if j != i]), chunk) for i, chunk in enumerate(chunks)]
+
+
 def warmup_study(data: WarmupData, cfg: WarmupConfig | None = None, *, log=None, progress: Progress | None = None
                  ) -> dict[str, Any]:
     """Run the study on ``data``; returns points, user counts, curves, crossover, LM gain and the choices."""
@@ -104,10 +143,8 @@ def warmup_study(data: WarmupData, cfg: WarmupConfig | None = None, *, log=None,
         if progress:
             progress(f / len(folds), f"fold {f + 1} of {len(folds)}: choosing on validation users")
         train_users = np.setdiff1d(users, test_users)
-        inner = np.random.default_rng(cfg.seed + 100 + f).permutation(train_users)
-        n_val = max(1, int(round(len(inner) * cfg.val_fraction)))
         # λ is chosen on the first fold's validation users and kept (each EASE fit inverts an items x items matrix)
-        choice = _choose_on_validation(data, cfg, inner[n_val:], inner[:n_val],
+        choice = _choose_on_validation(data, cfg, validation_splits(train_users, cfg, f),
                                        l2_grid=(choices[0]["l2"],) if choices else None)
         choices.append(choice)
         if progress:
