@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from coldrec.evaluation._common import _Evaluator
-from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, WarmupConfig, WarmupData, ValidationSet, _z, blend,
-                                                  split_users, weight_pairs, text_scores, user_folds)
+from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, ValidationSet, WarmupConfig, WarmupData, _z,
+                                                  blend, split_users, text_scores, user_folds, weight_pairs)
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
 
