@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from coldrec.recommend import RecommendConfig
 from coldrec.recommend._views import item_label, item_options
+from ui.feedback_loop import feedback_panel
 
 ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates, "
              "the ranker orders them.", todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
@@ -53,6 +54,9 @@ ui.remember_user(ws, "typed user", user, recs)
 
 st.subheader(f"Top {len(recs)} for this user")
 ui.result_notes(recs)
+if st.toggle("Feedback mode: mark items liked or not for me", key="nu_fb_on"):
+    feedback_panel(ws, user)
+    st.stop()
 ui.results_table(recs, ui.ws_colors(ws), key="nu_table")
 st.download_button("Download as CSV", ui.csv_bytes(recs), file_name=f"coldrec_{ws.key.replace(':', '_')}.csv",
                    mime="text/csv", icon=":material/download:")

@@ -28,6 +28,7 @@ PAGES = [  # file, title, icon
     ("pages/5_Profile_map.py", "Profile map", "🗺️"),
     ("pages/6_Ranker.py", "Ranker", "🧠"),
     ("pages/7_Evaluation.py", "Evaluation", "📊"),
+    ("pages/8_Impact.py", "Impact", "📈"),
 ]
 NEXT_STEPS = [
     ("pages/2_New_user.py", "Describe a new user and get recommendations", ":material/person_add:"),
@@ -45,6 +46,7 @@ PERSISTENT_KEYS = [
     "wi_text_0", "wi_text_1", "wi_text_2", "wi_text_3",
     "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "cat_domain", "ev_protocol", "ev_metrics",
     "rk_features", "rk_hidden", "rk_epochs", "rk_lr", "rk_neg",
+    "im_dataset", "im_metric", "im_k", "im_methods",
 ]
 
 

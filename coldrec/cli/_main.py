@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate.
+"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate, simulate.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -204,6 +204,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         opts.update(_log_options(args))
         if args.name:
             opts["dataset_name"] = args.name
+    elif args.protocol == "warmup":
+        opts.update({k: v for k, v in {"dataset": args.dataset, "folds": args.folds}.items() if v is not None})
+        opts.pop("methods", None), opts.pop("epochs", None), opts.pop("recall_n", None)
     elif any([args.catalog, args.interactions, args.users, args.user_col, args.item_col, args.positive]):
         raise ColdrecError(f"--catalog/--interactions/--users and the log column flags are for your own data "
                            f"(--protocol cold-items or cold-users), not {args.protocol!r}.")
@@ -295,7 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run an evaluation protocol on real data")
     p.add_argument("--protocol", required=True,
-                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items or cold-users")
+                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users or warmup")
+    p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k)")
+    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5 for ml100k, 3 for scientific)")
     p.add_argument("--data", help="datasets folder (default: $COLDREC_DATA or ../shared/datasets)")
     p.add_argument("--out", help="folder for the results: <protocol>.json|md, or <protocol>-<dataset>.json|md for "
                                  "your own data (e.g. results/)")
@@ -316,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
     _mapping_args(p), _log_args(p), _model_args(p)
     p.set_defaults(func=cmd_evaluate)
+
+    from coldrec.cli._simulate import add_simulate_parser
+
+    add_simulate_parser(sub)
     return parser
 
 

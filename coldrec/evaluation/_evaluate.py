@@ -39,12 +39,15 @@ import numpy as np
 
 from coldrec.errors import ColdrecError
 from coldrec.evaluation.protocols._citeulike import bridge_features, protocol_citeulike_cold
-from coldrec.evaluation._common import (METHODS, PROTOCOLS, EvalConfig, Log, _log_default, _set_threads, commit_id, embed_cached,
+from coldrec.evaluation._common import (METHODS, PROTOCOLS as _BASE_PROTOCOLS, EvalConfig, Log, _log_default, _set_threads, commit_id, embed_cached,
                           get_encoder, history_scores, machine_info, recency_weights)
 from coldrec.evaluation.protocols._custom import protocol_custom, split_cold
 from coldrec.evaluation.protocols._ml100k import SHOTS, protocol_ml100k_cold_users, user_folds
 from coldrec.evaluation._ranker import set_features
 from coldrec.evaluation.protocols._scientific import protocol_scientific
+from coldrec.evaluation.protocols._warmup_data import format_warmup_markdown, protocol_warmup
+
+PROTOCOLS: tuple[str, ...] = _BASE_PROTOCOLS + ("warmup",)
 
 __all__ = [
     "run_seeds",
@@ -133,7 +136,7 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
             raise ColdrecError(f"unknown method(s) {', '.join(bad)}; valid choices: {', '.join(METHODS)}")
         cfg_opts["methods"] = m
     cfg = EvalConfig(**cfg_opts)
-    if name != "cold-items" and name != "cold-users" and other:
+    if name not in ("cold-items", "cold-users", "warmup") and other:
         raise ColdrecError(f"unknown option(s) for protocol {name!r}: {', '.join(sorted(other))}")
     _set_threads(cfg.threads)
     t0 = time.time()
@@ -143,6 +146,8 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         res = protocol_citeulike_cold(data, encoder=encoder, cfg=cfg, log=log)
     elif name == "ml100k-cold-users":
         res = protocol_ml100k_cold_users(data, encoder=encoder, cfg=cfg, log=log)
+    elif name == "warmup":  # its own options: dataset, folds (seed and max_users from EvalConfig)
+        res = protocol_warmup(data, encoder=encoder, seed=cfg.seed, max_users=cfg.max_users, log=log, **other)
     else:
         res = protocol_custom(name, encoder=encoder, cfg=cfg, log=log, **other)
     enc = encoder if encoder is not None and not isinstance(encoder, str) else None
@@ -163,7 +168,7 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         result["published"] = PUBLISHED[name]
     if name in _TARGETS:
         result["targets"] = _TARGETS[name]
-    result["file_stem"] = _file_stem(name, dataset_name, other.get("catalog"))
+    result["file_stem"] = result.get("result_name") or _file_stem(name, dataset_name, other.get("catalog"))
     if out:
         _check_free(result, out, force)
         write_results(result, out, force=True)
@@ -295,11 +300,12 @@ def write_results(result: dict[str, Any], out: str | Path, *, force: bool = Fals
     folder = Path(out)
     _check_free(result, folder, force)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = result.get("file_stem") or result["protocol"]
+    stem = result.get("file_stem") or result.get("result_name") or result["protocol"]
     js = folder / f"{stem}.json"
     md = folder / f"{stem}.md"
     js.write_text(json.dumps(result, indent=2, default=_json_default) + "\n", encoding="utf-8")
-    md.write_text(format_markdown(result), encoding="utf-8")
+    md.write_text(format_warmup_markdown(result) if "curves" in result else format_markdown(result),
+                  encoding="utf-8")
     return js, md
 
 
