@@ -187,6 +187,12 @@ def test_scientific_slice(shared_datasets):
     assert set(r["methods"]) == set(METHODS)
     assert set(r["methods"]["zero-shot"]) == {"recall@10", "ndcg@10", "recall@50", "ndcg@50"}
     assert r["methods"]["random"]["recall@50"] < 0.2
+    # RecBole's way (history items left in the ranking) is reported next to ours
+    assert set(r["unmasked"]) == {"zero-shot", "mlp-concat", "mlp-rich"}
+    assert r["unmasked"]["zero-shot"] != r["methods"]["zero-shot"]
+    # each trained row names the public class and config that produced it
+    rk = r["ranker"]["mlp-rich"]["config"]
+    assert rk["class"] == "coldrec.ranking.MLPRanker" and rk["features"] == "rich" and rk["scalars"][0] == "zero-shot"
 
 
 @pytest.mark.realdata

@@ -46,7 +46,7 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     Raises:
         CheckpointError: a file is missing, the JSON is not a coldrec ranker config, or it is an older format.
     """
-    from coldrec.ranking._ranker import RankerConfig
+    from coldrec.ranking._config import RankerConfig
 
     folder = Path(folder)
     for name in ("model.safetensors", "config.json"):

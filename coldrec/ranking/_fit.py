@@ -79,9 +79,12 @@ def fit_from_profiles(ranker, item_vectors, user_vectors, positives, popularity=
         return I, Ub, ranker.scalar_features(I, Ub[:, None, :], counts[cols]) if cfg.scalars else \
             np.zeros(cols.shape + (0,), np.float32)
 
+    calls = [0]
+
     def validate(rk) -> float:
-        if not len(val_users):
-            return 0.0
+        if not len(val_users):  # too few users to hold some out: every epoch counts as better, the last is kept
+            calls[0] += 1
+            return float(calls[0])
         zs, top = recall_candidates(E, U[val_users], cfg.recall_n, [seen[u] for u in val_users])
         I = E[top]
         S = rk.scalar_features(I, U[val_users][:, None, :], counts[top]) if cfg.scalars else \
@@ -92,7 +95,9 @@ def fit_from_profiles(ranker, item_vectors, user_vectors, positives, popularity=
         return acc.result()["ndcg@10"]
 
     ranker.fit_batches(make_batch, len(pairs), validate, dim=E.shape[1], progress=progress)
-    best = max((h["val"] for h in ranker.history), default=None)
+    if not n_val:  # the epoch counter stood in for a validation score: not a metric to show
+        ranker.history = [{k: v for k, v in h.items() if k != "val"} for h in ranker.history]
+    best = max((h.get("val", -1.0) for h in ranker.history), default=None)
     ranker.trained_on.update({"users": len(with_pos), "items": m, "val_users": int(len(val_users)),
                               "validation": "ndcg@10 of the held-out users' re-ranked top-recall_n lists",
                               "best_val": float(best) if n_val and best is not None else None})
