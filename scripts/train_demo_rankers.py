@@ -3,9 +3,12 @@
     python scripts/train_demo_rankers.py                 # all five domains, bundled MiniLM
     python scripts/train_demo_rankers.py --domain news
 
-For each domain both feature sets are trained on the domain's interaction log (user descriptions as profiles,
-a seeded 20% of users held out); the one with the better held-out NDCG@10 is saved, and the comparison table is
-written to ``data/RANKERS.md``. Checkpoints are safetensors + JSON, under 2 MB each.
+For each domain both feature sets of :class:`coldrec.ranking.MLPRanker` (the listwise ranker the evaluation
+protocols measure) are trained with :func:`coldrec.ranking.train_ranker` on the domain's interaction log (user
+descriptions as profiles, a seeded 20% of users held out); the one with the better held-out NDCG@10 is saved, and
+the comparison table is written to ``data/RANKERS.md``. The held-out numbers are those of the lists
+:class:`coldrec.recommend.Recommender` serves with the saved checkpoint (its training popularity is saved with
+it). Checkpoints are safetensors + JSON, under 2 MB each.
 """
 
 from __future__ import annotations
@@ -34,8 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     enc, cache = load_encoder(device="cpu"), EmbeddingCache()
+    from dataclasses import asdict
+
     lines = ["# Demo rankers", "", f"Encoder `{enc.name}`; seed {args.seed}; 20% of each domain's users held out "
              "(cold: never seen in training). Rebuild: `python scripts/train_demo_rankers.py`.", "",
+             "Each ranker is `coldrec.ranking.MLPRanker` trained by `coldrec.ranking.train_ranker` with "
+             f"`RankerConfig(features=...)` and otherwise default values: `{asdict(RankerConfig(features='rich'))}`. "
+             "Lists are the cosine top-`recall_n` re-ranked, exactly as the app and `coldrec recommend` serve them; "
+             "popularity counts only the training users' positives.", "",
              "| domain | method | recall@10 | ndcg@10 | auc | held-out users |", "|---|---|---|---|---|---|"]
     # the Chinese domains get no MiniLM ranker (MiniLM is English-only); pass --domain music-zh to train one
     for domain in args.domain or ENGLISH_DOMAINS:

@@ -21,7 +21,7 @@ from ui.state import Workspace, set_ranker
 TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.ranking._training.TrainResult
 CHOICE_KEY = "rk_choice"          # the Ranker page's radio
 LOADED_KEY = "coldrec_loaded_rankers"  # workspace key -> MLPRanker loaded from uploaded files
-HIDDEN_CHOICES = {"64": (64,), "128 → 32": (128, 32), "256 → 64": (256, 64), "512 → 128": (512, 128)}
+HIDDEN_CHOICES = {"64 → 32": (64, 32), "128 → 64": (128, 64), "256 → 128": (256, 128), "512 → 256": (512, 256)}
 
 
 def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any) -> Any:
@@ -40,11 +40,13 @@ def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any
 
     def on_epoch(row: dict[str, Any]) -> None:
         history.append(dict(row))
-        chart.line_chart(loss_frame(history), x_label="epoch", y_label="BCE loss", height=260)
-        val = row.get("val_auc")
-        auc_txt = f" · val AUC {val:.3f}" if isinstance(val, float) and np.isfinite(val) else ""
-        bar.progress(min(1.0, row["epoch"] / config.epochs), text=f"epoch {row['epoch']}/{config.epochs} · loss "
-                     f"{row.get('loss', float('nan')):.4f}{auc_txt} (stops early when validation stalls)")
+        chart.line_chart(loss_frame(history), x_label="epoch", y_label="training loss", height=260)
+        val = row.get("val")
+        val_txt = f" · validation NDCG@10 {val:.3f}" if isinstance(val, float) and np.isfinite(val) else ""
+        loss = row.get("loss")
+        loss_txt = f" · loss {loss:.4f}" if loss is not None else " (untrained recall order)"
+        bar.progress(min(1.0, row["epoch"] / config.epochs), text=f"epoch {row['epoch']}/{config.epochs}{loss_txt}"
+                     f"{val_txt} (stops early when validation stalls)")
 
     res = train_ranker(ws.catalog, ws.vectors, log, encode=embed_texts_cached, user_texts=texts, config=config,
                        progress=on_epoch, encoder_name=encoder().name)

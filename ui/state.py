@@ -160,6 +160,9 @@ def workspace() -> Workspace:
         from coldrec.recommend import Recommender
 
         ranker = ranker_choice[1] if ranker_choice is not None else None
+        # the ranker's popularity feature always reads the training counts saved with it (Recommender takes them
+        # from the checkpoint); ``popularity`` here only feeds the recall blend: the demo log's counts, or for an
+        # upload none, so the blend also uses the ranker's training counts (those of the uploaded log)
         popularity = getattr(rec, "popularity", None) if rec else None
         rec = Recommender(catalog, vectors, enc, ranker=ranker, popularity=popularity)
     return Workspace(key=f"{kind}:{value}", label=label, catalog=catalog, vectors=vectors, recommender=rec,

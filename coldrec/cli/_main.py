@@ -163,11 +163,12 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     for w in log.warnings:
         common.say(f"warning: {w}", err=True)
     enc, cache, res = common.embed_catalog(args, catalog)
-    cfg = RankerConfig(features=args.features, epochs=args.epochs, seed=args.seed)
+    cfg = RankerConfig(features=args.features, objective=args.objective, epochs=args.epochs, seed=args.seed)
 
     def report(row: dict) -> None:
-        extra = f" val_auc {row['val_auc']:.3f}" if "val_auc" in row else ""
-        print(f"epoch {int(row['epoch']):3d} loss {row['loss']:.4f}{extra}", file=sys.stderr)
+        loss = f"loss {row['loss']:.4f}" if "loss" in row else "untrained recall order"
+        extra = f" val ndcg@10 {row['val']:.4f}" if "val" in row else ""
+        print(f"epoch {int(row['epoch']):3d} {loss}{extra}", file=sys.stderr)
 
     result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors,
                           user_texts=texts, config=cfg, progress=report, encoder_name=enc.name)
@@ -285,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--users", help="optional user table with user_id and a description column")
     p.add_argument("--user-text-col", default="description", help="description column of --users")
     p.add_argument("--features", default="concat", choices=["concat", "rich"])
-    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--objective", default="listwise", choices=["listwise", "pointwise"],
+                   help="listwise sampled softmax (default) or pointwise binary cross-entropy")
+    p.add_argument("--epochs", type=int, default=20, help="maximum epochs (the best on held-out users is kept)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="checkpoint folder to write")
     _mapping_args(p), _log_args(p), _model_args(p)

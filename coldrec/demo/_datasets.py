@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coldrec.errors import ColdrecError
+from coldrec.errors import CheckpointError, ColdrecError
 
 __all__ = ["DOMAINS", "ENGLISH_DOMAINS", "CHINESE_DOMAINS", "DOMAIN_LABELS", "DemoDomain", "load_demo", "demo_dir",
            "demo_recommender", "domain_language"]
@@ -124,8 +124,9 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
         domain: one of :data:`DOMAINS`.
         encoder: defaults to the bundled MiniLM (:func:`coldrec.encoders.load_encoder`).
         cache: an :class:`coldrec.encoders._cache.EmbeddingCache` (default folder when ``None``; pass ``False`` for none).
-        ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder, ``None`` ranks by cosine,
-            or a checkpoint folder path.
+        ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder and catalog (else cosine
+            order), ``None`` ranks by cosine, or a checkpoint folder path. The ranker's popularity feature reads the
+            training counts saved with it; ``demo.popularity`` (all log users) only feeds the recall blend.
         progress: ``progress(done, total)`` while embedding.
     """
     from coldrec.encoders import EmbeddingCache
@@ -140,12 +141,12 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     model = None
     if ranker == "auto":
         if (demo.ranker_path / "config.json").is_file():
-            candidate = MLPRanker.load(demo.ranker_path)
-            # Same model, any precision: "+bf16" / "+onnx-int8" vectors are within cosine 0.99 of fp32 ones.
-            trained = candidate.trained_on.get("encoder")
-            if candidate.dim == encoder.dim and (trained is None or
-                                                 str(trained).split("+")[0] == str(encoder.name).split("+")[0]):
+            try:  # a checkpoint of another encoder (or an older format) does not fit: rank by cosine
+                candidate = MLPRanker.load(demo.ranker_path)
+                candidate.check_fits(list(demo.catalog.ids), getattr(encoder, "name", None), encoder.dim)
                 model = candidate
+            except CheckpointError:
+                model = None
     elif ranker:
         model = MLPRanker.load(ranker)
     return Recommender.from_catalog(demo.catalog, encoder, cache=cache or None, ranker=model,

@@ -25,7 +25,8 @@ Log = Callable[[str], None]
 
 @dataclass
 class EvalConfig:
-    """Options shared by every protocol."""
+    """Options shared by every protocol; the ranker hyperparameters become a :class:`coldrec.ranking.RankerConfig`
+    (``coldrec.evaluation._reranking.ranker_config``) recorded under ``ranker`` in each result JSON."""
 
     seed: int = 0
     recall_n: int = 100
@@ -48,6 +49,8 @@ class EvalConfig:
     """Initial weight of the residual path from the first scalar feature (the recall score) in mlp-rich."""
     standardize: bool = False
     """Standardise the scalar features (mean/std of a first training sample) before the MLP (ml100k, cold-users)."""
+    objective: str = "listwise"
+    """Objective of the rankers (:attr:`coldrec.ranking.RankerConfig.objective`): listwise or pointwise."""
 
 
 

@@ -15,15 +15,18 @@ Protocols (:data:`PROTOCOLS`), each a function returning the result dict that :f
 Methods: ``random``, ``popularity`` (training counts), ``tfidf`` (content cosine), ``itemknn`` (item-based CF,
 only where the ranked items are warm), ``zero-shot`` (encoder cosine recall, no training; the user aggregation is
 chosen on the validation split), ``mlp-concat`` (MLP over concat(item, user)) and ``mlp-rich`` (concat +
-item*user + |item-user| + cosine scores + log popularity). Both MLPs re-rank the top ``recall_n`` items of the
-zero-shot recall and keep the recall order below; they are trained with a sampled softmax over one positive and
-negatives drawn half from the recall candidates (hard) and half uniformly.
+item*user + |item-user| + cosine scores + log popularity): both are :class:`coldrec.ranking.MLPRanker` (the
+ranker the app and CLI serve) with the :class:`coldrec.ranking.RankerConfig` recorded under ``ranker`` in each
+result. They re-rank the top ``recall_n`` items of the zero-shot recall and keep the recall order below; they are
+trained with a sampled softmax over one positive and negatives drawn half from the recall candidates (hard) and
+half uniformly.
 
 Layout: this module holds the entry point (:func:`run_protocol`), the published rows (:data:`PUBLISHED`) and the
-result writers; the protocols live in ``eval_scientific``, ``eval_citeulike``, ``eval_ml100k`` and ``eval_custom``,
-their shared pieces in ``eval_common`` (config, encoder cache, machine info, aggregation, metrics over score
-matrices), ``eval_ranker`` (the re-ranking MLP and its trainer) and ``eval_users`` (features of text-described users).
-Every name callers used from ``coldrec.evaluation._evaluate`` is still importable from here.
+result writers; the protocols live in ``protocols/`` (``_scientific``, ``_citeulike``, ``_ml100k``, ``_custom``),
+their shared pieces in ``_common`` (config, encoder cache, machine info, aggregation, metrics over score
+matrices), ``_reranking`` (candidate sets and feature stacks for the library's :class:`coldrec.ranking.MLPRanker`,
+which every protocol trains and scores; evaluation holds no model of its own) and ``_users`` (features of
+text-described users).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from coldrec.evaluation._common import (METHODS, PROTOCOLS as _BASE_PROTOCOLS, E
                           get_encoder, history_scores, machine_info, recency_weights)
 from coldrec.evaluation.protocols._custom import protocol_custom, split_cold
 from coldrec.evaluation.protocols._ml100k import SHOTS, protocol_ml100k_cold_users, user_folds
-from coldrec.evaluation._ranker import set_features
+from coldrec.evaluation._reranking import set_features
 from coldrec.evaluation.protocols._scientific import protocol_scientific
 from coldrec.evaluation.protocols._warmup_data import format_warmup_markdown, protocol_warmup
 
@@ -275,7 +278,7 @@ def format_markdown(result: dict[str, Any]) -> str:
                                                for m in metrics) + " |")
     for pname, vals in result.get("published", {}).items():
         out.append(f"| *{pname}* | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")
-    for section in ("variants", "few_shot"):
+    for section in ("variants", "unmasked", "few_shot"):
         block = result.get(section)
         if block:
             out += ["", f"## {section.replace('_', '-')}", ""]

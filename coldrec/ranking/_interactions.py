@@ -294,6 +294,9 @@ class TrainingData:
     popularity: np.ndarray
     profile_source: str
     warnings: list[str] = field(default_factory=list)
+    liked: list[np.ndarray] = field(default_factory=list)
+    """Per user, the rows in their profile (history mode: the earlier half of positives; else none). Serving
+    leaves a user's liked items out of the list, so training and held-out scoring leave them out too."""
 
 
 def build_training_data(
@@ -332,7 +335,7 @@ def build_training_data(
             )
             users = described
         vecs = encode([str(user_texts[u]) for u in users]) if users else np.zeros((0, item_vectors.shape[1]))
-    positives, negatives, vec_rows, kept = [], [], [], []
+    positives, negatives, vec_rows, kept, liked = [], [], [], [], []
     for j, u in enumerate(users):
         g = grouped[u]
         pos = g.loc[g["label"] == 1, "row"].dropna().astype(int).to_numpy()
@@ -346,7 +349,10 @@ def build_training_data(
             prof = item_vectors[pos[:half]].mean(axis=0)
             n = float(np.linalg.norm(prof))
             vec_rows.append(prof / n if n else prof)
+            liked.append(pos[:half])
             pos = pos[half:]
+        if use_text:
+            liked.append(np.zeros(0, dtype=np.int64))
         kept.append(u)
         positives.append(pos)
         negatives.append(neg)
@@ -356,4 +362,4 @@ def build_training_data(
         )
     pop = popularity_counts(log, id_to_row, len(item_vectors))
     return TrainingData(kept, np.asarray(vec_rows, dtype=np.float32), positives, negatives, pop,
-                        "description" if use_text else "history", warnings)
+                        "description" if use_text else "history", warnings, liked)

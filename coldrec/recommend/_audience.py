@@ -113,7 +113,7 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     if len(U) != len(user_ids):
         raise ColdrecError(f"{len(user_ids)} user id(s) for {len(U)} user vector(s).")
     e = _unit(item_vector, "The item vector").reshape(-1)
-    E, pop = rec.item_vectors, rec.popularity
+    E, pop = rec.item_vectors, rec.ranker_popularity
     if e.shape[0] != E.shape[1] or U.shape[1] != E.shape[1]:
         raise ColdrecError(f"Vectors must be {E.shape[1]}-d like the catalog's; got item {e.shape[0]}-d, "
                            f"users {U.shape[1]}-d (another encoder?).")

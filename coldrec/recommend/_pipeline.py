@@ -80,7 +80,8 @@ class Recommender:
         item_vectors: ``(len(catalog), d)`` unit rows from ``encoder``.
         encoder: the encoder for user texts (same model as the items).
         ranker: a fitted :class:`coldrec.ranking._ranker.MLPRanker`, or ``None`` to rank by cosine.
-        popularity: interaction counts per catalog row (popularity blend and ``rich`` ranker features).
+        popularity: interaction counts per catalog row for the popularity blend (default: the ranker's
+            training counts). A ranker's popularity feature always reads the counts saved with it.
         profile_config: weights of the user profile parts.
         config: recall/rank defaults.
     """
@@ -91,18 +92,27 @@ class Recommender:
             raise ColdrecError(
                 f"The catalog has {len(catalog)} items but {len(item_vectors)} vectors were given: re-embed it."
             )
-        if ranker is not None and getattr(ranker, "dim", None) not in (None, item_vectors.shape[1]):
-            raise ColdrecError(
-                f"The ranker was trained on {ranker.dim}-d vectors but this catalog has {item_vectors.shape[1]}-d "
-                "vectors (another encoder?): retrain the ranker or pick the matching model."
-            )
+        if ranker is not None and hasattr(ranker, "check_fits"):
+            # a checkpoint for another catalog, encoder or width is refused, naming what differs
+            ranker.check_fits(ids=list(catalog.ids), encoder_name=getattr(encoder, "name", None),
+                              dim=item_vectors.shape[1])
         self.catalog = catalog
         self.item_vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
         self.encoder = encoder
         self.ranker = ranker
-        self.popularity = (np.zeros(len(catalog), np.float32) if popularity is None
-                           else np.asarray(popularity, dtype=np.float32))
-        self.profile_config = profile_config or ProfileConfig()
+        saved = ranker.popularity_for(list(catalog.ids)) if hasattr(ranker, "popularity_for") else None
+        given = None if popularity is None else np.asarray(popularity, dtype=np.float32)
+        if given is not None and given.shape != (len(catalog),):
+            raise ColdrecError(f"popularity has {given.size} values but the catalog has {len(catalog)} items.")
+        self.popularity = given if given is not None else (saved if saved is not None
+                                                           else np.zeros(len(catalog), np.float32))
+        """Counts of the popularity blend in recall: those given, else the ranker's training counts."""
+        self.ranker_popularity = saved if saved is not None else self.popularity
+        """Counts the ranker's ``log_popularity`` feature reads: always the training counts saved with a
+        checkpoint (items it never saw count 0), so serving sees what training saw."""
+        trained_profile = getattr(ranker, "trained_on", {}).get("profile_config") if ranker is not None else None
+        self.profile_config = profile_config or (ProfileConfig(**trained_profile) if trained_profile
+                                                 else ProfileConfig())
         self.config = config or RecommendConfig()
         self._categories = np.asarray(catalog.items["category"].astype(str).to_numpy())
         self._known_categories = frozenset(self._categories.tolist())  # once, not on every filtered click
@@ -182,7 +192,7 @@ class Recommender:
         )
         cosine = self.item_vectors[rows] @ prof.vector
         if self.ranker is not None and len(rows):
-            rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.popularity[rows])
+            rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.ranker_popularity[rows])
             order = np.argsort(-rscore, kind="stable")
         else:
             rscore = np.full(len(rows), np.nan, dtype=np.float32)
