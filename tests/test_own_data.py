@@ -174,3 +174,24 @@ def test_cli_evaluate_seeds_give_the_mean_of_separate_runs(own_files, tmp_path, 
 def test_cli_column_flags_are_refused_for_the_published_protocols(capsys):
     assert main(["evaluate", "--protocol", "scientific", "--item-col", "asin"]) == 1
     assert "for your own data" in capsys.readouterr().err
+
+
+def test_cli_shots_zero_without_text_speaks_in_flags(own_files, tmp_path, capsys, monkeypatch):
+    folder, _, _ = own_files
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    assert main(["evaluate", "--protocol", "cold-users", "--catalog", str(folder / "movies.csv"), "--interactions",
+                 str(folder / "ratings.csv"), "--model", "hash", "--shots", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "--users FILE" in err and "--shots N" in err and "users=..." not in err
+
+
+def test_the_report_says_which_positive_rule_ran_and_what_text_is_embedded(own_files, tmp_path, monkeypatch):
+    from coldrec.evaluation import run_protocol
+
+    folder, _, _ = own_files
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    r = run_protocol("cold-users", catalog=folder / "movies.csv", interactions=folder / "ratings.csv",
+                     encoder="hash", methods=("popularity", "zero-shot"), shots=2)
+    assert any("rating >= 8 (a 1-10 scale)" in n for n in r["notes"]), r["notes"]
+    cat = load_catalog(folder / "movies.csv")
+    assert any(w.startswith("embedded text: 'title' + 'plot'; e.g. 'Tea story 0") for w in cat.report.warnings)

@@ -352,8 +352,20 @@ def _load_catalog(source: Any, columns: ColumnMap | dict | None, filename: str |
         raise CatalogError(f"{label}: no usable row.\n{report.summary()}")
 
     items = _build_items(df, cmap, col, ids, text, keep, report)
+    report.warnings.append(_text_choice(cmap, items))
     if report.kept + len(report.skipped) != report.rows_read:  # pragma: no cover - invariant
         report.warnings.append(
             f"internal: {report.kept} kept + {len(report.skipped)} skipped != {report.rows_read} rows read."
         )
     return Catalog(items=items, report=report, name=name)
+
+
+def _text_choice(cmap: ColumnMap, items: pd.DataFrame) -> str:
+    """What is embedded, in one line with a sample: the analyst sees a title-only or a repetitive text at once."""
+    what = f"template {cmap.template!r}" if cmap.template else " + ".join(repr(c) for c in cmap.text)
+    sample = str(items["text"].iloc[0]) if len(items) else ""
+    sample = sample if len(sample) <= 140 else sample[:139] + "…"
+    line = f"embedded text: {what}; e.g. {sample!r}."
+    if not cmap.template and len(cmap.text) == 1 and cmap.text[0] == cmap.title:
+        line += " Only the title is embedded: name more text columns (e.g. --text description) for better matches."
+    return line

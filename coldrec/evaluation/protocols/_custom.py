@@ -109,8 +109,8 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
     want = set(cfg.methods)
     methods: dict[str, dict[str, float]] = {}
     notes = [f"{name}: seeded {cold_fraction:.0%} of the {'interacted items' if name == 'cold-items' else 'users'} "
-             f"held out (seed {cfg.seed}); {len(posf)} positive rows of {ilog.rows_read} read (a rating column, if "
-             "any, is thresholded: >= 4 on a 1-5 scale, else >= 1)."]
+             f"held out (seed {cfg.seed}); {len(posf)} positive rows of {ilog.rows_read} read; positives: "
+             f"{ilog.positive}."]
     ranker_info: dict[str, Any] = {}
 
     if name == "cold-items":
@@ -136,8 +136,11 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
             pop = np.zeros(n_items)
             for p in prof:
                 np.add.at(pop, p, 1)
-            methods["popularity"] = ev(np.tile(pop[cold], (len(test_users), 1)), jitter=True)
-            notes.append("popularity: held-out items have no training interactions, so it is random order.")
+            if pop[cold].any():
+                methods["popularity"] = ev(np.tile(pop[cold], (len(test_users), 1)), jitter=True)
+            else:  # every cold item has 0 training interactions: "popularity" would be the random row again
+                notes.append("popularity is not shown: the held-out items have no training interactions, so it "
+                             "would rank them in random order (that is the random row).")
         if "tfidf" in want:
             X = _tfidf(texts)
             methods["tfidf"] = ev((_rows_mean_sparse(X, [prof[u] for u in test_users]) @ X[cold].T).toarray())
@@ -187,9 +190,9 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         if shots is None:
             shots = 0 if has_text else 3
         if not has_text and shots == 0:
-            raise ColdrecError("cold-users with --shots 0 needs a text per user: pass a users file with a user id and a "
-                               "description column (users=..., user_text_col=...), or give each cold user a few "
-                               "liked items with shots=N")
+            raise ColdrecError("cold-users with --shots 0 needs a text per user: pass --users FILE (a table with a user "
+                               "id and a description column; name the column with --user-text-col COLUMN), or give "
+                               "each cold user a few liked items with --shots N (e.g. --shots 3)")
         if not has_text:
             notes.append(f"no user text given: each cold user is described by {shots} liked item(s) only.")
         D = embed_cached(enc, [user_text.get(str(u), "") for u in uids], f"custom-users-{cat.name}") if has_text \
@@ -199,7 +202,7 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         if cfg.max_users and len(test_users) > cfg.max_users:
             test_users = np.sort(rng.choice(test_users, cfg.max_users, replace=False))
         if not len(test_users):
-            raise ColdrecError(f"no held-out user has more than {shots} positive(s); lower shots or add interactions")
+            raise ColdrecError(f"no held-out user has more than {shots} positive(s); lower --shots or add interactions")
         trR = np.array([(u, i) for u in warm_u for i in user_pos[u]], dtype=np.int64).reshape(-1, 2)
         pop = np.bincount(trR[:, 1], minlength=n_items).astype(np.float64)
         logpop_n = (np.log1p(pop) / max(np.log1p(pop).max(), 1e-6)).astype(np.float32)
