@@ -2,18 +2,24 @@
 
 * ``encoder()`` — the sentence encoder; ``COLDREC_ENCODER=hash`` selects the deterministic
   :class:`coldrec.encoders.HashEncoder` (tests, machines without the model).
+* Start-up: importing this module (the server's first script run) starts one daemon thread that loads the
+  encoder and the default demo domain (``start_background_loads``); ``wait_until_loaded()`` shows what is still
+  loading instead of a blank page. The demo catalogs' vectors are shipped in ``data/<domain>/embeddings/``.
 * ``embed_catalog()`` / ``embed_texts_cached()`` — embeddings keyed by content hash + model name, with a progress
   bar that shows items/s and time left while the model runs.
 * ``read_upload()`` — an uploaded catalog file parsed once per upload.
-* ``demo_bundle()`` — a demo domain and its recommender; ``demo_items()`` — a demo catalog's items frame.
+* ``demo_bundle()`` — a demo domain and its recommender (built in the background); ``demo_items()`` — a demo catalog's items frame.
 * ``projection()`` — a fitted map, one per content + model + settings.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -32,8 +38,7 @@ def encoder_kind() -> str:
     return kind.lower() if kind.lower() in ("hash", "minilm", "") else kind
 
 
-@st.cache_resource(show_spinner="Loading the sentence encoder…")
-def _load_encoder(kind: str) -> Any:
+def _build_encoder(kind: str) -> Any:
     if kind == "hash":
         from coldrec.encoders import HashEncoder
 
@@ -45,8 +50,72 @@ def _load_encoder(kind: str) -> Any:
 
 
 def encoder() -> Any:
-    """The process-wide encoder (MiniLM unless ``COLDREC_ENCODER=hash``)."""
-    return _load_encoder(encoder_kind())
+    """The process-wide encoder (MiniLM unless ``COLDREC_ENCODER=hash``), loaded in the background (see
+    :func:`start_background_loads`); waits for it when it is still loading."""
+    kind = encoder_kind()
+    return background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+
+
+# ---------------------------------------------------------------------------------------- background loads
+# Process-wide results of the slow start-up work (like ``st.cache_resource``, but started from a thread as soon
+# as this module is imported, so the first page can draw at once and say what is still loading).
+_LOADS: dict[tuple, tuple[str, float, Future]] = {}   # key -> (label, start time, future)
+_LOADS_LOCK = threading.Lock()
+
+
+def _submit(key: tuple, label: str, fn: Callable[..., Any], *args: Any) -> Future:
+    """The future of ``fn(*args)`` run once per process in a daemon thread (a failed run is retried)."""
+    with _LOADS_LOCK:
+        held = _LOADS.get(key)
+        if held is not None and not (held[2].done() and held[2].exception() is not None):
+            return held[2]
+        fut: Future = Future()
+        _LOADS[key] = (label, time.perf_counter(), fut)
+
+    def work() -> None:
+        start = time.perf_counter()
+        try:
+            fut.set_result(fn(*args))
+            print(f"coldrec: {label.lower()} took {time.perf_counter() - start:.1f} s", file=sys.stderr,
+                  flush=True)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the result
+            fut.set_exception(exc)
+
+    threading.Thread(target=work, name=f"coldrec-load-{key[0]}", daemon=True).start()
+    return fut
+
+
+def background(key: tuple, label: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, computed once per process in the background; blocks until it is ready."""
+    return _submit(key, label, fn, *args).result()
+
+
+STARTUP_KINDS = ("encoder", "demo")  # what pages wait for; maps and the UMAP compile run on unwatched
+
+
+def pending_loads(kinds: Sequence[str] = STARTUP_KINDS) -> list[tuple[str, float]]:
+    """``(label, seconds so far)`` of the background loads of ``kinds`` still running."""
+    now = time.perf_counter()
+    with _LOADS_LOCK:
+        return [(label, now - t0) for key, (label, t0, fut) in _LOADS.items() if key[0] in kinds and not fut.done()]
+
+
+def start_background_loads(domain: str = "ecommerce") -> None:
+    """Start loading the encoder and ``domain``'s recommender (once per process; later calls are no-ops)."""
+    _submit(("demo", domain, encoder_kind()), f"Preparing the {domain} demo", _build_demo, domain, encoder_kind())
+
+
+def wait_until_loaded(poll: float = 0.25) -> None:
+    """While background loads run, show what is loading (with seconds elapsed) instead of a blank page."""
+    if not pending_loads():
+        return
+    box = st.empty()
+    with box.container():
+        status = st.status("Getting the demo ready (once per server start)…", expanded=True)
+    while pending := pending_loads():
+        status.update(label=" · ".join(f"{label}… {seconds:.0f} s" for label, seconds in pending))
+        time.sleep(poll)
+    box.empty()
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -136,17 +205,20 @@ def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame
 
 
 # ------------------------------------------------------------------------------------------- demo domains
-@st.cache_resource(show_spinner="Preparing the demo domain (embedding its catalog the first time)…", max_entries=10)
-def _demo_bundle(domain: str, model: str, _encoder: Any) -> tuple[Any, Any]:
+def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
     from coldrec.demo import demo_recommender, load_demo
 
-    return load_demo(domain), demo_recommender(domain, encoder=_encoder)
+    enc = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+    # Shipped vectors (data/<domain>/embeddings/) when they match the encoder, else the on-disk embedding cache.
+    bundle = load_demo(domain), demo_recommender(domain, encoder=enc)
+    warm_umap_in_background()  # after the demo: the first recommendation does not share the CPU with it
+    return bundle
 
 
 def demo_bundle(domain: str) -> tuple[Any, Any]:
-    """``(DemoDomain, Recommender)`` for a demo domain with the session encoder."""
-    enc = encoder()
-    return _demo_bundle(domain, enc.name, enc)
+    """``(DemoDomain, Recommender)`` for a demo domain with the session encoder (built in the background)."""
+    kind = encoder_kind()
+    return background(("demo", domain, kind), f"Preparing the {domain} demo", _build_demo, domain, kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=10)
@@ -158,19 +230,67 @@ def demo_items(domain: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------- maps
-@st.cache_resource(show_spinner="Fitting the map (the very first UMAP fit compiles its kernels: up to a minute)…",
-                   max_entries=16)
-def _projection(content_key: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
+MAP_CONFIG = dict(max_points=10_000, place_rest="knn")  # app maps: 10k-item UMAP fit, the rest by neighbours
+
+
+def _fit_map(content_key: str, dims: int, method: str, vectors: np.ndarray) -> Any:
     from coldrec.encoders import default_cache_dir
     from coldrec.analysis import Projection, ProjectionConfig
 
-    cfg = ProjectionConfig(method=method, n_components=dims, cache_dir=default_cache_dir() / "projections")
-    return Projection(cfg).fit(np.asarray(_vectors))
+    cfg = ProjectionConfig(method=method, n_components=dims, cache_dir=default_cache_dir() / "projections",
+                           **MAP_CONFIG)
+    return Projection(cfg).fit(np.asarray(vectors))
+
+
+def _map_key(content_key: str, dims: int, method: str) -> tuple:
+    return ("map", content_key, encoder().name, int(dims), method)
 
 
 def projection(content_key: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
-    """A fitted :class:`coldrec.analysis._projection.Projection`, one per content + model + settings, kept in memory.
+    """A fitted :class:`coldrec.analysis.Projection`, one per content + model + settings, kept in memory (waits
+    for the fit).
 
     ``content_key`` names what ``vectors`` hold (a workspace key such as ``demo:news`` or ``upload:<hash>``), so
     a rerun does not hash the vectors again."""
-    return _projection(content_key, encoder().name, int(dims), method, vectors)
+    key = _map_key(content_key, dims, method)
+    return background(key, f"Fitting the {method.upper()} map", _fit_map, content_key, int(dims), method, vectors)
+
+
+def projection_or_preview(content_key: str, vectors: np.ndarray, dims: int = 2,
+                          method: str = "umap") -> tuple[Any, float | None]:
+    """``(map, None)`` when the ``method`` map is ready; else ``(PCA preview, seconds the fit has run)`` while
+    the UMAP map fits in a background thread (the page polls and swaps it in)."""
+    key = _map_key(content_key, dims, method)
+    fut = _submit(key, f"Fitting the {method.upper()} map", _fit_map, content_key, int(dims), method, vectors)
+    if fut.done() or method == "pca":
+        return fut.result(), None
+    with _LOADS_LOCK:
+        started = _LOADS[key][1] if key in _LOADS else time.perf_counter()
+    return projection(content_key, vectors, dims, "pca"), time.perf_counter() - started
+
+
+def _warm_umap() -> float:
+    from coldrec.analysis import warmup
+
+    return warmup()
+
+
+def warm_umap_in_background() -> None:
+    """Compile UMAP's numba kernels in a background thread (60–130 s of CPU once per process on a 2-core box),
+    so the first map the user opens fits in seconds; skipped with the hash encoder (tests, quick looks)."""
+    if encoder_kind() != "hash" and os.environ.get("COLDREC_WARM_UMAP", "1") != "0":
+        _submit(("umap-warmup",), "Compiling UMAP", _warm_umap)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_extras(content_key: str, coords_key: str, _coords: np.ndarray, _titles: tuple[str, ...],
+               _texts: tuple[str, ...], _categories: tuple[str, ...]) -> dict[str, Any]:
+    """Legend groups, hover texts and cluster labels of one map (by content + map), computed once."""
+    from coldrec.analysis import cluster_labels, hover_texts, legend_groups
+
+    groups = legend_groups(list(_categories))
+    return {"legend": groups.labels, "legend_notice": groups.notice,
+            "hover": hover_texts(_titles, _texts),
+            "clusters": cluster_labels(_coords, _texts) if _coords.shape[1] == 2 else []}
+
+start_background_loads()  # at import: the first script run of the server process starts the slow work

@@ -109,11 +109,15 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
         ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder, ``None`` ranks by cosine,
             or a checkpoint folder path.
         progress: ``progress(done, total)`` while embedding.
+
+    The catalog's vectors come from ``data/<domain>/embeddings/<encoder.name>.npz`` when that file matches the
+    catalog (:mod:`coldrec.demo._shipped`), so the default domain opens without running the model on it.
     """
     from coldrec.encoders import EmbeddingCache
     from coldrec.encoders import load_encoder
     from coldrec.recommend import Recommender
     from coldrec.ranking import MLPRanker
+    from coldrec.demo._shipped import load_shipped
 
     demo = load_demo(domain)
     encoder = encoder or load_encoder()
@@ -127,5 +131,8 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
                 model = candidate
     elif ranker:
         model = MLPRanker.load(ranker)
+    shipped = load_shipped(demo.folder, encoder.name, demo.catalog)  # no encoding when the files match
+    if shipped is not None:
+        return Recommender(demo.catalog, shipped, encoder, ranker=model, popularity=demo.popularity)
     return Recommender.from_catalog(demo.catalog, encoder, cache=cache or None, ranker=model,
                                     popularity=demo.popularity, progress=progress)
