@@ -29,8 +29,7 @@ def item_space() -> None:
     if waited is not None:
         st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s "
                 "so far) and replaces this one by itself.", icon=":material/hourglass_top:")
-    extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, tuple(cat.titles), tuple(cat.texts),
-                           tuple(cat.categories))
+    extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, cat.titles, cat.texts, cat.categories)
     for note in (proj.notice, extras["legend_notice"]):
         if note:
             st.caption(note)

@@ -277,20 +277,44 @@ def _warm_umap() -> float:
 
 def warm_umap_in_background() -> None:
     """Compile UMAP's numba kernels in a background thread (60–130 s of CPU once per process on a 2-core box),
-    so the first map the user opens fits in seconds; skipped with the hash encoder (tests, quick looks)."""
-    if encoder_kind() != "hash" and os.environ.get("COLDREC_WARM_UMAP", "1") != "0":
+    so the first map the user opens fits in seconds; skipped with the hash encoder (tests, quick looks) unless
+    ``COLDREC_WARM_UMAP=1``; ``COLDREC_WARM_UMAP=0`` turns it off."""
+    flag = os.environ.get("COLDREC_WARM_UMAP", "")  # "1" forces it (bench/bench_map.py), "0" turns it off
+    if flag == "1" or (flag != "0" and encoder_kind() != "hash"):
         _submit(("umap-warmup",), "Compiling UMAP", _warm_umap)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def map_extras(content_key: str, coords_key: str, _coords: np.ndarray, _titles: tuple[str, ...],
-               _texts: tuple[str, ...], _categories: tuple[str, ...]) -> dict[str, Any]:
-    """Legend groups, hover texts and cluster labels of one map (by content + map), computed once."""
-    from coldrec.analysis import cluster_labels, hover_texts, legend_groups
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog_terms(content_key: str, _texts: tuple[str, ...]) -> Any:
+    from coldrec.analysis import tfidf_terms
+
+    return tfidf_terms(_texts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)  # a resource: no copy of 50k strings per rerun
+def _legend_and_hover(content_key: str, _titles: tuple[str, ...], _texts: tuple[str, ...],
+                      _categories: tuple[str, ...]) -> dict[str, Any]:
+    from coldrec.analysis import hover_texts, legend_groups
 
     groups = legend_groups(list(_categories))
-    return {"legend": groups.labels, "legend_notice": groups.notice,
-            "hover": hover_texts(_titles, _texts),
-            "clusters": cluster_labels(_coords, _texts) if _coords.shape[1] == 2 else []}
+    return {"legend": groups.labels, "legend_notice": groups.notice, "hover": hover_texts(_titles, _texts)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _clusters(content_key: str, coords_key: str, _coords: np.ndarray, _texts: tuple[str, ...]) -> list[Any]:
+    from coldrec.analysis import cluster_labels
+
+    return cluster_labels(_coords, _texts, tfidf=_catalog_terms(content_key, _texts))
+
+
+def map_extras(content_key: str, coords_key: str, coords: np.ndarray, titles: Sequence[str], texts: Sequence[str],
+               categories: Sequence[str]) -> dict[str, Any]:
+    """Legend groups and hover texts (once per catalog) and cluster labels (once per map: ``coords_key``);
+    the TF-IDF terms behind the labels are computed once per catalog."""
+    texts = tuple(texts)
+    out = dict(_legend_and_hover(content_key, tuple(titles), texts, tuple(categories)))
+    out["clusters"] = _clusters(content_key, coords_key, coords, texts) if coords.shape[1] == 2 else []
+    return out
+
 
 start_background_loads()  # at import: the first script run of the server process starts the slow work

@@ -16,6 +16,7 @@ from coldrec.analysis._map_labels import (
     hover_texts,
     legend_groups,
     search_rows,
+    tfidf_terms,
 )
 from coldrec.analysis._projection import ProjectionConfig, Projection, ProjectionError, project_items, warmup, REST_PLACEMENTS
 
@@ -46,4 +47,5 @@ __all__ = [
     "hover_texts",
     "legend_groups",
     "search_rows",
+    "tfidf_terms",
 ]

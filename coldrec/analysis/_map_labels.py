@@ -13,7 +13,7 @@ import numpy as np
 
 from coldrec.errors import ColdrecError
 
-__all__ = ["LegendGroups", "legend_groups", "ClusterLabel", "cluster_labels", "hover_texts", "search_rows",
+__all__ = ["LegendGroups", "legend_groups", "ClusterLabel", "cluster_labels", "tfidf_terms", "hover_texts", "search_rows",
            "OTHER_LABEL", "LEGEND_TOP"]
 
 OTHER_LABEL = "other"
@@ -80,33 +80,44 @@ def _n_clusters(n: int) -> int:
     return int(np.clip(round(np.sqrt(n / 40)), 2, 14)) if n >= 20 else 0
 
 
+def tfidf_terms(texts: Sequence[str]) -> tuple[object, np.ndarray] | None:
+    """``(sparse TF-IDF matrix, vocabulary)`` of ``texts`` (English stop words out, words of 3+ letters), or None
+    when no usable word is left. Computed once per catalog; :func:`cluster_labels` reuses it for every map."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        vec = TfidfVectorizer(stop_words="english", max_features=20_000, min_df=2, max_df=0.5,
+                              token_pattern=r"(?u)\b[^\W\d_]{3,}\b", sublinear_tf=True)
+        matrix = vec.fit_transform([str(t) for t in texts])
+    except ValueError:  # no words left (empty or numeric texts)
+        return None
+    return matrix, np.asarray(vec.get_feature_names_out())
+
+
 def cluster_labels(coords: np.ndarray, texts: Sequence[str], n_clusters: int | None = None, terms: int = 3,
-                   seed: int = 0) -> list[ClusterLabel]:
+                   seed: int = 0, tfidf: tuple[object, np.ndarray] | None = None) -> list[ClusterLabel]:
     """KMeans on the 2-D map, then each cluster's top TF-IDF terms (mean weight inside the cluster).
 
-    Returns an empty list for maps under 20 points or when the texts hold no usable words.
+    ``tfidf`` takes a precomputed :func:`tfidf_terms` of ``texts``. Returns an empty list for maps under 20
+    points or when the texts hold no usable words.
     """
     from sklearn.cluster import MiniBatchKMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     xy = np.asarray(coords, dtype=np.float64)[:, :2]
     k = _n_clusters(len(xy)) if n_clusters is None else int(n_clusters)
     if k < 2 or len(xy) < 20 or len(texts) != len(xy):
         return []
-    km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(xy)
-    try:
-        vec = TfidfVectorizer(stop_words="english", max_features=20_000, min_df=2, max_df=0.5,
-                              token_pattern=r"(?u)\b[^\W\d_]{3,}\b", sublinear_tf=True)
-        tfidf = vec.fit_transform([str(t) for t in texts])
-    except ValueError:  # no words left (empty or numeric texts)
+    tfidf = tfidf if tfidf is not None else tfidf_terms(texts)
+    if tfidf is None:
         return []
-    vocab = np.asarray(vec.get_feature_names_out())
+    km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(xy)
+    matrix, vocab = tfidf
     out = []
     for c in range(k):
         rows = np.flatnonzero(km.labels_ == c)
         if len(rows) == 0:
             continue
-        weights = np.asarray(tfidf[rows].mean(axis=0)).ravel()
+        weights = np.asarray(matrix[rows].mean(axis=0)).ravel()
         best = [vocab[i] for i in np.argsort(-weights)[:terms] if weights[i] > 0]
         if best:
             cx, cy = np.median(xy[rows], axis=0)
