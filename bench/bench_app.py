@@ -46,10 +46,10 @@ QUERY = "I cook a lot and want sturdy kitchen tools that last"
 TARGET_S = 3.0  # first recommendation after health, beyond the one-time model load
 
 
-def _load_seconds(log_text: str, what: str) -> float | None:
-    """``X`` from the app's stderr line ``coldrec: <what> took X s`` (ui/resources.py prints it)."""
-    m = re.search(rf"coldrec: {re.escape(what)} took ([0-9.]+) s", log_text)
-    return float(m.group(1)) if m else None
+def _load_seconds(log_text: str, what: str) -> tuple[float | None, float | None]:
+    """``(X, T)`` from the app's stderr line ``coldrec: <what> took X s (done at T)`` (ui/resources.py)."""
+    m = re.search(rf"coldrec: {re.escape(what)} took ([0-9.]+) s \(done at ([0-9.]+)\)", log_text)
+    return (float(m.group(1)), float(m.group(2))) if m else (None, None)
 
 
 def _browser_first_rec(url: str, t0: float, out: dict) -> None:
@@ -92,7 +92,7 @@ def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
                     out["error"] = "app did not become healthy"
                     return out
                 time.sleep(0.1)
-            healthy = time.perf_counter()
+            healthy, out["health_wall"] = time.perf_counter(), time.time()
             out["health_s"] = healthy - t0
             if browser and Path(CHROMIUM).exists():
                 try:
@@ -101,8 +101,10 @@ def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
                     out["browser_error"] = f"{type(exc).__name__}: {str(exc)[:160]}"
             time.sleep(0.5)
             text = Path(log.name).read_text(errors="replace")
-            out["model_load_s"] = _load_seconds(text, "loading the sentence encoder")
-            out["demo_load_s"] = _load_seconds(text, "preparing the ecommerce demo")
+            out["model_load_s"], _ = _load_seconds(text, "loading the sentence encoder")
+            out["demo_load_s"], done = _load_seconds(text, "preparing the ecommerce demo")
+            # how long the one-time load ran on after the health check (0 when it was done before)
+            out["load_after_health_s"] = None if done is None else max(0.0, done - out["health_wall"])
         finally:
             stop(proc)
     return out
@@ -142,15 +144,17 @@ def run(quick: bool = False) -> list[Result]:
                           a.get("browser_error", "health → New user page title drawn"
                                 + (" with the loading status box" if a.get("saw_loading_status") else ""))))
         res.append(Result(f"app.{mode}_model_load_s", a.get("model_load_s"), "s", "info", None,
-                          "one-time encoder load in the background thread (import torch + sentence-transformers "
-                          f"+ weights); the demo after it: {a.get('demo_load_s') or float('nan'):.1f}s"))
-        first, load = a.get("first_rec_s"), a.get("model_load_s")
+                          "one-time encoder load in the background thread from server start (import torch + "
+                          f"sentence-transformers + weights); encoder + demo + warm-up call "
+                          f"{a.get('demo_load_s') or float('nan'):.1f}s, of which "
+                          f"{a.get('load_after_health_s') or 0:.1f}s after the health check"))
+        first, load = a.get("first_rec_s"), a.get("load_after_health_s")
         beyond = first - load if first is not None and load is not None else None
         res.append(Result(f"app.{mode}_first_recommendation_s", first, "s", f"<={TARGET_S:.0f}s+model load",
                           None if beyond is None else beyond <= TARGET_S,
                           a.get("browser_error", f"health → first table on New user (headless Chromium opens it "
                                 f"at once, types, presses Recommend); {beyond if beyond is not None else float('nan'):.1f}s "
-                                "beyond the one-time model load")))
+                                "beyond the part of the one-time load that ran after the health check")))
     res.append(Result("app.library_first_recommendation_s", lib.get("first_rec_s"), "s", "info", None,
                       lib.get("error", f"fresh process, coldrec.demo_recommender('ecommerce') + recommend, ready "
                               f"{lib.get('recommender_ready_s', 0):.1f}s, process {lib.get('process_s', 0):.1f}s "

@@ -95,6 +95,7 @@ from ui.resources import (
     projection,
     projection_or_preview,
     read_upload,
+    server_lifespan,
     system_status,
     wait_until_loaded,
 )
@@ -158,7 +159,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "start_page", "guard", "md_escape", "show_error", "HIDDEN_CHOICES", "LOADED_KEY", "TRAINED_KEY",
     "choose_ranker", "current_ranker_index", "load_ranker", "load_saved_ranker", "ranker_options", "save_ranker",
     "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind", "pending_loads", "wait_until_loaded",
-    "pending_loads", "wait_until_loaded", "progress_reporter", "map_extras", "projection", "projection_or_preview", "read_upload", "system_status", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
+    "pending_loads", "wait_until_loaded", "progress_reporter", "map_extras", "projection", "projection_or_preview", "read_upload", "server_lifespan", "system_status", "CATALOG_WIDGETS", "DEFAULT_DOMAIN",
     "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY", "Workspace", "domain_label",
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",

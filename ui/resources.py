@@ -14,11 +14,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -76,8 +77,8 @@ def _submit(key: tuple, label: str, fn: Callable[..., Any], *args: Any) -> Futur
         start = time.perf_counter()
         try:
             fut.set_result(fn(*args))
-            print(f"coldrec: {label.lower()} took {time.perf_counter() - start:.1f} s", file=sys.stderr,
-                  flush=True)
+            print(f"coldrec: {label.lower()} took {time.perf_counter() - start:.1f} s (done at {time.time():.2f})",
+                  file=sys.stderr, flush=True)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the result
             fut.set_exception(exc)
 
@@ -103,6 +104,13 @@ def pending_loads(kinds: Sequence[str] = STARTUP_KINDS) -> list[tuple[str, float
 def start_background_loads(domain: str = "ecommerce") -> None:
     """Start loading the encoder and ``domain``'s recommender (once per process; later calls are no-ops)."""
     _submit(("demo", domain, encoder_kind()), f"Preparing the {domain} demo", _build_demo, domain, encoder_kind())
+
+
+@contextlib.asynccontextmanager
+async def server_lifespan(_app: Any) -> AsyncIterator[None]:
+    """``st.App`` lifespan (app.py): start the background loads when the server starts; nothing to stop."""
+    start_background_loads()
+    yield
 
 
 def wait_until_loaded(poll: float = 0.25) -> None:
@@ -211,6 +219,7 @@ def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
     enc = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
     # Shipped vectors (data/<domain>/embeddings/) when they match the encoder, else the on-disk embedding cache.
     bundle = load_demo(domain), demo_recommender(domain, encoder=enc)
+    bundle[1].recommend("a first request to warm the model and the ranker", k=3)  # first calls allocate: not the user's
     warm_umap_in_background()  # after the demo: the first recommendation does not share the CPU with it
     return bundle
 
@@ -317,4 +326,4 @@ def map_extras(content_key: str, coords_key: str, coords: np.ndarray, titles: Se
     return out
 
 
-start_background_loads()  # at import: the first script run of the server process starts the slow work
+start_background_loads()  # at import too: covers AppTest and servers started without app.py's st.App

@@ -17,18 +17,23 @@ from ui.charts import OTHER_COLOR
 from ui.feedback import md_escape
 
 # -------------------------------------------------------------------------------------------- recommendations
+# Pixel widths that fit the main area at 1280 px (sidebar open) and stretch at 1440 px: no sideways scrolling.
+# Rows are tall enough for three lines (Streamlit wraps text cells when row_height > 64 px), so the reason and
+# long titles wrap instead of being cut.
 RESULT_COLUMNS = {
-    "final_rank": st.column_config.NumberColumn("Rank", width="small", help="Final position after ranking"),
-    "title": st.column_config.TextColumn("Item", width="large"),
-    "category": st.column_config.TextColumn("Category"),
-    "recall_rank": st.column_config.NumberColumn("Recall #", width="small", help="Position by cosine recall"),
-    "recall_score": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.3f",
-                                                    help="Cosine similarity of item and user profile"),
-    "ranker_score": st.column_config.ProgressColumn("Ranker", min_value=0.0, max_value=1.0, format="%.3f"),
-    "rank_change": st.column_config.TextColumn("Δ rank", width="small", help="▲ moved up vs recall order"),
-    "reason": st.column_config.TextColumn("Why", width="medium", help="Which part of the profile the item matches"),
+    "final_rank": st.column_config.NumberColumn("Rank", width=52, help="Final position after ranking"),
+    "title": st.column_config.TextColumn("Item", width=200),
+    "category": st.column_config.TextColumn("Category", width=104),
+    "recall_rank": st.column_config.NumberColumn("Recall #", width=66, help="Position by cosine recall"),
+    "recall_score": st.column_config.NumberColumn("Cosine", width=62, format="%.2f",
+                                                  help="Cosine similarity of item and user profile"),
+    "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
+                                                  help="The ranker's score in [0, 1]"),
+    "rank_change": st.column_config.TextColumn("Δ rank", width=62, help="▲ moved up vs recall order"),
+    "reason": st.column_config.TextColumn("Why", width=240, help="Which part of the profile the item matches"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
+RESULT_ROW_HEIGHT = 76  # three wrapped lines
 # What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
 RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
                 "reason"]
@@ -48,8 +53,10 @@ def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key
     order = [c for c in RESULT_ORDER if c in view]
     if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
         order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
+    if height == "auto":  # every row shown (up to 25) with the taller rows
+        height = RESULT_ROW_HEIGHT * min(len(view), 25) + 38
     st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height,
-                 placeholder="—")
+                 placeholder="—", row_height=RESULT_ROW_HEIGHT)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
