@@ -61,7 +61,7 @@ def _browser_first_rec(url: str, t0: float, out: dict) -> None:
         page.goto(url + "/New_user")
         page.wait_for_selector('[data-testid="stMain"] h1')
         out["first_render_s"] = time.perf_counter() - t0
-        if page.get_by_text("Getting the demo ready").count() or page.locator('[data-testid="stExpander"]').count():
+        if page.get_by_text("once per server start", exact=False).count():
             out["saw_loading_status"] = True
         box = page.get_by_label("Who is this user? (their own words)")
         box.wait_for()
@@ -102,7 +102,7 @@ def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
             time.sleep(0.5)
             text = Path(log.name).read_text(errors="replace")
             out["model_load_s"], _ = _load_seconds(text, "loading the sentence encoder")
-            out["demo_load_s"], done = _load_seconds(text, "preparing the ecommerce demo")
+            out["demo_load_s"], done = _load_seconds(text, "preparing the e-commerce demo")
             # how long the one-time load ran on after the health check (0 when it was done before)
             out["load_after_health_s"] = None if done is None else max(0.0, done - out["health_wall"])
         finally:

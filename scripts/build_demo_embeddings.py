@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         demo = load_demo(name)
         vectors = embed_texts(enc, demo.catalog.texts, EmbeddingCache()).vectors
         print(write_shipped(demo.folder, enc.name, demo.catalog, vectors), flush=True)
+        texts = demo.users["description"].fillna("").astype(str).tolist()
+        users = embed_texts(enc, texts, EmbeddingCache()).vectors
+        print(write_shipped(demo.folder, enc.name, None, users, texts=texts, part="users"), flush=True)
     return 0
 
 

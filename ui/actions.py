@@ -12,7 +12,7 @@ import streamlit as st
 
 from coldrec.recommend import RecommendConfig
 
-from ui.resources import embed_texts_cached, encoder
+from ui.resources import encoder, log_user_vectors
 from ui.state import Workspace, new_items, typed_users
 
 VARIANTS = "ABCD"
@@ -61,7 +61,7 @@ def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
         texts = users["description"].fillna("").astype(str).tolist()
         ids += users["user_id"].astype(str).tolist()
         who += texts
-        vecs.append(embed_texts_cached(texts))
+        vecs.append(log_user_vectors(ws))
     people = profiled_people(ws)
     ids += [p["name"] for p in people]
     who += [p["user"].description or ("typed user" if p["typed"] else "persona") for p in people]
@@ -206,7 +206,7 @@ def user_space_map(ws: Workspace, dims: int, method: str) -> None:
                         key="pm_attr")
     with guard("Switch the method to PCA."):
         texts = users["description"].fillna("").astype(str).tolist()
-        uproj, pending = projection_or_preview(f"{ws.key}:users", embed_texts_cached(texts), dims, method)
+        uproj, pending = projection_or_preview(f"{ws.key}:users", log_user_vectors(ws), dims, method)
     if pending is not None:
         st.caption(f"Preview (PCA) while the UMAP map of the users fits ({pending:.0f} s so far); it appears on "
                    "the next interaction.")

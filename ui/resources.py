@@ -103,7 +103,13 @@ def pending_loads(kinds: Sequence[str] = STARTUP_KINDS) -> list[tuple[str, float
 
 def start_background_loads(domain: str = "ecommerce") -> None:
     """Start loading the encoder and ``domain``'s recommender (once per process; later calls are no-ops)."""
-    _submit(("demo", domain, encoder_kind()), f"Preparing the {domain} demo", _build_demo, domain, encoder_kind())
+    kind = encoder_kind()
+    _submit(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+    _submit(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
+
+
+def _demo_label(domain: str) -> str:
+    return f"Preparing the {'E-commerce' if domain == 'ecommerce' else domain.capitalize()} demo"
 
 
 @contextlib.asynccontextmanager
@@ -118,10 +124,10 @@ def wait_until_loaded(poll: float = 0.25) -> None:
     if not pending_loads():
         return
     box = st.empty()
-    with box.container():
-        status = st.status("Getting the demo ready (once per server start)…", expanded=True)
     while pending := pending_loads():
-        status.update(label=" · ".join(f"{label}… {seconds:.0f} s" for label, seconds in pending))
+        label, seconds = pending[0]
+        box.info(f"**{label}…** {seconds:.0f} s — once per server start; this page appears when it is done."
+                 + "".join(f"  \nNext: {later.lower()}" for later, _ in pending[1:]), icon=":material/hourglass_top:")
         time.sleep(poll)
     box.empty()
 
@@ -220,14 +226,38 @@ def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
     # Shipped vectors (data/<domain>/embeddings/) when they match the encoder, else the on-disk embedding cache.
     bundle = load_demo(domain), demo_recommender(domain, encoder=enc)
     bundle[1].recommend("a first request to warm the model and the ranker", k=3)  # first calls allocate: not the user's
+    _submit(("users", domain, kind), f"Reading the {domain} users' profiles", _build_user_vectors, domain, kind)
     warm_umap_in_background()  # after the demo: the first recommendation does not share the CPU with it
     return bundle
+
+
+def _build_user_vectors(domain: str, kind: str) -> np.ndarray:
+    """The log users' description vectors: shipped (data/<domain>/embeddings/) or embedded through the cache."""
+    from coldrec.demo import load_demo
+    from coldrec.demo._shipped import load_shipped
+    from coldrec.encoders import EmbeddingCache, embed_texts
+
+    enc, demo = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind), load_demo(domain)
+    texts = demo.users["description"].fillna("").astype(str).tolist()
+    shipped = load_shipped(demo.folder, enc.name, texts=texts, part="users")
+    return shipped if shipped is not None else embed_texts(enc, texts, EmbeddingCache()).vectors
+
+
+def log_user_vectors(ws: Any) -> np.ndarray:
+    """Vectors of the workspace's log users (their written descriptions): a demo's come from the background
+    load (shipped files), any other log is embedded through the cache."""
+    texts = ws.users["description"].fillna("").astype(str).tolist()
+    if ws.key.startswith("demo:"):
+        domain, kind = ws.key.split(":", 1)[1], encoder_kind()
+        return background(("users", domain, kind), f"Reading the {domain} users' profiles", _build_user_vectors,
+                          domain, kind)
+    return embed_texts_cached(texts)
 
 
 def demo_bundle(domain: str) -> tuple[Any, Any]:
     """``(DemoDomain, Recommender)`` for a demo domain with the session encoder (built in the background)."""
     kind = encoder_kind()
-    return background(("demo", domain, kind), f"Preparing the {domain} demo", _build_demo, domain, kind)
+    return background(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=10)
