@@ -77,7 +77,7 @@ def _start_app(env: dict, browser: bool, timeout: float = 300.0) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     from e2e_helpers import CHROMIUM, free_port, stop
 
-    port = free_port()
+    port = int(os.environ.get("COLDREC_BENCH_PORT") or free_port())  # a fixed port on shared machines
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]

@@ -110,8 +110,17 @@ def _map_timings(page) -> dict:
     return out
 
 
+def _fixed_port() -> None:
+    """``COLDREC_BENCH_PORT=8563`` serves on that port instead of a random free one (shared machines)."""
+    import e2e_helpers
+
+    if os.environ.get("COLDREC_BENCH_PORT"):
+        e2e_helpers.free_port = lambda: int(os.environ["COLDREC_BENCH_PORT"])
+
+
 def measure(n: int) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
+    _fixed_port()
     from e2e_helpers import browser_page, running_app, wait_idle
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,12 +53,15 @@ def shoot_all(url: str, width: int, height: int) -> list[str]:
         page.set_default_timeout(300_000)
         page.goto(url)
         wait_idle(page, timeout=600)
+        page.get_by_text("once per server start").first.wait_for(state="detached", timeout=900_000)
+        wait_idle(page, timeout=600)
         pages = [("Home", "0_Home"), *PAGES.items()]
         for label, stem in pages:
             if label != "Home":
                 goto_page(page, label, timeout=600)
                 _fill(page, label)
             page.wait_for_timeout(800)
+            wait_idle(page, timeout=600, settle=2.0)
             page.screenshot(path=str(out_dir / f"{stem}.png"), full_page=False)
             page.locator('[data-testid="stMain"]').evaluate("m => m.scrollTo(0, m.scrollHeight / 2)")
             page.wait_for_timeout(300)
