@@ -23,12 +23,7 @@ cat = ws.catalog
 def item_space() -> None:
     """The item map and its selection table: a lasso or a search reruns only this panel."""
     with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
-        proj, waited = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
-    if waited is None and st.session_state.pop("_pm_waiting", False):
-        st.rerun()  # the UMAP map is ready: a full run stops the polling and draws it
-    if waited is not None:
-        st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s "
-                "so far) and replaces this one by itself.", icon=":material/hourglass_top:")
+        proj, _ = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
     extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, cat.titles, cat.texts, cat.categories)
     for note in (proj.notice, extras["legend_notice"]):
         if note:
@@ -51,11 +46,19 @@ def item_space() -> None:
         st.caption("Tip: drag a lasso around a cluster to see what it holds.")
 
 
+def until_umap_is_ready() -> None:
+    """Polls (alone, so the map and a lasso in progress are not redrawn) and reruns the page once UMAP is done."""
+    _, waited = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+    if waited is None:
+        st.rerun()
+    st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s so "
+            "far) and replaces this one by itself.", icon=":material/hourglass_top:")
+
+
 with items_tab:
-    _, pending = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
-    if pending is not None:
-        st.session_state["_pm_waiting"] = True
-    st.fragment(item_space, run_every=2.0 if pending is not None else None)()
+    if ui.projection_or_preview(ws.key, ws.vectors, dims, method)[1] is not None:
+        st.fragment(until_umap_is_ready, run_every=2.0)()
+    st.fragment(item_space)()
 
 with users_tab:
     ui.user_space_map(ws, dims, method)

@@ -108,12 +108,13 @@ def col(choice: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------------ what-if
 COMPARE_COLUMNS = {
-    "overlap@k": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
-    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f",
-                                           help="Rank-biased overlap: 1 = same items in the same order"),
-    "jaccard": st.column_config.ProgressColumn("Jaccard", min_value=0.0, max_value=1.0, format="%.2f"),
-    "entered": st.column_config.ListColumn("Entered the top-k"),
-    "left": st.column_config.ListColumn("Left the top-k"),
+    "variant": st.column_config.TextColumn("variant", width=64),
+    "overlap@k": st.column_config.NumberColumn("overlap@k", format="%.2f", width=76),
+    "rbo": st.column_config.NumberColumn("RBO", format="%.2f", width=56,
+                                         help="Rank-biased overlap: 1 = same items in the same order"),
+    "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=64),
+    "entered": st.column_config.ListColumn("Entered the top-k", width=330),
+    "left": st.column_config.ListColumn("Left the top-k", width=330),
 }
 
 
@@ -127,11 +128,11 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
         # right after the rank: side by side the lists are narrow, and this column is why they are shown
         view.insert(1, vs, [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
                             for i, r in zip(df["item_id"], df["final_rank"])])
-    st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
-        "final_rank": st.column_config.NumberColumn("#", width="small"),
-        "title": st.column_config.TextColumn("Item", width="large"),
-        "category": st.column_config.TextColumn("Category"),
-        vs: st.column_config.TextColumn(vs, width="small",
+    st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={  # fits two side by side
+        "final_rank": st.column_config.NumberColumn("#", width=40),
+        "title": st.column_config.TextColumn("Item", width=230),
+        "category": st.column_config.TextColumn("Category", width=120),
+        vs: st.column_config.TextColumn(vs, width=56,
                                         help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
 
@@ -142,16 +143,16 @@ SIMILAR_COLUMNS = {
     "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
 }
 
-AUDIENCE_COLUMNS = {
-    "user_id": st.column_config.TextColumn("User", width="medium"),
-    "who": st.column_config.TextColumn("Who (their own words)", width="medium"),
-    "final_rank": st.column_config.NumberColumn("Rank", width="small",
+AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px
+    "user_id": st.column_config.TextColumn("User", width=84),
+    "who": st.column_config.TextColumn("Who (their own words)", width=170),
+    "final_rank": st.column_config.NumberColumn("Rank", width=50,
                                                 help="Where the new item lands in this user's list (after the ranker)"),
-    "recall_rank": st.column_config.NumberColumn("Recall #", width="small",
+    "recall_rank": st.column_config.NumberColumn("Recall #", width=62,
                                                  help="Its place by cosine among the catalog + the new item"),
-    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
-    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.3f"),
-    "reaches": st.column_config.CheckboxColumn("In top-k"),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=58),
+    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.2f", width=58),
+    "reaches": st.column_config.CheckboxColumn("Top-k", width=50),
 }
 
 CHANGE_COLUMNS = {
