@@ -136,11 +136,11 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
                                         help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
 
-SIMILAR_COLUMNS = {
+SIMILAR_COLUMNS = {  # a third of the page: every column visible at 1280 px
     "item_id": None,
-    "title": st.column_config.TextColumn("Catalog item", width="large"),
-    "category": st.column_config.TextColumn("Category"),
-    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
+    "title": st.column_config.TextColumn("Catalog item", width=190),
+    "category": st.column_config.TextColumn("Category", width=100),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=56),
 }
 
 AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px

@@ -77,7 +77,7 @@ class ClusterLabel:
 
 
 def _n_clusters(n: int) -> int:
-    return int(np.clip(round(np.sqrt(n / 40)), 2, 14)) if n >= 20 else 0
+    return int(np.clip(round(np.sqrt(n / 12)), 2, 14)) if n >= 20 else 0  # 330 items → 5, 2.4k+ → 14
 
 
 def tfidf_terms(texts: Sequence[str]) -> tuple[object, np.ndarray] | None:
@@ -119,8 +119,9 @@ def cluster_labels(coords: np.ndarray, texts: Sequence[str], n_clusters: int | N
             continue
         weights = np.asarray(matrix[rows].mean(axis=0)).ravel()
         best = [vocab[i] for i in np.argsort(-weights)[:terms] if weights[i] > 0]
-        if best:
-            cx, cy = np.median(xy[rows], axis=0)
+        if best:  # on the dot nearest the cluster's median: never in the empty space between two islands
+            pts = xy[rows]
+            cx, cy = pts[int(np.argmin(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1)))]
             out.append(ClusterLabel(float(cx), float(cy), best, int(len(rows))))
     return out
 
