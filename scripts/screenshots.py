@@ -40,7 +40,7 @@ def _fill(page, label: str) -> None:
         page.get_by_text("How far apart are the lists?").wait_for(timeout=180_000)
     elif label == "Profile map":
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=300_000)
-        page.get_by_label("Find on the map (words in the title or text)").fill("headphones")
+        page.get_by_role("textbox", name="Find on the map (words in the title or text)").fill("headphones")
         page.keyboard.press("Enter")
     wait_idle(page, timeout=300)
 

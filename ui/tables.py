@@ -30,7 +30,7 @@ RESULT_COLUMNS = {
     "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
                                                   help="The ranker's score in [0, 1]"),
     "rank_change": st.column_config.TextColumn("Δ rank", width=62, help="▲ moved up vs recall order"),
-    "reason": st.column_config.TextColumn("Why", width=240, help="Which part of the profile the item matches"),
+    "reason": st.column_config.TextColumn("Why", width=206, help="Which part of the profile the item matches"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
 RESULT_ROW_HEIGHT = 76  # three wrapped lines
@@ -130,8 +130,8 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
                             for i, r in zip(df["item_id"], df["final_rank"])])
     st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={  # fits two side by side
         "final_rank": st.column_config.NumberColumn("#", width=40),
-        "title": st.column_config.TextColumn("Item", width=230),
-        "category": st.column_config.TextColumn("Category", width=120),
+        "title": st.column_config.TextColumn("Item", width=156),
+        "category": st.column_config.TextColumn("Category", width=90),
         vs: st.column_config.TextColumn(vs, width=56,
                                         help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
@@ -144,8 +144,8 @@ SIMILAR_COLUMNS = {  # a third of the page: every column visible at 1280 px
 }
 
 AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px
-    "user_id": st.column_config.TextColumn("User", width=84),
-    "who": st.column_config.TextColumn("Who (their own words)", width=170),
+    "user_id": st.column_config.TextColumn("User", width=78),
+    "who": st.column_config.TextColumn("Who (their own words)", width=96),
     "final_rank": st.column_config.NumberColumn("Rank", width=50,
                                                 help="Where the new item lands in this user's list (after the ranker)"),
     "recall_rank": st.column_config.NumberColumn("Recall #", width=62,
