@@ -113,8 +113,8 @@ COMPARE_COLUMNS = {
     "rbo": st.column_config.NumberColumn("RBO", format="%.2f", width=56,
                                          help="Rank-biased overlap: 1 = same items in the same order"),
     "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=64),
-    "entered": st.column_config.ListColumn("Entered the top-k", width=330),
-    "left": st.column_config.ListColumn("Left the top-k", width=330),
+    "entered": st.column_config.ListColumn("Entered the top-k", width=270),
+    "left": st.column_config.ListColumn("Left the top-k", width=270),
 }
 
 
@@ -145,14 +145,14 @@ SIMILAR_COLUMNS = {  # a third of the page: every column visible at 1280 px
 
 AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px
     "user_id": st.column_config.TextColumn("User", width=78),
-    "who": st.column_config.TextColumn("Who (their own words)", width=96),
-    "final_rank": st.column_config.NumberColumn("Rank", width=50,
+    "who": st.column_config.TextColumn("Who (their own words)", width=72),
+    "final_rank": st.column_config.NumberColumn("Rank", width=46,
                                                 help="Where the new item lands in this user's list (after the ranker)"),
-    "recall_rank": st.column_config.NumberColumn("Recall #", width=62,
+    "recall_rank": st.column_config.NumberColumn("Recall #", width=56,
                                                  help="Its place by cosine among the catalog + the new item"),
-    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=58),
-    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.2f", width=58),
-    "reaches": st.column_config.CheckboxColumn("Top-k", width=50),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=52),
+    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.2f", width=52),
+    "reaches": st.column_config.CheckboxColumn("Top-k", width=46),
 }
 
 CHANGE_COLUMNS = {
