@@ -138,9 +138,9 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
 
 SIMILAR_COLUMNS = {  # a third of the page: every column visible at 1280 px
     "item_id": None,
-    "title": st.column_config.TextColumn("Catalog item", width=190),
-    "category": st.column_config.TextColumn("Category", width=100),
-    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=56),
+    "title": st.column_config.TextColumn("Catalog item", width=148),
+    "category": st.column_config.TextColumn("Category", width=88),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=52),
 }
 
 AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px
