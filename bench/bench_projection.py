@@ -61,8 +61,11 @@ def run(quick: bool = False) -> list[Result]:
         pb = Projection(big_cfg).fit(Eb)
         big_s = time.perf_counter() - t
         notice = getattr(pb, "notice", "") or ""
-        ok = pb.coords.shape[0] == big and bool(notice)
-        results.append(Result(f"projection.fit_{big // 1000}k_s", big_s, "s", "notice", ok,
+        # 100k points are subsampled for the fit and the rest placed by kNN, with a notice; that path has a
+        # time budget of its own (the map of a big catalog must appear in a minute, issue 16)
+        limit = 60.0
+        ok = pb.coords.shape[0] == big and bool(notice) and big_s <= limit
+        results.append(Result(f"projection.fit_{big // 1000}k_s", big_s, "s", f"<={limit:.0f}s + notice", ok,
                               f"notice: {notice[:160]!r}"))
     save_raw("projection", results, {"n": n, "big": big, "place_ms": ms})
     return results

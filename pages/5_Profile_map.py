@@ -32,7 +32,7 @@ def item_space() -> None:
                           placeholder="e.g. headphones", help="Matching items are ringed in black; others fade.")
     fig, found = ui.item_map_figure(ws, proj, extras, query.strip(), k)
     if query.strip():
-        st.caption(f"{found:,} items match “{ui.md_escape(query.strip())}”." if found else "No item matches.")
+        st.caption(f"{found:,} items match “{ui.md(query.strip())}”." if found else "No item matches.")
     event = st.plotly_chart(fig, key="pm_items", on_select="rerun" if dims == 2 else "ignore",
                             selection_mode=("box", "lasso", "points"))
     if dims == 3:

@@ -10,7 +10,7 @@ from coldrec.recommend._views import kept_epoch, loss_frame
 
 ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
              "learns from who clicked what; with no ranker, items keep their cosine order.")
-st.info(f"Pages now rank with: **{ws.ranker_label}**")
+st.info(f"Pages now rank with: **{ui.md(ws.ranker_label)}**")
 train_tab, manage_tab = st.tabs(["Train", "Choose, save, load"])
 
 with train_tab:
@@ -44,7 +44,7 @@ with train_tab:
                       f"their {res.data.profile_source}. Recall/NDCG over the whole catalog. "
                       + kept_epoch(res.ranker.history))
         for w in res.warnings:
-            st.warning(w)
+            st.warning(ui.md(w))
 
 with manage_tab:
     options = ui.ranker_options(ws)
@@ -59,7 +59,7 @@ with manage_tab:
         if st.form_submit_button("Save"):
             with ui.guard("Use letters, digits, - and _ in the name.", stop=False):
                 ui.save_ranker(ws, name)  # the folder is a server-side path: the user only needs the name
-                st.success(f"Saved as `{name}` (model.safetensors + config.json): load it under “…or one saved "
+                st.success(f"Saved as “{ui.md(name)}” (model.safetensors + config.json): load it under “…or one saved "
                            "here”.")
     with l.form("rk_load"):
         files = st.file_uploader("Load a checkpoint: model.safetensors and config.json",

@@ -156,3 +156,23 @@ def test_every_public_name_resolves_and_import_is_light():
 def test_stage_imports_alone(stage):
     """Each stage imports in a fresh interpreter (an import error fails here instead of skipping elsewhere)."""
     subprocess.run([sys.executable, "-c", f"import coldrec.{stage}"], cwd=ROOT, check=True)
+
+
+def test_bare_pytest_collects_the_suite_from_the_repo_root():
+    """`pytest` (the console script) sees the same tests as `python -m pytest` (README's command)."""
+    import shutil
+
+    exe = shutil.which("pytest") or pytest.skip("no pytest console script on PATH")
+    bare = subprocess.run([exe, "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True,
+                          text=True)
+    mod = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bare.returncode == 0, bare.stdout[-2000:] + bare.stderr[-2000:]
+    import re
+
+    def collected(out: str) -> int:
+        found = re.findall(r"^(\d+) tests? collected", out, flags=re.M)
+        assert found, out[-1000:]
+        return int(found[-1])
+
+    assert collected(bare.stdout) == collected(mod.stdout) > 0

@@ -90,10 +90,10 @@ def test_cold_items_on_own_files_has_no_leakage(tmp_path):
     for vals in r["methods"].values():
         assert set(vals) == {f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)}
         assert all(0.0 <= v <= 1.0 for v in vals.values())
-    data = json.loads((tmp_path / "res" / "cold-items.json").read_text())
+    data = json.loads((tmp_path / "res" / "cold-items-items.json").read_text())  # <protocol>-<catalog stem>
     for key in ("protocol", "dataset", "model", "commit", "seed", "machine", "seconds", "methods"):
         assert key in data
-    assert (tmp_path / "res" / "cold-items.md").read_text().startswith("# cold-items")
+    assert (tmp_path / "res" / "cold-items-items.md").read_text().startswith("# cold-items")
 
 
 def test_cold_users_needs_text_or_shots(tmp_path):

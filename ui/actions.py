@@ -196,7 +196,7 @@ def user_space_map(ws: Workspace, dims: int, method: str) -> None:
     from coldrec.recommend._views import attribute_labels
     from ui.charts import category_colors, map_figure
     from ui.feedback import guard
-    from ui.resources import projection_or_preview
+    from ui.maps import projection_or_preview
 
     users = ws.users
     if users is None or users.empty or "description" not in users:

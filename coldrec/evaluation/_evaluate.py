@@ -29,10 +29,11 @@ Every name callers used from ``coldrec.evaluation._evaluate`` is still importabl
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from coldrec.evaluation._ranker import set_features
 from coldrec.evaluation.protocols._scientific import protocol_scientific
 
 __all__ = [
+    "run_seeds",
     "PROTOCOLS",
     "METHODS",
     "PUBLISHED",
@@ -101,14 +103,18 @@ _TARGETS: dict[str, dict[str, dict[str, float]]] = {
 
 
 def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path | None = None, encoder: Any = None,
-                 log: Log | None = None, **options: Any) -> dict[str, Any]:
+                 log: Log | None = None, force: bool = False, dataset_name: str | None = None,
+                 **options: Any) -> dict[str, Any]:
     """Run one protocol and return its result dict (written to ``out`` as JSON + Markdown when given).
 
     Args:
         name: one of :data:`PROTOCOLS`.
         data: datasets root (default ``$COLDREC_DATA`` or ``../shared/datasets``); for ``cold-items`` /
             ``cold-users`` unused (pass ``catalog=`` and ``interactions=``).
-        out: folder for ``<protocol>.json`` and ``<protocol>.md``.
+        out: folder for ``<protocol>.json|md`` (published protocols) or ``<protocol>-<dataset>.json|md`` (your
+            own data: the dataset is ``dataset_name`` or the catalog file's stem).
+        force: overwrite result files that exist (otherwise they are refused with a message).
+        dataset_name: the name your own data is reported and written under.
         encoder: an encoder object, ``"hash"``, a model folder, or None for the bundled MiniLM.
         options: :class:`EvalConfig` fields (seed, recall_n, max_users, methods, epochs, ...) and, for the
             custom protocols, catalog/interactions/column options (see :func:`protocol_custom`).
@@ -157,8 +163,62 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         result["published"] = PUBLISHED[name]
     if name in _TARGETS:
         result["targets"] = _TARGETS[name]
+    result["file_stem"] = _file_stem(name, dataset_name, other.get("catalog"))
     if out:
-        write_results(result, out)
+        _check_free(result, out, force)
+        write_results(result, out, force=True)
+    return result
+
+
+def _file_stem(name: str, dataset_name: str | None, catalog: Any) -> str:
+    """``<protocol>`` for the published protocols; ``<protocol>-<dataset>`` for your own data."""
+    if name not in ("cold-items", "cold-users"):
+        return name
+    label = dataset_name or (Path(str(catalog)).stem if isinstance(catalog, (str, Path)) else "data")
+    slug = re.sub(r"[^0-9A-Za-z._-]+", "-", str(label)).strip("-.") or "data"
+    return f"{name}-{slug}"
+
+
+def _check_free(result: dict[str, Any], out: str | Path, force: bool) -> None:
+    stem = result.get("file_stem") or result["protocol"]
+    taken = [p for p in (Path(out) / f"{stem}.json", Path(out) / f"{stem}.md") if p.exists()]
+    if taken and not force:
+        raise ColdrecError(f"{taken[0]} exists: pass --force to overwrite it, --out another folder, or --name another "
+                           "dataset name.")
+
+
+def run_seeds(name: str, seeds: Sequence[int], data: str | Path | None = None, *, out: str | Path | None = None,
+              force: bool = False, **options: Any) -> dict[str, Any]:
+    """Run a protocol once per seed; ``methods`` holds the mean of each metric and ``spread`` its standard
+    deviation over the seeds (``per_seed`` keeps every run's numbers).
+
+    Example:
+        >>> res = run_seeds("cold-users", [0, 1], catalog="items.csv", interactions="log.csv")  # doctest: +SKIP
+        >>> res["methods"]["popularity"]["ndcg@10"], res["spread"]["popularity"]["ndcg@10"]    # doctest: +SKIP
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ColdrecError(f"--seeds needs distinct integers, e.g. 0,1,2; got {seeds}.")
+    runs = [run_protocol(name, data, seed=s, **options) for s in seeds]
+    result = dict(runs[0])
+    result["seeds"], result["seed"] = seeds, seeds
+    result["per_seed"] = {str(s): r["methods"] for s, r in zip(seeds, runs)}
+    result["seconds"] = round(sum(r.get("seconds", 0) for r in runs), 1)
+    mean: dict[str, dict[str, float]] = {}
+    spread: dict[str, dict[str, float]] = {}
+    for method in runs[0]["methods"]:
+        for metric in runs[0]["methods"][method]:
+            vals = [r["methods"].get(method, {}).get(metric) for r in runs]
+            if any(v is None for v in vals):
+                continue
+            mean.setdefault(method, {})[metric] = round(float(np.mean(vals)), 6)
+            spread.setdefault(method, {})[metric] = round(float(np.std(vals)), 6)
+    result["methods"], result["spread"] = mean, spread
+    result.setdefault("notes", [])
+    result["notes"] = list(result["notes"]) + [f"mean ± standard deviation over seeds {', '.join(map(str, seeds))}"]
+    if out:
+        _check_free(result, out, force)
+        write_results(result, out, force=True)
     return result
 
 
@@ -182,8 +242,10 @@ def format_table(result: dict[str, Any]) -> str:
     """Plain-text table of ``result['methods']`` (methods × metrics) for the terminal."""
     metrics = _metric_names(result)
     rows = [["method"] + metrics]
+    spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
-        rows.append([mname] + [_fmt(vals.get(m)) for m in metrics])
+        sd = spread.get(mname, {})
+        rows.append([mname] + [_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "") for m in metrics])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in rows]
@@ -201,8 +263,11 @@ def format_markdown(result: dict[str, Any]) -> str:
            f"{result.get('machine', {}).get('gpu')})", ""]
     out.append("| method | " + " | ".join(metrics) + " |")
     out.append("|---|" + "---|" * len(metrics))
+    spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
-        out.append(f"| {mname} | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")
+        sd = spread.get(mname, {})
+        out.append(f"| {mname} | " + " | ".join(_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "")
+                                               for m in metrics) + " |")
     for pname, vals in result.get("published", {}).items():
         out.append(f"| *{pname}* | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")
     for section in ("variants", "few_shot"):
@@ -220,12 +285,19 @@ def format_markdown(result: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_results(result: dict[str, Any], out: str | Path) -> tuple[Path, Path]:
-    """Write ``out/<protocol>.json`` and ``out/<protocol>.md``; returns both paths."""
+def write_results(result: dict[str, Any], out: str | Path, *, force: bool = False) -> tuple[Path, Path]:
+    """Write ``out/<stem>.json`` and ``out/<stem>.md`` (stem: ``result['file_stem']`` or the protocol name);
+    returns both paths.
+
+    Raises:
+        ColdrecError: a file exists and ``force`` is False.
+    """
     folder = Path(out)
+    _check_free(result, folder, force)
     folder.mkdir(parents=True, exist_ok=True)
-    js = folder / f"{result['protocol']}.json"
-    md = folder / f"{result['protocol']}.md"
+    stem = result.get("file_stem") or result["protocol"]
+    js = folder / f"{stem}.json"
+    md = folder / f"{stem}.md"
     js.write_text(json.dumps(result, indent=2, default=_json_default) + "\n", encoding="utf-8")
     md.write_text(format_markdown(result), encoding="utf-8")
     return js, md

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from coldrec.errors import ColdrecError
-from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile
+from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles
 from coldrec.retrieval import recall_method, top_n
 
 __all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain"]
@@ -125,6 +125,17 @@ class Recommender:
         """The user's profile (vector and parts) in this catalog's space; ``config`` overrides the weights."""
         return build_profile(user, self.encoder, self.item_vectors, self.catalog.id_to_row,
                              config or self.profile_config)
+
+    def profiles(self, users: Sequence[UserInput | str], config: ProfileConfig | None = None) -> list[UserProfile]:
+        """:meth:`profile` for many users, all their texts encoded in one batch."""
+        return build_profiles(users, self.encoder, self.item_vectors, self.catalog.id_to_row,
+                              config or self.profile_config)
+
+    def recommend_many(self, users: Sequence[UserInput | str], k: int | None = None, **kwargs) -> list[pd.DataFrame]:
+        """:meth:`recommend` for each user (same options for all), encoding every user's texts in one batch:
+        a fairness probe's 72 personas × variants cost one encoder call instead of one per text."""
+        profiles = self.profiles(users, kwargs.pop("profile_config", None))
+        return [self.recommend(u, k, profile=p, **kwargs) for u, p in zip(users, profiles)]
 
     def _allowed(self, categories: Sequence[str] | None, exclude_categories: Sequence[str] | None) -> np.ndarray | None:
         if not categories and not exclude_categories:

@@ -4,7 +4,7 @@ ANN index.
 
 from __future__ import annotations
 
-from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, build_profile, split_sentences
+from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles, split_sentences
 from coldrec.retrieval._recall import cosine_scores, top_n, mmr_rerank, popularity_prior, recall_method
 from coldrec.retrieval._index import EXACT_THRESHOLD, IndexConfig, ANNIndex, index_for, content_hash, KINDS
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
@@ -14,6 +14,7 @@ __all__ = [
     "UserInput",
     "UserProfile",
     "build_profile",
+    "build_profiles",
     "split_sentences",
     "cosine_scores",
     "top_n",

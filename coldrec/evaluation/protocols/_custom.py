@@ -11,6 +11,7 @@ import numpy as np
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
                           embed_cached, get_encoder)
+from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._ranker import (_eval_matrix, _net_scores, _rerank_set, _sample_negatives, _train_ranker, _train_set_ranker,
                           set_features)
 from coldrec.evaluation._users import _ml_feats, _ml_profiles
@@ -218,10 +219,8 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         if "popularity" in want:
             methods["popularity"] = ev(np.tile(pop, (B, 1)), jitter=True)
         if "tfidf" in want:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
             utexts = [user_text.get(str(uids[u]), "") for u in test_users]
-            vec = TfidfVectorizer(sublinear_tf=True).fit(texts + utexts)
+            vec = tfidf_vectorizer(texts + utexts).fit(texts + utexts)
             Xi = vec.transform(texts)
             sc = (vec.transform(utexts) @ Xi.T).toarray() if has_text else 0.0
             if shots:

@@ -10,6 +10,7 @@ import numpy as np
 
 from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse,
                           embed_cached, get_encoder)
+from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._ranker import _eval_matrix, _net_scores, _sample_negatives, _train_ranker
 from coldrec.evaluation._users import _ml_feats, _ml_profiles, _neighbour_popularity, text_popularity_matrix
 
@@ -69,9 +70,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
 
     X_items = X_users = None
     if "tfidf" in want:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vec = TfidfVectorizer(sublinear_tf=True).fit(item_texts + user_texts)
+        vec = tfidf_vectorizer(item_texts + user_texts).fit(item_texts + user_texts)
         X_items = vec.transform(item_texts)
         X_users = vec.transform(user_texts)
     ranker_info: dict[str, list] = {"mlp-concat": [], "mlp-rich": []}
