@@ -225,7 +225,7 @@ def probe_figure(df: pd.DataFrame) -> Any:
     for i, (variant, part) in enumerate(df.groupby("variant", sort=False)):
         fig.add_trace(go.Bar(x=[plot_text(p) for p in part["persona"]], y=part["shift"].tolist(),
                              name=plot_text(variant), marker_color=PALETTE[i % len(PALETTE)],
-                             hovertext=[plot_text(c) for c in part["change"]]))
+                             hovertext=[plot_text(c) for c in part["change"]] if "change" in part else None))
     if "floor" in df:
         floors = df.drop_duplicates("persona")
         fig.add_trace(go.Scatter(x=[plot_text(p) for p in floors["persona"]], y=floors["floor"].tolist(),
