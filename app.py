@@ -1,4 +1,8 @@
-"""coldrec — the Streamlit app's entry point: Home page and the page router (``streamlit run app.py``)."""
+"""coldrec — the Streamlit app's entry point: Home page and the page router (``streamlit run app.py``).
+
+``streamlit run`` finds the ``st.App`` below and serves this same file as the script of every session; the App's
+lifespan starts loading the encoder and the default demo in the background when the server starts, before any
+browser connects (ui/resources.py), so the first page says what is still loading instead of waiting blank."""
 
 from __future__ import annotations
 
@@ -48,6 +52,9 @@ def home() -> None:
         st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
 
 
-nav = st.navigation([st.Page(home, title="Home", icon=ui.HOME_ICON, default=True), *ui.pages()])
-ui.setup(nav.title, nav.icon)
-nav.run()
+if __name__ == "__main__":  # a browser session's script run (and AppTest)
+    nav = st.navigation([st.Page(home, title="Home", icon=ui.HOME_ICON, default=True), *ui.pages()])
+    ui.setup(nav.title, nav.icon)
+    nav.run()
+else:  # `streamlit run app.py` imports this file once as an ASGI app (st.App): its lifespan runs at server start
+    app = st.App(__file__, lifespan=ui.server_lifespan)

@@ -30,6 +30,7 @@ MEASURES = {
     "projection": ("bench_projection", "run", "5. Projection"),
     "memory": ("bench_memory", "run", "6. Memory"),
     "app": ("bench_app", "run", "7. App start"),
+    "map": ("bench_map", "run", "8. Profile map in the browser"),
 }
 
 

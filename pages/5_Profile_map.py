@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import ui
@@ -18,19 +17,22 @@ method = b.segmented_control("Method", ["umap", "pca"], default="umap", key="pm_
                              format_func=str.upper)
 k = c.slider("Lines to top-k", 0, 20, 5, key="pm_k")
 items_tab, users_tab = st.tabs(["Item space", "User-profile space"])
+cat = ws.catalog
 
-@st.fragment
+
 def item_space() -> None:
-    """The item map and its selection table: a lasso reruns only this panel."""
+    """The item map and its selection table: a lasso or a search reruns only this panel."""
     with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
-        proj = ui.projection(ws.key, ws.vectors, dims, method)  # the key names the content: no hashing per rerun
-        people = ui.people_on_map(ws, k=max(k, 1))
-    if proj.notice:
-        st.caption(proj.notice)
-    if people:  # one transform for everyone: a UMAP transform call costs ~70 ms however few points it places
-        for p, xy in zip(people, proj.transform(np.stack([p["vector"] for p in people]))):
-            p["xy"], p["rows"] = xy, p["rows"][:k]
-    fig = ui.map_figure(proj.coords, ws.catalog.categories, ws.catalog.titles, ui.ws_colors(ws), people)
+        proj, _ = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+    extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, cat.titles, cat.texts, cat.categories)
+    for note in (proj.notice, extras["legend_notice"]):
+        if note:
+            st.caption(note)
+    query = st.text_input("Find on the map (words in the title or text)", key="pm_search",
+                          placeholder="e.g. headphones", help="Matching items are ringed in black; others fade.")
+    fig, found = ui.item_map_figure(ws, proj, extras, query.strip(), k)
+    if query.strip():
+        st.caption(f"{found:,} items match “{ui.md(query.strip())}”." if found else "No item matches.")
     event = st.plotly_chart(fig, key="pm_items", on_select="rerun" if dims == 2 else "ignore",
                             selection_mode=("box", "lasso", "points"))
     if dims == 3:
@@ -38,28 +40,25 @@ def item_space() -> None:
     rows = ui.selected_rows(event)
     if rows:
         st.markdown(f"**{len(rows)} selected items**")
-        st.dataframe(ws.catalog.items.iloc[rows][["item_id", "title", "category", "tags"]], hide_index=True,
+        st.dataframe(cat.items.iloc[rows][["item_id", "title", "category", "tags"]], hide_index=True,
                      column_config=ui.ITEM_COLUMNS, key="pm_selected")
     elif dims == 2:
         st.caption("Tip: drag a lasso around a cluster to see what it holds.")
 
 
+def until_umap_is_ready() -> None:
+    """Polls (alone, so the map and a lasso in progress are not redrawn) and reruns the page once UMAP is done."""
+    _, waited = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+    if waited is None:
+        st.rerun()
+    st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s so "
+            "far) and replaces this one by itself.", icon=":material/hourglass_top:")
+
+
 with items_tab:
-    item_space()
+    if ui.projection_or_preview(ws.key, ws.vectors, dims, method)[1] is not None:
+        st.fragment(until_umap_is_ready, run_every=2.0)()
+    st.fragment(item_space)()
 
 with users_tab:
-    users = ws.users
-    if users is None or users.empty or "description" not in users:
-        st.info("This catalog has no user log with descriptions. Pick a demo domain on Home to see one.")
-    else:
-        attrs = [c for c in ["segment", "age", "gender", "locale"] if c in users]
-        attr = st.selectbox("Colour users by", attrs, key="pm_attr")
-        with ui.guard("Switch the method to PCA."):
-            texts = users["description"].fillna("").astype(str).tolist()
-            uvec = ui.embed_texts_cached(texts)
-            uproj = ui.projection(f"{ws.key}:users", uvec, dims, method)
-        labels = attribute_labels(users[attr])
-        hover = [f"{u}: {t[:120]}" for u, t in zip(users["user_id"], texts)]
-        fig = ui.map_figure(uproj.coords, labels, hover, ui.category_colors(labels), legend_title=attr)
-        st.plotly_chart(fig, key="pm_users")
-        st.caption(f"{len(users):,} users of the interaction log, placed by their written description.")
+    ui.user_space_map(ws, dims, method)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from coldrec.recommend import RecommendConfig
 
-from ui.resources import embed_texts_cached, encoder
+from ui.resources import encoder, log_user_vectors
 from ui.state import Workspace, new_items, typed_users
 
 VARIANTS = "ABCD"
@@ -61,7 +61,7 @@ def new_item(ws: Workspace, text: str, k: int, popularity: float = 0.0) -> Any:
         texts = users["description"].fillna("").astype(str).tolist()
         ids += users["user_id"].astype(str).tolist()
         who += texts
-        vecs.append(embed_texts_cached(texts))
+        vecs.append(log_user_vectors(ws))
     people = profiled_people(ws)
     ids += [p["name"] for p in people]
     who += [p["user"].description or ("typed user" if p["typed"] else "persona") for p in people]
@@ -97,9 +97,22 @@ def user_of(text: str) -> Any:
     return UserInput(description=text)
 
 
+def memo_by_inputs(name: str, ws: Workspace, inputs: Any, compute: Any) -> Any:
+    """``compute()`` once per ``(workspace, inputs, ranker object)``: a rerun for an unrelated widget (a chart
+    hover, another expander, the probe's attribute picker) reuses the last result instead of recomputing."""
+    ss, ranker = st.session_state, ws.recommender.ranker
+    key, last = (ws.key, repr(inputs)), ss.get(f"_memo_{name}")
+    if last is not None and last[0] == key and last[1] is ranker:  # `is`: a retrained ranker is a new object
+        return last[2]
+    value = compute()
+    ss[f"_memo_{name}"] = (key, ranker, value)
+    return value
+
+
 def variant_lists(ws: Workspace, texts: Sequence[str], k: int) -> dict[str, pd.DataFrame]:
-    """Top-k frame per non-empty variant, keyed by its letter."""
-    return {VARIANTS[i]: ws.recommender.recommend(user_of(t), k=k) for i, t in enumerate(texts) if t}
+    """Top-k frame per non-empty variant, keyed by its letter (kept until a text, k or the ranker changes)."""
+    return memo_by_inputs("variants", ws, (tuple(texts), k), lambda: {
+        VARIANTS[i]: ws.recommender.recommend(user_of(t), k=k) for i, t in enumerate(texts) if t})
 
 
 def compare_frame(lists: dict[str, pd.DataFrame], k: int) -> pd.DataFrame:
@@ -113,7 +126,8 @@ def probe(ws: Workspace, attribute: str, k: int) -> pd.DataFrame:
     """:func:`coldrec.analysis._fairness.persona_probe` over every persona of the workspace."""
     from coldrec.analysis import persona_probe
 
-    return persona_probe(ws.recommender, ws.personas, attribute, k)
+    return memo_by_inputs(f"probe_{attribute}", ws, (attribute, k, repr(ws.personas)),
+                          lambda: persona_probe(ws.recommender, ws.personas, attribute, k))
 
 
 # ---------------------------------------------------------------------------------------------------- map
@@ -153,6 +167,54 @@ def people_on_map(ws: Workspace, k: int = 10) -> list[dict[str, Any]]:
         people.append({"name": f"new item: {title}", "vector": d["vector"], "rows": rows, "typed": True,
                        "item": True})
     return people
+
+
+def item_map_figure(ws: Workspace, proj: Any, extras: dict[str, Any], query: str, k: int) -> tuple[Any, int]:
+    """``(figure, number of search matches)`` of the item map, rebuilt only when the map, the people, k or the
+    search change — a lasso or box selection reuses it (building 8.8k points and placing people is the slow part)."""
+    from coldrec.analysis import search_rows
+    from ui.charts import map_colors, map_figure
+
+    people = people_on_map(ws, k=max(k, 1))
+    sig = [(p["name"], tuple(p["rows"][:k]), np.asarray(p["vector"]).tobytes()) for p in people]
+
+    def build() -> tuple[Any, int]:
+        if people:  # one transform for everyone: a UMAP transform call costs ~70 ms however few it places
+            for p, xy in zip(people, proj.transform(np.stack([p["vector"] for p in people]))):
+                p["xy"], p["rows"] = xy, p["rows"][:k]
+        matches = search_rows(query, ws.catalog.titles, ws.catalog.texts)
+        fig = map_figure(proj.coords, extras["legend"], extras["hover"], map_colors(extras["legend"]), people,
+                         highlight=matches, clusters=extras["clusters"])
+        return fig, len(matches)
+
+    key = (proj.cache_key, proj.method_used, proj.coords.shape[1], k, sig, query)
+    return memo_by_inputs("map_figure", ws, key, build)
+
+
+def user_space_map(ws: Workspace, dims: int, method: str) -> None:
+    """The user-profile space of the log (placed by their written descriptions), coloured by an attribute."""
+    from coldrec.recommend._views import attribute_labels
+    from ui.charts import category_colors, map_figure
+    from ui.feedback import guard
+    from ui.maps import projection_or_preview
+
+    users = ws.users
+    if users is None or users.empty or "description" not in users:
+        st.info("This catalog has no user log with descriptions. Pick a demo domain on Home to see one.")
+        return
+    attr = st.selectbox("Colour users by", [c for c in ["segment", "age", "gender", "locale"] if c in users],
+                        key="pm_attr")
+    with guard("Switch the method to PCA."):
+        texts = users["description"].fillna("").astype(str).tolist()
+        uproj, pending = projection_or_preview(f"{ws.key}:users", log_user_vectors(ws), dims, method)
+    if pending is not None:
+        st.caption(f"Preview (PCA) while the UMAP map of the users fits ({pending:.0f} s so far); it appears on "
+                   "the next interaction.")
+    labels = attribute_labels(users[attr])
+    hover = [f"{u}: {t[:200]}" for u, t in zip(users["user_id"], texts)]
+    st.plotly_chart(map_figure(uproj.coords, labels, hover, category_colors(labels), legend_title=attr),
+                    key="pm_users")
+    st.caption(f"{len(users):,} users of the interaction log, placed by their written description.")
 
 
 def _persona_top(ws: Workspace, name: str, user: Any, k: int) -> list[str]:

@@ -36,34 +36,74 @@ def ws_colors(ws: Any) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------------- maps
+def map_colors(labels: Sequence[str]) -> dict[str, str]:
+    """Legend label → colour for a grouped legend (:func:`coldrec.analysis.legend_groups`): "other" is grey."""
+    colors = category_colors([x for x in labels if x != "other"])
+    colors["other"] = OTHER_COLOR
+    return colors
+
+
+def _hover(text: Any) -> str:
+    """Escaped hover text; the line breaks of :func:`coldrec.analysis.hover_texts` become ``<br>``."""
+    return plot_text(text).replace("\n", "<br>")
+
+
 def map_figure(coords: np.ndarray, labels: Sequence[str], hover: Sequence[str], colors: dict[str, str],
-               people: Sequence[dict[str, Any]] = (), legend_title: str = "Category") -> Any:
-    """Plotly scatter (2-D or 3-D): one trace per label (customdata = row), people as stars with lines to top-k."""
+               people: Sequence[dict[str, Any]] = (), legend_title: str = "Category", *,
+               highlight: np.ndarray | None = None, clusters: Sequence[Any] = ()) -> Any:
+    """Plotly scatter (2-D or 3-D): one trace per label (customdata = row), people as stars with lines to top-k,
+    search matches (``highlight`` rows) ringed on top, and cluster labels (2-D) at their clusters."""
     import plotly.graph_objects as go
 
     three = coords.shape[1] == 3
     labels = np.asarray([str(x) for x in labels])
-    hover = np.asarray([plot_text(h) for h in hover], dtype=object)
+    hover = np.asarray([_hover(h) for h in hover], dtype=object)
     fig = go.Figure()
     big = len(coords) > 5000
-    for lab in sorted(set(labels.tolist())):
+    dim = highlight is not None and len(highlight) > 0
+    order = sorted(set(labels.tolist()), key=lambda x: (x == "other", x == "", x))  # "other" last
+    for lab in order:
         rows = np.flatnonzero(labels == lab)
         kw = dict(mode="markers", name=plot_text(lab or "(none)"), customdata=rows, text=hover[rows].tolist(),
                   hovertemplate="%{text}<extra>" + plot_text(lab or "(none)") + "</extra>",
-                  marker=dict(color=colors.get(lab, OTHER_COLOR), size=4 if three else 7, opacity=0.8))
+                  marker=dict(color=colors.get(lab, OTHER_COLOR), size=4 if three else 7,
+                              opacity=0.25 if dim else 0.8))
         xyz = dict(x=coords[rows, 0], y=coords[rows, 1])
         if three:
             fig.add_trace(go.Scatter3d(**xyz, z=coords[rows, 2], **kw))
         else:
             fig.add_trace((go.Scattergl if big else go.Scatter)(**xyz, **kw))
+    if dim:
+        _add_matches(fig, coords, np.asarray(highlight), labels, colors, hover, three)
     for p in people:
         _add_person(fig, p, coords, three)
+    if not three:
+        for c in clusters:
+            fig.add_annotation(x=c.x, y=c.y, text=plot_text(c.text), showarrow=False,
+                               font=dict(size=12, color="#1f2330"), bgcolor="rgba(255,255,255,0.75)",
+                               hovertext=f"{c.size:,} items", borderpad=2)
     fig.update_layout(height=620, margin=dict(l=0, r=0, t=30, b=0), legend_title_text=plot_text(legend_title),
-                      dragmode="lasso" if not three else "orbit", uirevision="keep")
+                      dragmode="lasso" if not three else "orbit", uirevision="keep",
+                      hoverlabel=dict(align="left"))
     if not three:
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False, scaleanchor="x")
     return fig
+
+
+def _add_matches(fig: Any, coords: np.ndarray, rows: np.ndarray, labels: np.ndarray, colors: dict[str, str],
+                 hover: np.ndarray, three: bool) -> None:
+    """Search matches drawn on top: full colour, larger, ringed in black (customdata = row, so selectable)."""
+    import plotly.graph_objects as go
+
+    kw = dict(mode="markers", name=f"matches ({len(rows):,})", customdata=rows, text=hover[rows].tolist(),
+              hovertemplate="%{text}<extra>match</extra>",
+              marker=dict(color=[colors.get(x, OTHER_COLOR) for x in labels[rows]], size=6 if three else 11,
+                          opacity=1.0, line=dict(color=USER_COLOR, width=1.5)))
+    if three:
+        fig.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **kw))
+    else:
+        fig.add_trace((go.Scattergl if len(rows) > 5000 else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **kw))
 
 
 def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) -> None:

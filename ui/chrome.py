@@ -44,7 +44,7 @@ PERSISTENT_KEYS = [
     "nu_persona", "nu_desc", "nu_liked", "nu_disliked", "nu_n", "nu_k", "nu_desc_weight", "nu_pop", "nu_mmr",
     "nu_cats", "nu_history", "nu_search", "ni_title", "ni_desc", "ni_alt", "ni_k", "ni_warm", "ni_attr", "wi_persona", "wi_count", "wi_k",
     "wi_text_0", "wi_text_1", "wi_text_2", "wi_text_3",
-    "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "cat_domain", "ev_protocol", "ev_metrics",
+    "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "pm_search", "cat_domain", "ev_protocol", "ev_metrics",
     "rk_features", "rk_hidden", "rk_epochs", "rk_lr", "rk_neg",
     "im_dataset", "im_metric", "im_k", "im_methods",
 ]

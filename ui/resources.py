@@ -2,18 +2,22 @@
 
 * ``encoder()`` — the sentence encoder; ``COLDREC_ENCODER=hash`` selects the deterministic
   :class:`coldrec.encoders.HashEncoder` (tests, machines without the model).
+* Start-up: importing this module (the server's first script run) starts one daemon thread that loads the
+  encoder and the default demo domain (``start_background_loads``); ``wait_until_loaded()`` shows what is still
+  loading instead of a blank page. The demo catalogs' vectors are shipped in ``data/<domain>/embeddings/``.
 * ``embed_catalog()`` / ``embed_texts_cached()`` — embeddings keyed by content hash + model name, with a progress
   bar that shows items/s and time left while the model runs.
 * ``read_upload()`` — an uploaded catalog file parsed once per upload.
-* ``demo_bundle()`` — a demo domain and its recommender; ``demo_items()`` — a demo catalog's items frame.
+* ``demo_bundle()`` — a demo domain and its recommender (built in the background); ``demo_items()`` — a demo catalog's items frame.
 * ``projection()`` — a fitted map, one per content + model + settings.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +26,7 @@ import streamlit as st
 
 from coldrec.errors import ColdrecError
 from coldrec.recommend._views import fmt_seconds, texts_key
+from ui.loading import _LOADS, _LOADS_LOCK, STARTUP_KINDS, _submit, background, pending_loads  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------------------ encoder
@@ -48,8 +53,7 @@ def encoder_label() -> str:
     return kind or "minilm" if kind in ("hash", "minilm", "") else f"local folder {Path(kind).name}"
 
 
-@st.cache_resource(show_spinner="Loading the sentence encoder…")
-def _load_encoder(kind: str) -> Any:
+def _build_encoder(kind: str) -> Any:
     if kind == "hash":
         from coldrec.encoders import HashEncoder
 
@@ -61,8 +65,43 @@ def _load_encoder(kind: str) -> Any:
 
 
 def encoder() -> Any:
-    """The process-wide encoder (MiniLM unless ``COLDREC_ENCODER=hash``)."""
-    return _load_encoder(encoder_kind())
+    """The process-wide encoder (MiniLM unless ``COLDREC_ENCODER=hash``), loaded in the background (see
+    :func:`start_background_loads`); waits for it when it is still loading."""
+    kind = encoder_kind()
+    return background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+
+
+# ---------------------------------------------------------------------------------------- background loads
+# The threads themselves live in ui/loading.py; here: what is loaded at server start, and the waiting notice.
+def start_background_loads(domain: str = "ecommerce") -> None:
+    """Start loading the encoder and ``domain``'s recommender (once per process; later calls are no-ops)."""
+    kind = encoder_kind()
+    _submit(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+    _submit(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
+
+
+def _demo_label(domain: str) -> str:
+    return f"Preparing the {'E-commerce' if domain == 'ecommerce' else domain.capitalize()} demo"
+
+
+@contextlib.asynccontextmanager
+async def server_lifespan(_app: Any) -> AsyncIterator[None]:
+    """``st.App`` lifespan (app.py): start the background loads when the server starts; nothing to stop."""
+    start_background_loads()
+    yield
+
+
+def wait_until_loaded(poll: float = 0.25) -> None:
+    """While background loads run, show what is loading (with seconds elapsed) instead of a blank page."""
+    if not pending_loads():
+        return
+    box = st.empty()
+    while pending := pending_loads():
+        label, seconds = pending[0]
+        box.info(f"**{label}…** {seconds:.0f} s — once per server start; this page appears when it is done."
+                 + "".join(f"  \nNext: {later.lower()}" for later, _ in pending[1:]), icon=":material/hourglass_top:")
+        time.sleep(poll)
+    box.empty()
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -181,17 +220,45 @@ def load_upload(data: bytes, columns: Any, filename: str) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- demo domains
-@st.cache_resource(show_spinner="Preparing the demo domain (embedding its catalog the first time)…", max_entries=10)
-def _demo_bundle(domain: str, model: str, _encoder: Any) -> tuple[Any, Any]:
+def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
     from coldrec.demo import demo_recommender, load_demo
 
-    return load_demo(domain), demo_recommender(domain, encoder=_encoder)
+    enc = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+    # Shipped vectors (data/<domain>/embeddings/) when they match the encoder, else the on-disk embedding cache.
+    bundle = load_demo(domain), demo_recommender(domain, encoder=enc)
+    bundle[1].recommend("a first request to warm the model and the ranker", k=3)  # first calls allocate: not the user's
+    _submit(("users", domain, kind), f"Reading the {domain} users' profiles", _build_user_vectors, domain, kind)
+    warm_umap_in_background()  # after the demo: the first recommendation does not share the CPU with it
+    return bundle
+
+
+def _build_user_vectors(domain: str, kind: str) -> np.ndarray:
+    """The log users' description vectors: shipped (data/<domain>/embeddings/) or embedded through the cache."""
+    from coldrec.demo import load_demo
+    from coldrec.demo._shipped import load_shipped
+    from coldrec.encoders import EmbeddingCache, embed_texts
+
+    enc, demo = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind), load_demo(domain)
+    texts = demo.users["description"].fillna("").astype(str).tolist()
+    shipped = load_shipped(demo.folder, enc.name, texts=texts, part="users")
+    return shipped if shipped is not None else embed_texts(enc, texts, EmbeddingCache()).vectors
+
+
+def log_user_vectors(ws: Any) -> np.ndarray:
+    """Vectors of the workspace's log users (their written descriptions): a demo's come from the background
+    load (shipped files), any other log is embedded through the cache."""
+    texts = ws.users["description"].fillna("").astype(str).tolist()
+    if ws.key.startswith("demo:"):
+        domain, kind = ws.key.split(":", 1)[1], encoder_kind()
+        return background(("users", domain, kind), f"Reading the {domain} users' profiles", _build_user_vectors,
+                          domain, kind)
+    return embed_texts_cached(texts)
 
 
 def demo_bundle(domain: str) -> tuple[Any, Any]:
-    """``(DemoDomain, Recommender)`` for a demo domain with the session encoder."""
-    enc = encoder()
-    return _demo_bundle(domain, enc.name, enc)
+    """``(DemoDomain, Recommender)`` for a demo domain with the session encoder (built in the background)."""
+    kind = encoder_kind()
+    return background(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=10)
@@ -203,19 +270,52 @@ def demo_items(domain: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------- maps
-@st.cache_resource(show_spinner="Fitting the map (the very first UMAP fit compiles its kernels: up to a minute)…",
-                   max_entries=16)
-def _projection(content_key: str, model: str, dims: int, method: str, _vectors: np.ndarray) -> Any:
-    from coldrec.encoders import default_cache_dir
-    from coldrec.analysis import Projection, ProjectionConfig
+def _warm_umap() -> float:
+    from coldrec.analysis import warmup
 
-    cfg = ProjectionConfig(method=method, n_components=dims, cache_dir=default_cache_dir() / "projections")
-    return Projection(cfg).fit(np.asarray(_vectors))
+    return warmup()
 
 
-def projection(content_key: str, vectors: np.ndarray, dims: int = 2, method: str = "umap") -> Any:
-    """A fitted :class:`coldrec.analysis._projection.Projection`, one per content + model + settings, kept in memory.
+def warm_umap_in_background() -> None:
+    """Compile UMAP's numba kernels in a background thread (60–130 s of CPU once per process on a 2-core box),
+    so the first map the user opens fits in seconds; skipped with the hash encoder (tests, quick looks) unless
+    ``COLDREC_WARM_UMAP=1``; ``COLDREC_WARM_UMAP=0`` turns it off."""
+    flag = os.environ.get("COLDREC_WARM_UMAP", "")  # "1" forces it (bench/bench_map.py), "0" turns it off
+    if flag == "1" or (flag != "0" and encoder_kind() != "hash"):
+        _submit(("umap-warmup",), "Compiling UMAP", _warm_umap)
 
-    ``content_key`` names what ``vectors`` hold (a workspace key such as ``demo:news`` or ``upload:<hash>``), so
-    a rerun does not hash the vectors again."""
-    return _projection(content_key, encoder().name, int(dims), method, vectors)
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog_terms(content_key: str, _texts: tuple[str, ...]) -> Any:
+    from coldrec.analysis import tfidf_terms
+
+    return tfidf_terms(_texts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)  # a resource: no copy of 50k strings per rerun
+def _legend_and_hover(content_key: str, _titles: tuple[str, ...], _texts: tuple[str, ...],
+                      _categories: tuple[str, ...]) -> dict[str, Any]:
+    from coldrec.analysis import hover_texts, legend_groups
+
+    groups = legend_groups(list(_categories))
+    return {"legend": groups.labels, "legend_notice": groups.notice, "hover": hover_texts(_titles, _texts)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _clusters(content_key: str, coords_key: str, _coords: np.ndarray, _texts: tuple[str, ...]) -> list[Any]:
+    from coldrec.analysis import cluster_labels
+
+    return cluster_labels(_coords, _texts, tfidf=_catalog_terms(content_key, _texts))
+
+
+def map_extras(content_key: str, coords_key: str, coords: np.ndarray, titles: Sequence[str], texts: Sequence[str],
+               categories: Sequence[str]) -> dict[str, Any]:
+    """Legend groups and hover texts (once per catalog) and cluster labels (once per map: ``coords_key``);
+    the TF-IDF terms behind the labels are computed once per catalog."""
+    texts = tuple(texts)
+    out = dict(_legend_and_hover(content_key, tuple(titles), texts, tuple(categories)))
+    out["clusters"] = _clusters(content_key, coords_key, coords, texts) if coords.shape[1] == 2 else []
+    return out
+
+
+start_background_loads()  # at import too: covers AppTest and servers started without app.py's st.App

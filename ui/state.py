@@ -13,7 +13,7 @@ import streamlit as st
 
 from ui import persist
 from ui.escape import md
-from ui.resources import demo_bundle, embed_catalog, encoder
+from ui.resources import demo_bundle, embed_catalog, encoder, wait_until_loaded
 
 DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social",
                  "ecommerce-zh": "电商 (中文)", "news-zh": "新闻 (中文)", "video-zh": "影视 (中文)",
@@ -137,6 +137,7 @@ class Workspace:
 
 def workspace() -> Workspace:
     """The session's workspace (demo domain or uploaded catalog) with the ranker chosen on the Ranker page."""
+    wait_until_loaded()  # the encoder and the default demo load in the background: say so while they do
     kind, value = source()
     enc = encoder()
     ranker_choice = st.session_state.get(RANKERS_KEY, {}).get(f"{kind}:{value}")

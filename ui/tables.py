@@ -17,18 +17,23 @@ from ui.charts import OTHER_COLOR
 from ui.escape import md
 
 # -------------------------------------------------------------------------------------------- recommendations
+# Pixel widths that fit the main area at 1280 px (sidebar open) and stretch at 1440 px: no sideways scrolling.
+# Rows are tall enough for three lines (Streamlit wraps text cells when row_height > 64 px), so the reason and
+# long titles wrap instead of being cut.
 RESULT_COLUMNS = {
-    "final_rank": st.column_config.NumberColumn("Rank", width="small", help="Final position after ranking"),
-    "title": st.column_config.TextColumn("Item", width="large"),
-    "category": st.column_config.TextColumn("Category"),
-    "recall_rank": st.column_config.NumberColumn("Recall #", width="small", help="Position by cosine recall"),
-    "recall_score": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.3f",
-                                                    help="Cosine similarity of item and user profile"),
-    "ranker_score": st.column_config.ProgressColumn("Ranker", min_value=0.0, max_value=1.0, format="%.3f"),
-    "rank_change": st.column_config.TextColumn("Δ rank", width="small", help="▲ moved up vs recall order"),
-    "reason": st.column_config.TextColumn("Why", width="medium", help="Which part of the profile the item matches"),
+    "final_rank": st.column_config.NumberColumn("Rank", width=52, help="Final position after ranking"),
+    "title": st.column_config.TextColumn("Item", width=200),
+    "category": st.column_config.TextColumn("Category", width=104),
+    "recall_rank": st.column_config.NumberColumn("Recall #", width=66, help="Position by cosine recall"),
+    "recall_score": st.column_config.NumberColumn("Cosine", width=62, format="%.2f",
+                                                  help="Cosine similarity of item and user profile"),
+    "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
+                                                  help="The ranker's score in [0, 1]"),
+    "rank_change": st.column_config.TextColumn("Δ rank", width=62, help="▲ moved up vs recall order"),
+    "reason": st.column_config.TextColumn("Why", width=206, help="Which part of the profile the item matches"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
+RESULT_ROW_HEIGHT = 76  # three wrapped lines
 # What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
 RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
                 "reason"]
@@ -48,8 +53,10 @@ def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key
     order = [c for c in RESULT_ORDER if c in view]
     if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
         order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
+    if height == "auto":  # every row shown (up to 25) with the taller rows
+        height = RESULT_ROW_HEIGHT * min(len(view), 25) + 38
     st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height,
-                 placeholder="—")
+                 placeholder="—", row_height=RESULT_ROW_HEIGHT)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -103,12 +110,13 @@ def col(choice: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------------ what-if
 COMPARE_COLUMNS = {
-    "overlap@k": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
-    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f",
-                                           help="Rank-biased overlap: 1 = same items in the same order"),
-    "jaccard": st.column_config.ProgressColumn("Jaccard", min_value=0.0, max_value=1.0, format="%.2f"),
-    "entered": st.column_config.ListColumn("Entered the top-k"),
-    "left": st.column_config.ListColumn("Left the top-k"),
+    "variant": st.column_config.TextColumn("variant", width=64),
+    "overlap@k": st.column_config.NumberColumn("overlap@k", format="%.2f", width=76),
+    "rbo": st.column_config.NumberColumn("RBO", format="%.2f", width=56,
+                                         help="Rank-biased overlap: 1 = same items in the same order"),
+    "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=64),
+    "entered": st.column_config.ListColumn("Entered the top-k", width=270),
+    "left": st.column_config.ListColumn("Left the top-k", width=270),
 }
 
 
@@ -122,31 +130,31 @@ def compact_table(df: pd.DataFrame, colors: dict[str, str], base: pd.DataFrame |
         # right after the rank: side by side the lists are narrow, and this column is why they are shown
         view.insert(1, vs, [("new" if i not in ranks else arrow(ranks[i] - r) if ranks[i] != r else "=")
                             for i, r in zip(df["item_id"], df["final_rank"])])
-    st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={
-        "final_rank": st.column_config.NumberColumn("#", width="small"),
-        "title": st.column_config.TextColumn("Item", width="large"),
-        "category": st.column_config.TextColumn("Category"),
-        vs: st.column_config.TextColumn(vs, width="small",
+    st.dataframe(_category_colored(view, colors), hide_index=True, key=key, column_config={  # fits two side by side
+        "final_rank": st.column_config.NumberColumn("#", width=40),
+        "title": st.column_config.TextColumn("Item", width=156),
+        "category": st.column_config.TextColumn("Category", width=90),
+        vs: st.column_config.TextColumn(vs, width=56,
                                         help=f"new = not in {base_name}'s top-k; ▲/▼ = moved")})
 
 
-SIMILAR_COLUMNS = {
+SIMILAR_COLUMNS = {  # a third of the page: every column visible at 1280 px
     "item_id": None,
-    "title": st.column_config.TextColumn("Catalog item", width="large"),
-    "category": st.column_config.TextColumn("Category"),
-    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
+    "title": st.column_config.TextColumn("Catalog item", width=148),
+    "category": st.column_config.TextColumn("Category", width=88),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=52),
 }
 
-AUDIENCE_COLUMNS = {
-    "user_id": st.column_config.TextColumn("User", width="medium"),
-    "who": st.column_config.TextColumn("Who (their own words)", width="medium"),
-    "final_rank": st.column_config.NumberColumn("Rank", width="small",
+AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows every column at 1280 px
+    "user_id": st.column_config.TextColumn("User", width=78),
+    "who": st.column_config.TextColumn("Who (their own words)", width=72),
+    "final_rank": st.column_config.NumberColumn("Rank", width=46,
                                                 help="Where the new item lands in this user's list (after the ranker)"),
-    "recall_rank": st.column_config.NumberColumn("Recall #", width="small",
+    "recall_rank": st.column_config.NumberColumn("Recall #", width=56,
                                                  help="Its place by cosine among the catalog + the new item"),
-    "cosine": st.column_config.ProgressColumn("Cosine", min_value=0.0, max_value=1.0, format="%.2f"),
-    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.3f"),
-    "reaches": st.column_config.CheckboxColumn("In top-k"),
+    "cosine": st.column_config.NumberColumn("Cosine", format="%.2f", width=52),
+    "ranker_score": st.column_config.NumberColumn("Ranker", format="%.2f", width=52),
+    "reaches": st.column_config.CheckboxColumn("Top-k", width=46),
 }
 
 CHANGE_COLUMNS = {

@@ -128,11 +128,15 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
             order), ``None`` ranks by cosine, or a checkpoint folder path. The ranker's popularity feature reads the
             training counts saved with it; ``demo.popularity`` (all log users) only feeds the recall blend.
         progress: ``progress(done, total)`` while embedding.
+
+    The catalog's vectors come from ``data/<domain>/embeddings/<encoder.name>.npz`` when that file matches the
+    catalog (:mod:`coldrec.demo._shipped`), so the default domain opens without running the model on it.
     """
     from coldrec.encoders import EmbeddingCache
     from coldrec.encoders import load_encoder
     from coldrec.recommend import Recommender
     from coldrec.ranking import MLPRanker
+    from coldrec.demo._shipped import load_shipped
 
     demo = load_demo(domain)
     encoder = encoder or load_encoder()
@@ -149,5 +153,8 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
                 model = None
     elif ranker:
         model = MLPRanker.load(ranker)
+    shipped = load_shipped(demo.folder, encoder.name, demo.catalog)  # no encoding when the files match
+    if shipped is not None:
+        return Recommender(demo.catalog, shipped, encoder, ranker=model, popularity=demo.popularity)
     return Recommender.from_catalog(demo.catalog, encoder, cache=cache or None, ranker=model,
                                     popularity=demo.popularity, progress=progress)
