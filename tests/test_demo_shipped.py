@@ -17,6 +17,9 @@ def test_shipped_vectors_round_trip_and_reject_a_changed_catalog(tmp_path, tiny_
     assert back.dtype == np.float32 and np.allclose(back, vectors, atol=2e-3)
     assert np.allclose(np.linalg.norm(back, axis=1), 1.0, atol=1e-5)
     assert load_shipped(tmp_path, "other-model", tiny_catalog) is None  # another model: a miss
+    # the same model in bf16 reads the fp32 file; an int8 copy (cosine ~0.995) does not
+    assert np.allclose(load_shipped(tmp_path, "model@abc+bf16", tiny_catalog), back)
+    assert load_shipped(tmp_path, "model@abc+onnx-int8", tiny_catalog) is None
 
     from coldrec.catalog import ColumnMap, load_catalog
 

@@ -40,8 +40,12 @@ def _key(catalog=None, texts=None) -> str:
 
 def load_shipped(folder: Path, model: str, catalog=None, *, texts=None, part: str = "items") -> np.ndarray | None:
     """Unit float32 vectors of ``catalog`` (or of ``texts``) for ``model`` from the shipped file, or None
-    (missing or stale)."""
+    (missing or stale). The same model at another precision (``+bf16``: cosine 0.9999 to fp32) reads the
+    fp32 file."""
     path = shipped_path(folder, model, part)
+    if not path.is_file() and "+bf16" in str(model):
+        model = str(model).split("+")[0]
+        path = shipped_path(folder, model, part)
     if not path.is_file():
         return None
     try:
