@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import persist
+from coldrec.demo import ENGLISH_DOMAINS
 from ui.escape import md
 from ui.resources import demo_bundle, embed_catalog, encoder, wait_until_loaded
 
@@ -146,7 +147,11 @@ def workspace() -> Workspace:
         catalog, vectors = rec.catalog, rec.item_vectors
         label = domain_label(value)
         default_label = (f"demo checkpoint ({rec.ranked_by})" if getattr(rec, "ranker", None) is not None
-                         else "cosine only (no ranker yet)")
+                         else "cosine only: the shipped ranker was trained with another encoder"
+                         if (demo.ranker_path / "config.json").is_file()
+                         else "cosine only: no trained ranker beat popularity and cosine on this domain's held-out "
+                              "users (data/RANKERS.md)" if value in ENGLISH_DOMAINS
+                         else "cosine only (no ranker trained for this domain yet)")
     else:
         catalog = st.session_state.get(UPLOADS_KEY, {}).get(value)
         if catalog is None:  # session lost its upload (e.g. server restart): fall back to the demo
