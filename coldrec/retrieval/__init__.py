@@ -8,6 +8,8 @@ from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, b
 from coldrec.retrieval._recall import cosine_scores, top_n, mmr_rerank, popularity_prior, recall_method
 from coldrec.retrieval._index import EXACT_THRESHOLD, IndexConfig, ANNIndex, index_for, content_hash, KINDS
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
+from coldrec.retrieval._milvus import (MilvusStore, StoreConfig, IndexURI, parse_index_uri, filter_expression,
+                                        MissingExtraError, require_extra, SCALE_INSTALL)
 
 __all__ = [
     "ProfileConfig",
@@ -28,4 +30,12 @@ __all__ = [
     "KINDS",
     "exact_top_k",
     "single_thread_blas",
+    "MilvusStore",
+    "StoreConfig",
+    "IndexURI",
+    "parse_index_uri",
+    "filter_expression",
+    "MissingExtraError",
+    "require_extra",
+    "SCALE_INSTALL",
 ]
