@@ -119,7 +119,8 @@ def _literal(value: str) -> str:
 
 
 def filter_expression(include_categories: Sequence[str] | None = None,
-                      exclude_categories: Sequence[str] | None = None, exclude_ids: Iterable[str] = ()) -> str:
+                      exclude_categories: Sequence[str] | None = None, exclude_ids: Iterable[str] = (),
+                      exclude_rows: Iterable[int] = ()) -> str:
     """The Milvus boolean expression for category include/exclude and seen-item exclusion ("" = no filter)."""
     parts = []
     if include_categories:
@@ -129,6 +130,9 @@ def filter_expression(include_categories: Sequence[str] | None = None,
     ids = list(exclude_ids)
     if ids:
         parts.append(f"item_id not in [{', '.join(map(_literal, ids))}]")
+    rows = [int(r) for r in exclude_rows]
+    if rows:
+        parts.append(f"row not in {rows}")
     return " and ".join(parts)
 
 
@@ -272,7 +276,8 @@ class MilvusStore:
 
     def search(self, query: np.ndarray, n: int, *, include_categories: Sequence[str] | None = None,
                exclude_categories: Sequence[str] | None = None, exclude_ids: Iterable[str] = (),
-               popularity: np.ndarray | None = None, pop_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+               exclude_rows: Iterable[int] = (), popularity: np.ndarray | None = None,
+               pop_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` best rows and their scores, best first (see :func:`coldrec.retrieval.top_n`).
 
         Args:
@@ -280,6 +285,7 @@ class MilvusStore:
             n: how many (fewer when fewer rows pass the filters).
             include_categories / exclude_categories: keep only / leave out these categories.
             exclude_ids: item ids never returned (seen or liked items).
+            exclude_rows: rows never returned (the ``exclude=`` of ``top_n``).
             popularity: interaction counts by row ``(count(),)``, used with ``pop_weight``.
             pop_weight: score = ``(1 - w) * cosine + w * popularity_prior``; exact (the pool grows until no row
                 outside it can win).
@@ -296,7 +302,7 @@ class MilvusStore:
         if q.shape[0] != self.dim:
             raise ColdrecError(f"The user vector has {q.shape[0]} dimensions but {self.uri} holds {self.dim}-d "
                                "items: embed users and items with the same model.")
-        expr = filter_expression(include_categories, exclude_categories, exclude_ids)
+        expr = filter_expression(include_categories, exclude_categories, exclude_ids, exclude_rows)
         if n == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if not pop_weight or popularity is None:

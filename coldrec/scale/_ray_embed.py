@@ -315,7 +315,7 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
             raise ColdrecError(f"{folder} holds vectors of model {old['model']!r}; embed into another folder.")
     done = done_ids(folder)
     meta = {"model_arg": cfg.model, "columns": asdict(cmap), "sources": files, "format_in": fmt}
-    writer = ShardWriter(folder, cfg.rows_per_shard, meta)
+    writer = ShardWriter(folder, cfg.rows_per_shard, meta, stop_after=cfg.stop_after_shards)
     report = ValidationReport(", ".join(Path(f).name for f in files), fmt, "utf-8" if fmt in ("csv", "tsv") else "")
     merger = _Merger(report, cmap.id)
     started = _start_ray(ray, cfg)
@@ -336,8 +336,6 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
             writer.meta["model"] = merger.model
             if progress:
                 progress(merger.offset, merger.offset)
-            if cfg.stop_after_shards is not None and writer.written >= cfg.stop_after_shards:
-                raise KeyboardInterrupt(f"stopped after {writer.written} shard(s) (stop_after_shards)")
         writer.flush()
     finally:
         if started:

@@ -66,7 +66,8 @@ def done_ids(folder: str | os.PathLike) -> set[str]:
 class ShardWriter:
     """Buffers embedded rows and writes whole shards of ``rows_per_shard`` rows, numbering after existing ones."""
 
-    def __init__(self, folder: str | os.PathLike, rows_per_shard: int, meta: dict) -> None:
+    def __init__(self, folder: str | os.PathLike, rows_per_shard: int, meta: dict,
+                 stop_after: int | None = None) -> None:
         if rows_per_shard < 1:
             raise ColdrecError(f"rows_per_shard must be >= 1, got {rows_per_shard}.")
         self.folder = Path(folder)
@@ -76,6 +77,7 @@ class ShardWriter:
         existing = shard_files(self.folder)
         self.next = int(existing[-1].stem.split("-")[1]) + 1 if existing else 0
         self.written = 0  # shards written by this writer
+        self.stop_after = stop_after  # raise KeyboardInterrupt after this many shards (a deterministic kill)
         self._parts: list[dict] = []
         self._n = 0
 
@@ -129,6 +131,8 @@ class ShardWriter:
         self.written += 1
         self.meta["dim"] = int(v.shape[1])
         self.write_manifest(complete=False)
+        if self.stop_after is not None and self.written >= self.stop_after:
+            raise KeyboardInterrupt(f"stopped after {self.written} shard(s) (stop_after_shards)")
 
     def write_manifest(self, *, complete: bool, report: dict | None = None) -> Path:
         import pyarrow.parquet as pq
