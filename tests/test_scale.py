@@ -257,3 +257,10 @@ def test_cli_embed_ray_then_index_then_recommend_from_the_store(local_ray, tmp_p
     rows = json.loads(out.out)
     assert len(rows) == 5 and all(r["category"] != "steel" and r["item_id"] != "q1" for r in rows)
     assert "recall milvus-lite:FLAT over 300 items" in out.err
+
+
+def test_local_ray_refuses_an_actor_pool_that_leaves_no_cpu_for_reading(tmp_path):
+    from coldrec.scale import RayEmbedConfig, ray_embed
+
+    with pytest.raises(ColdrecError, match="no CPU of the local Ray"):
+        ray_embed(tmp_path, tmp_path / "out", config=RayEmbedConfig(model="hash", actors=2, num_cpus=2))

@@ -22,6 +22,7 @@ def ray_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray on this machine)")
     g.add_argument("--actors", type=int, default=1, help="encoder actors, each loads the model once (default 1)")
     g.add_argument("--gpus-per-actor", type=float, default=0.0, help="GPUs per actor (default 0: CPU)")
+    g.add_argument("--cpus-per-actor", type=float, default=1.0, help="CPUs each actor reserves (default 1)")
     g.add_argument("--num-cpus", type=int, default=2, help="CPUs of the local Ray (default 2)")
     g.add_argument("--rows-per-shard", type=int, default=50_000, help="rows per Parquet shard (default 50000)")
 
@@ -32,7 +33,8 @@ def cmd_embed_ray(args: argparse.Namespace) -> int:
     out = args.out or Path(args.catalog.rstrip("/")).with_suffix(".shards").name
     cfg = RayEmbedConfig(model=args.model, precision=args.precision, device=args.device, batch_size=args.batch_size,
                          address=args.ray_address, num_cpus=args.num_cpus, actors=args.actors,
-                         gpus_per_actor=args.gpus_per_actor, rows_per_shard=args.rows_per_shard,
+                         gpus_per_actor=args.gpus_per_actor, cpus_per_actor=args.cpus_per_actor,
+                         rows_per_shard=args.rows_per_shard,
                          cache_dir=args.cache_dir, use_cache=not args.no_cache)
     res = ray_embed(args.catalog, out, common.columns(args), cfg)
     for w in res.report.warnings:

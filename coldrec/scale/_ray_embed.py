@@ -40,6 +40,7 @@ class RayEmbedConfig:
         num_cpus: CPUs of the local Ray (ignored with ``address``).
         actors: encoder actors in the pool (each loads the encoder once).
         gpus_per_actor: GPUs per actor (0 = CPU actors).
+        cpus_per_actor: CPUs each actor reserves (may be fractional); a local Ray must keep one CPU free for reading.
         block_rows: rows per batch handed to an actor.
         rows_per_shard: rows per Parquet shard (the unit of resume).
         cache_dir: embedding cache folder the actors use (None = the default; must be reachable by the workers).
@@ -56,6 +57,7 @@ class RayEmbedConfig:
     num_cpus: int | None = 2
     actors: int = 1
     gpus_per_actor: float = 0.0
+    cpus_per_actor: float = 1.0
     block_rows: int = 2048
     rows_per_shard: int = 50_000
     cache_dir: str | None = None
@@ -303,6 +305,11 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
     cfg = config or RayEmbedConfig()
     if cfg.actors < 1 or cfg.gpus_per_actor < 0:
         raise ColdrecError(f"actors must be >= 1 and gpus_per_actor >= 0, got {cfg.actors} and {cfg.gpus_per_actor}.")
+    if not cfg.address and cfg.num_cpus and cfg.actors * cfg.cpus_per_actor > cfg.num_cpus - 1:
+        raise ColdrecError(
+            f"{cfg.actors} actor(s) × {cfg.cpus_per_actor} CPU leave no CPU of the local Ray (num_cpus={cfg.num_cpus}) "
+            "for reading the catalog, and the job would wait forever: use fewer --actors, --cpus-per-actor 0.5, "
+            "or a larger --num-cpus.")
     t0 = time.perf_counter()
     ray = require_extra("ray", "Embedding with --engine ray")
     require_extra("ray.data", "Embedding with --engine ray")
@@ -330,7 +337,7 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
                                                                 "done": done if len(done) < 100_000 else ray.put(done)},
                             batch_format="pandas", batch_size=cfg.block_rows,
                             compute=ray.data.ActorPoolStrategy(size=cfg.actors),
-                            num_gpus=cfg.gpus_per_actor or None, num_cpus=None if cfg.gpus_per_actor else 1)
+                            num_gpus=cfg.gpus_per_actor or None, num_cpus=cfg.cpus_per_actor)
         for batch in ds.iter_batches(batch_format="pandas", batch_size=None):
             merger.add(batch, writer)
             writer.meta["model"] = merger.model
