@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from coldrec.scale._shards import (MANIFEST, ShardWriter, read_manifest, read_shards, done_ids, shard_files,
                                    load_shards_into)
-from coldrec.scale._ray_embed import RayEmbedConfig, RayEmbedResult, ray_embed, input_files
+from coldrec.scale._inputs import input_files
+from coldrec.scale._ray_embed import RayEmbedConfig, RayEmbedResult, ray_embed
 
 __all__ = [
     "MANIFEST",

@@ -14,16 +14,15 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from coldrec.errors import ColdrecError
+from coldrec.scale._inputs import fixed_columns, input_files, read_dataset
 
-__all__ = ["RayEmbedConfig", "RayEmbedResult", "ray_embed", "input_files"]
+__all__ = ["RayEmbedConfig", "RayEmbedResult", "ray_embed"]
 
-_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
-            ".ndjson": "jsonl"}
 _SENTINEL = "\x00coldrec-sentinel"
 
 
@@ -85,71 +84,6 @@ class RayEmbedResult:
     model: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
-
-
-def input_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> tuple[list[str], str]:
-    """``(files, format)`` of a file, a list of sharded files or a folder; all of one format (csv, tsv, parquet,
-    jsonl)."""
-    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    files: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix.lower() in _FORMATS and f.is_file())
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise ColdrecError(f"Catalog {str(p)!r} does not exist.")
-    if not files:
-        raise ColdrecError(f"No catalog files in {source}: expected {', '.join(sorted(_FORMATS))} files.")
-    kinds = {_FORMATS.get(f.suffix.lower()) for f in files}
-    if None in kinds:
-        bad = next(f for f in files if f.suffix.lower() not in _FORMATS)
-        raise ColdrecError(f"--engine ray reads {', '.join(sorted(_FORMATS))} files, not {bad.name!r} "
-                           "(convert it, or embed it in-process without --engine ray).")
-    if len(kinds) > 1:
-        raise ColdrecError(f"Catalog files mix formats {sorted(kinds)}; give files of one format.")
-    return [str(f.resolve()) for f in files], kinds.pop()
-
-
-def _fixed_columns(first: str, fmt: str, columns):
-    """The column map every block uses, resolved on the head of the first file."""
-    from coldrec.catalog import ColumnMap, guess_columns, load_catalog
-
-    head = _head(first, fmt)
-    cmap = columns if columns is not None else guess_columns(head)
-    if isinstance(cmap, dict):
-        cmap = ColumnMap(**cmap)
-    if not cmap.id:
-        raise ColdrecError(f"{first}: --engine ray needs an id column (none found among {list(head.columns)}); "
-                           "name it with --id COLUMN.")
-    load_catalog(head, cmap)  # fails early, naming a mapped column that does not exist
-    return cmap, list(head.columns)
-
-
-def _head(path: str, fmt: str, n: int = 200):
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    if fmt == "parquet":
-        pf = pq.ParquetFile(path)
-        return next(pf.iter_batches(batch_size=n)).to_pandas() if pf.metadata.num_rows else pf.schema_arrow.empty_table().to_pandas()
-    if fmt == "jsonl":
-        return pd.read_json(path, lines=True, nrows=n)
-    return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False, nrows=n)
-
-
-def _read(ray, files: list[str], fmt: str, names: list[str]):
-    if fmt == "parquet":
-        return ray.data.read_parquet(files)
-    if fmt == "jsonl":
-        return ray.data.read_json(files, lines=True)
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    return ray.data.read_csv(files, parse_options=pcsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
-                             convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names},
-                                                                 strings_can_be_null=False))
 
 
 class _EmbedBlock:
@@ -314,7 +248,7 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
     ray = require_extra("ray", "Embedding with --engine ray")
     require_extra("ray.data", "Embedding with --engine ray")
     files, fmt = input_files(source)
-    cmap, names = _fixed_columns(files[0], fmt, columns)
+    cmap, names = fixed_columns(files[0], fmt, columns)
     folder = Path(out)
     if (folder / "manifest.json").is_file():
         old = read_manifest(folder)
@@ -330,7 +264,7 @@ def ray_embed(source, out: str | os.PathLike, columns=None, config: RayEmbedConf
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the driver numbers rows in input order
         ctx.enable_progress_bars = False
-        ds = _read(ray, files, fmt, names)
+        ds = read_dataset(ray, files, fmt, names)
         actor_cfg = {k: getattr(cfg, k) for k in ("model", "device", "batch_size", "precision", "cache_dir",
                                                    "use_cache")}
         ds = ds.map_batches(_EmbedBlock, fn_constructor_kwargs={"columns": asdict(cmap), "config": actor_cfg,
