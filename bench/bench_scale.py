@@ -139,6 +139,7 @@ def stores(n: int, tmp: Path, queries: int = 50) -> list[dict]:
     rows.append({"backend": f"faiss {idx.config.kind}", "n": n, "build_s": build, "memory_mb": mem, "p50_ms": p50,
                  "p95_ms": p95, "recall@100": _recall(got, want), "filtered_p50_ms": fp50, "filtered_p95_ms": fp95,
                  "filtered_recall@100": _recall(got_f, want_f), "load": _load()})
+    print(json.dumps(rows[0]), json.dumps(rows[1]), sep="\n", flush=True)
     del idx
     for kind, params, search in (("FLAT", None, None), ("HNSW", {"M": 16, "efConstruction": 100}, {"ef": 200})):
         rss0 = _rss_mb()
@@ -154,6 +155,7 @@ def stores(n: int, tmp: Path, queries: int = 50) -> list[dict]:
         rows.append({"backend": f"milvus-lite {kind}", "n": n, "build_s": build, "memory_mb": mem, "p50_ms": p50,
                      "p95_ms": p95, "recall@100": _recall(got, want), "filtered_p50_ms": fp50,
                      "filtered_p95_ms": fp95, "filtered_recall@100": _recall(got_f, want_f), "load": _load()})
+        print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -180,6 +182,54 @@ def end_to_end(n: int, tmp: Path) -> dict:
     return {"items": n, **steps, "load": _load()}
 
 
+START, END = "<!-- bench_scale.py: start -->", "<!-- bench_scale.py: end -->"
+
+
+def _f(v, nd=1) -> str:
+    return f"{v:,.{nd}f}" if isinstance(v, (int, float)) else str(v)
+
+
+def report(raw: Path = ROOT / "bench" / "raw", results: Path = ROOT / "bench" / "RESULTS.md") -> str:
+    """Write the scale section of RESULTS.md (between markers; `bench/run.py --report` drops it, rerun this)."""
+    recs = {p.stem.removeprefix("scale-"): json.loads(p.read_text()) for p in sorted(raw.glob("scale-*.json"))}
+    out = [START, "", "## Scale (issue 14): `python bench/bench_scale.py`", ""]
+    for part, rec in recs.items():
+        out.append(f"- `{part}`: commit {rec['commit']}, {rec['cpus']} CPUs, started {rec['started']}; the machine "
+                   "was shared by up to 8 engineers (load in each row)")
+    if "ray" in recs:
+        r = recs["ray"]["ray"]
+        out += ["", f"Ray local (num_cpus=2) vs in-process on the same {r['texts']:,} texts, hash encoder:", "",
+                "| path | wall s | rows/s | ratio vs in-process (rows/s) |", "|---|---|---|---|",
+                f"| in-process (load_catalog + embed_texts) | {_f(r['in_process_s'])} | {_f(r['in_process_rows_s'], 0)} | 1 |",
+                f"| Ray, 1 actor | {_f(r['ray_1actor_s'])} | {_f(r['ray_1actor_rows_s'], 0)} | {r['overhead_ratio_1actor']:.3f} |",
+                f"| Ray, 2 actors × 0.5 CPU | {_f(r['ray_2actor_s'])} | {_f(r['ray_2actor_rows_s'], 0)} | {r['overhead_ratio_2actor']:.3f} |",
+                "", f"Ray start (ray.init) {_f(r['ray_start_s'])} s, not in the rows above; min cosine Ray vs "
+                f"in-process {r['min_cos_vs_in_process']:.7f}; load {r['load']}."]
+    if "stores" in recs:
+        rows = recs["stores"]["stores"]
+        out += ["", f"Recall backends on {rows[0]['n']:,} × 384 clustered unit vectors, 50 queries, k=100; filter = "
+                "one category of 10 (~10% of rows):", "",
+                "| backend | build s | memory MB | p50 ms | p95 ms | recall@100 | filtered p50 ms | filtered p95 ms | "
+                "filtered recall@100 | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+        out += [f"| {x['backend']} | {_f(x['build_s'])} | {_f(x['memory_mb'], 0)} | {_f(x['p50_ms'], 2)} | "
+                f"{_f(x['p95_ms'], 2)} | {x['recall@100']:.4f} | {_f(x['filtered_p50_ms'], 2)} | "
+                f"{_f(x['filtered_p95_ms'], 2)} | {x['filtered_recall@100']:.4f} | {x['load']} |" for x in rows]
+    if "e2e" in recs:
+        e = recs["e2e"]["e2e"]
+        out += ["", f"End to end, {e['items']:,} synthetic items in 4 Parquet files, hash encoder, via the CLI "
+                "(each step a fresh process, so each includes Python/Ray/Milvus start):", "",
+                "| step | wall s | output |", "|---|---|---|"]
+        out += [f"| {k} | {_f(e[k + '_s'])} | {e[k + '_out'].replace('|', '/')} |" for k in ("embed", "index", "recommend")]
+        out.append(f"\nload {e['load']}.")
+    out += ["", END]
+    section = "\n".join(out) + "\n"
+    text = results.read_text() if results.exists() else ""
+    if START in text:
+        text = text[: text.index(START)] + text[text.index(END) + len(END):].lstrip("\n")
+    results.write_text(text.rstrip("\n") + "\n\n" + section)
+    return section
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--texts", type=int, default=20_000)
@@ -187,7 +237,11 @@ def main() -> None:
     ap.add_argument("--e2e", type=int, default=200_000)
     ap.add_argument("--parts", default="ray,stores,e2e")
     ap.add_argument("--out", default=str(ROOT / "bench" / "raw" / "scale.json"))
+    ap.add_argument("--report", action="store_true", help="only write the scale section of bench/RESULTS.md")
     a = ap.parse_args()
+    if a.report:
+        print(report())
+        return
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     result = {"commit": commit.strip(), "cpus": os.cpu_count(), "started": time.strftime("%Y-%m-%d %H:%M UTC",
                                                                                           time.gmtime())}

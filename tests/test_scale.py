@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -251,12 +252,16 @@ def test_cli_embed_ray_then_index_then_recommend_from_the_store(local_ray, tmp_p
     assert "300 items" in capsys.readouterr().out
     assert main(["index", shards, "--into", store]) == 1                 # a second load never duplicates
     assert "--replace" in capsys.readouterr().err
-    assert main(["recommend", "--index", store, "--model", "hash", "--describe", "jazz jazz vinyl",
-                 "--like", "q1", "--exclude-category", "steel", "-k", "5", "--format", "json"]) == 0
-    out = capsys.readouterr()
-    rows = json.loads(out.out)
+    # a fresh process opens the store (its collection starts released there) and recalls from it
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "coldrec.cli", "recommend", "--index", store, "--model", "hash",
+                          "--describe", "jazz jazz vinyl", "--like", "q1", "--exclude-category", "steel", "-k", "5",
+                          "--format", "json"], capture_output=True, text=True, cwd=str(Path(__file__).parents[1]))
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = json.loads(out.stdout)
     assert len(rows) == 5 and all(r["category"] != "steel" and r["item_id"] != "q1" for r in rows)
-    assert "recall milvus-lite:FLAT over 300 items" in out.err
+    assert "recall milvus-lite:FLAT over 300 items" in out.stderr
 
 
 def test_local_ray_refuses_an_actor_pool_that_leaves_no_cpu_for_reading(tmp_path):

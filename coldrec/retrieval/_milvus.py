@@ -187,6 +187,13 @@ class MilvusStore:
         #: which recall ran, like ``df.attrs["recall"]``: "milvus-lite:FLAT", "milvus:AUTOINDEX", "+blend" added
         self.recall = f"{prefix}:{self.index_type}"
         self._dim: int | None = None
+        self._loaded = False
+
+    def _load(self) -> None:
+        """Load the collection for search once per store (a store opened by another process starts released)."""
+        if not self._loaded:
+            self._client.load_collection(self.uri.collection)
+            self._loaded = True
 
     def __enter__(self) -> "MilvusStore":
         return self
@@ -266,6 +273,7 @@ class MilvusStore:
         return start
 
     def _search(self, q: np.ndarray, limit: int, expr: str) -> tuple[np.ndarray, np.ndarray]:
+        self._load()
         params = {"metric_type": "IP", "params": dict(self.config.search_params or {})}
         hits = self._client.search(self.uri.collection, data=[q.tolist()], limit=int(limit), filter=expr,
                                    output_fields=["row"], search_params=params)[0]
@@ -331,6 +339,7 @@ class MilvusStore:
         rows = [int(r) for r in rows]
         if not rows:
             return pd.DataFrame(columns=["row", "item_id", "title", "category"])
+        self._load()
         got = self._client.query(self.uri.collection, filter=f"row in {rows}",
                                  output_fields=["row", "item_id", "title", "category"])
         df = pd.DataFrame(got).set_index("row")
@@ -341,6 +350,7 @@ class MilvusStore:
         ids = [str(i) for i in item_ids]
         if not ids or not self.exists:
             return {}
+        self._load()
         got = self._client.query(self.uri.collection, filter=f"item_id in [{', '.join(map(_literal, ids))}]",
                                  output_fields=["item_id", "vector"])
         return {g["item_id"]: np.asarray(g["vector"], dtype=np.float32) for g in got}
