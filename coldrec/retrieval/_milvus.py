@@ -181,7 +181,10 @@ class MilvusStore:
             self._client = pymilvus.MilvusClient(self.uri.target, token=token) if token else \
                 pymilvus.MilvusClient(self.uri.target)
         except Exception as exc:  # connection refused, locked file ...
-            raise ColdrecError(f"Cannot open the Milvus store {self.uri}: {type(exc).__name__}: {exc}") from None
+            hint = (" Milvus Lite lets one process open a file at a time: close the other process (the app, another "
+                    "command) or serve it with a Milvus server." if self.uri.kind == "lite" else "")
+            raise ColdrecError(f"Cannot open the Milvus store {self.uri}: {type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0][:300]}.{hint}") from None
         self.index_type = self.config.index_type or ("FLAT" if self.uri.kind == "lite" else "AUTOINDEX")
         prefix = "milvus-lite" if self.uri.kind == "lite" else "milvus"
         #: which recall ran, like ``df.attrs["recall"]``: "milvus-lite:FLAT", "milvus:AUTOINDEX", "+blend" added
@@ -206,6 +209,10 @@ class MilvusStore:
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
             client.close()
+            if self.uri.kind == "lite":  # stop the in-process Lite server and free the file's lock
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(self.uri.target)
 
     @property
     def exists(self) -> bool:
