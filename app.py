@@ -29,13 +29,22 @@ def home() -> None:
         c2.metric("Categories", len({c for c in ws.catalog.categories if c}))
         c3.metric("Personas", len(ws.personas))
         c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
-        st.caption(f"Ranking with: **{ws.ranker_label}** (change it on the Ranker page).")
+        st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page).")
+        ui.language_hint(list(ws.catalog.texts[:200]), "This catalog")
         for path, label, icon in ui.NEXT_STEPS:
             st.page_link(path, label=label, icon=icon)
     with right:
         st.subheader("Model and cache")
+        kind = ui.encoder_kind()
+        if kind in ("minilm", "multilingual"):  # COLDREC_ENCODER=hash or a model folder is the server's choice
+            st.radio("Encoder for this session", ["minilm", "multilingual"], horizontal=True, key="home_encoder",
+                     index=["minilm", "multilingual"].index(kind), format_func=ui.ENCODER_LABELS.get,
+                     on_change=lambda: st.session_state.__setitem__(ui.ENCODER_KEY, st.session_state["home_encoder"]),
+                     help="Switching re-embeds the catalog with the other model (vectors are cached per model and "
+                          "never mixed); a ranker trained with one encoder is not used with the other.")
         for what, value in ui.system_status().itertuples(index=False):
-            st.markdown(f"**{what}:** `{value}`")
+            st.markdown(f"**{what}:** {ui.md(value)}")
+        st.caption(f"Encode path: {ui.md(ui.precision_note())}")
         st.caption("Embeddings are cached on disk by text and model: a catalog embedded before opens instantly.")
 
 

@@ -1,6 +1,6 @@
 """Measures 2 and 3 — embedding cache and interactive latency.
 
-Cache (2): ``coldrec.encoders._cache.embed_texts`` with an ``EmbeddingCache`` in a temporary folder. First embed of the
+Cache (2): ``coldrec.encoders.embed_texts`` with an ``EmbeddingCache`` in a temporary folder. First embed of the
 synthetic catalog (baseline) vs re-embed of the unchanged catalog (ratio, median of repeats), then 1% of the
 texts changed: how many texts reach the encoder. The encoder is the ONNX int8 one when available (the fastest
 encoder gives the smallest, i.e. most conservative, ratio); the fp32 one otherwise.

@@ -194,16 +194,25 @@ def machine_info() -> dict:
             vers[mod] = getattr(m, "__version__", "?")
         except Exception:
             vers[mod] = "absent"
-    return {"cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "memory_gb": mem_gb, "commit": commit,
+    return {"cpu": cpu, **cpu_model_and_flags(), "cores": os.cpu_count(), "gpu": gpu, "memory_gb": mem_gb, "commit": commit,
             "python": platform.python_version(), "versions": vers, "load": load_avg(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
+def cpu_model_and_flags() -> dict:
+    """The CPU model and its AMX / AVX-512 / VNNI / AVX2 flags (what decides the fast paths, issue 18)."""
+    from coldrec.encoders import cpu_info
+
+    name, flags = cpu_info()
+    return {"cpu_model": name, "cpu_flags": sorted(flags)}
+
+
 def save_raw(measure: str, results: list[Result], meta: dict | None = None) -> None:
-    """Keep a small JSON record of one measure's results (for RESULTS.md and later comparison)."""
+    """Keep a small JSON record of one measure's results (for RESULTS.md and later comparison); every record
+    names the CPU model and flags it was measured on."""
     RAW_DIR.mkdir(parents=True, exist_ok=True)
     rec = {"measure": measure, "results": [asdict(r) for r in results], "meta": meta or {},
-           "load": load_avg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+           **cpu_model_and_flags(), "load": load_avg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     (RAW_DIR / f"{measure}.json").write_text(json.dumps(rec, indent=1, default=float))
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.catalog import ColumnMap, guess_columns, load_catalog
+from coldrec.catalog import ColumnMap, guess_columns
 
 ui.start_page("Catalog")
-demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"])
+# an upload kept from before a refresh opens on its own tab
+demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"],
+                               default="Upload a file" if ui.restored_pending() else None)
 
 with demo_tab:
     domain = st.selectbox("Demo domain", ui.domains(), format_func=ui.domain_label, key="cat_domain")
@@ -25,7 +27,7 @@ with upload_tab:
     if up is not None:
         with ui.guard("Save the file as UTF-8 CSV, JSON Lines, Parquet or .xlsx and upload it again."):
             raw, fmt, enc = ui.read_upload(up.file_id, up.name, up.getvalue())
-        st.caption(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:")
+        st.caption(ui.md(f"{len(raw):,} rows read as {fmt}" + (f" ({enc})" if enc else "") + ". First 50 rows:"))
         st.dataframe(raw.head(50), hide_index=True, height=220)
         cols, guess = [ui.NONE, *map(str, raw.columns)], guess_columns(raw)
         with st.form("cat_map"):
@@ -45,28 +47,15 @@ with upload_tab:
             cmap = ColumnMap(id=ui.col(cid), text=text, template=template.strip() or None, title=ui.col(title),
                              category=ui.col(category), tags=ui.col(tags), price=ui.col(price))
             with ui.guard("Fix the column mapping above (or the file) and press Validate again."):
-                st.session_state["cat_pending"] = (up.file_id, load_catalog(up.getvalue(), cmap, filename=up.name))
+                st.session_state["cat_pending"] = (up.file_id, ui.load_upload(up.getvalue(), cmap, up.name))
+                ui.keep_upload(up.name, up.getvalue(), cmap, st.session_state["cat_pending"][1])  # survives a refresh
         file_id, pending = st.session_state.get("cat_pending", (None, None))
         if pending is not None and file_id == up.file_id:
-            rep = pending.report
-            k1, k2, k3 = st.columns(3)
-            k1.metric("Rows read", f"{rep.rows_read:,}")
-            k2.metric("Kept", f"{rep.kept:,}")
-            k3.metric("Skipped", f"{len(rep.skipped):,}")
-            for w in rep.warnings:
-                st.warning(w)
-            if rep.skipped:
-                skipped = rep.to_frame()
-                st.dataframe(skipped, hide_index=True, height=min(300, 38 + 35 * len(rep.skipped)))
-                st.download_button("Download skipped rows (CSV)", ui.csv_bytes(skipped),
-                                   file_name=f"{pending.name}_skipped.csv", mime="text/csv")
-            if st.button(f"Embed {len(pending):,} items and use this catalog", type="primary", key="cat_embed"):
-                res = ui.embed_catalog(pending)
-                ui.set_upload(pending)
-                st.success(f"Ready: {res['encoded']:,} encoded, {res['cached']:,} from the cache in "
-                           f"{res['seconds']:.1f} s. Every page now uses “{ui.md_escape(pending.name)}”.")
-                if res["truncated"]:
-                    st.info(f"{res['truncated']:,} item texts were longer than the model window and were cut.")
+            ui.show_pending(pending)
+    elif (kept := ui.restored_pending()) is not None:
+        st.info(f"Kept from before the refresh: “{ui.md(kept[0].name)}” ({len(kept[0]):,} items), mapped "
+                f"as {ui.mapping_line(kept[1])}. Embed it, or upload a file to start again.")
+        ui.show_pending(kept[0])
 
 st.divider()
 with ui.guard("Pick another domain on Home."):

@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from coldrec.recommend import RecommendConfig
 from coldrec.recommend._views import item_label, item_options
+from ui.feedback_loop import feedback_panel
 
 ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates, "
              "the ranker orders them.", todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
@@ -25,8 +26,10 @@ with st.form("nu_form"):
     picks = item_options(cat, ui.picked("nu"), st.session_state.get("nu_search", ""))
     label = item_label(cat)
     c1, c2 = st.columns(2)
-    c1.multiselect("Liked items (type to search)", picks, key="nu_liked", format_func=label)
-    c2.multiselect("Disliked items", picks, key="nu_disliked", format_func=label)
+    # select_all=False: Enter picks the first match, never "Select N matches"; wrap: chosen items on rows
+    c1.multiselect("Liked items (type to search)", picks, key="nu_liked", format_func=label, select_all=False,
+                   wrap=True)
+    c2.multiselect("Disliked items", picks, key="nu_disliked", format_func=label, select_all=False, wrap=True)
     with st.expander("Recall and ranking controls"):
         a, b, c = st.columns(3)
         a.slider("Recall size N", 10, max(10, min(500, len(cat.ids))), min(RecommendConfig.n, len(cat.ids)), key="nu_n")
@@ -44,12 +47,16 @@ user = ui.user_from_state("nu")
 if user is None:
     st.info("Type a description (or pick a persona / liked items) and press **Recommend**.")
     st.stop()
+ui.language_hint([user.description, *user.history], "This description")
 with ui.guard("Shorten or rephrase the description, or relax the category filter."):
     recs = ui.recommend(ws, user, prefix="nu")
 ui.remember_user(ws, "typed user", user, recs)
 
 st.subheader(f"Top {len(recs)} for this user")
 ui.result_notes(recs)
+if st.toggle("Feedback mode: mark items liked or not for me", key="nu_fb_on"):
+    feedback_panel(ws, user)
+    st.stop()
 ui.results_table(recs, ui.ws_colors(ws), key="nu_table")
 st.download_button("Download as CSV", ui.csv_bytes(recs), file_name=f"coldrec_{ws.key.replace(':', '_')}.csv",
                    mime="text/csv", icon=":material/download:")

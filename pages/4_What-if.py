@@ -44,8 +44,10 @@ else:
 @st.fragment
 def fairness_probe() -> None:
     st.subheader("Fairness probe")
-    st.caption("Swap age, gender or locale words in every persona's description and measure how much the "
-               "top-k moves (shift = 1 − RBO). Small shifts mean those words alone barely change the list.")
+    st.caption("Changes only the gender, age or locale words of every persona's description and measures how far "
+               "its top-k moves (list shift: 0 = same list, 1 = nothing in common). Any edit moves a list a little, "
+               "so each swap is compared with the **noise floor**: the largest shift a neutral change of the same "
+               "description causes (adding “I also like a good cup of tea.”, or rewording “I'm” as “I am”).")
     f1, f2 = st.columns([1, 3], vertical_alignment="bottom")
     attribute = f1.selectbox("Swap", ui.PROBE_ATTRIBUTES, key="wi_probe_attr")
     if f2.button("Run the probe", key="wi_probe_run"):
@@ -56,10 +58,11 @@ def fairness_probe() -> None:
     if result and result[0] == attribute:
         summary = result[1].attrs.get("summary", {})
         if summary:
-            st.caption(f"Mean shift {summary.get('mean_shift', 0):.2f}, largest {summary.get('max_shift', 0):.2f} "
-                       f"({summary.get('max_shift_persona', '?')} → {summary.get('max_shift_variant', '?')}).")
+            st.markdown(f"**{ui.md(summary.get('headline', ''))}**")
+            st.caption(ui.md(summary.get("note", "")))
         st.plotly_chart(ui.probe_figure(result[1]), key="wi_probe_chart")
-        st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS)
+        st.dataframe(result[1], hide_index=True, key="wi_probe_table", column_config=ui.PROBE_COLUMNS,
+                     column_order=ui.PROBE_ORDER)
 
 
 if personas:

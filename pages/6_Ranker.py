@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from coldrec.ranking import FEATURE_SETS, RankerConfig
+from coldrec.ranking import FEATURE_SETS, OBJECTIVES, RankerConfig
 from coldrec.recommend._views import kept_epoch, loss_frame
 
 ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
              "learns from who clicked what; with no ranker, items keep their cosine order.")
-st.info(f"Pages now rank with: **{ws.ranker_label}**")
+st.info(f"Pages now rank with: **{ui.md(ws.ranker_label)}**")
 train_tab, manage_tab = st.tabs(["Train", "Choose, save, load"])
 
 with train_tab:
@@ -18,16 +18,18 @@ with train_tab:
         a, b, c = st.columns(3)
         features = a.radio("Features", FEATURE_SETS, key="rk_features", horizontal=True,
                            captions=["concat(item, user): the seed", "+ product, |diff|, cosine, popularity"])
-        hidden = a.select_slider("Hidden layers", list(ui.HIDDEN_CHOICES), value="256 → 64", key="rk_hidden")
-        epochs = b.slider("Max epochs (early stopping)", 2, 60, 12, key="rk_epochs")
+        hidden = a.select_slider("Hidden layers", list(ui.HIDDEN_CHOICES), value="128 → 64", key="rk_hidden")
+        epochs = b.slider("Max epochs (early stopping)", 2, 60, 20, key="rk_epochs")
         lr = b.select_slider("Learning rate", [3e-4, 1e-3, 2e-3, 5e-3, 1e-2], value=2e-3, key="rk_lr")
-        negatives = c.slider("Sampled negatives per positive", 1, 16, 4, key="rk_neg")
+        objective = b.radio("Objective", OBJECTIVES, key="rk_objective", horizontal=True,
+                            captions=["softmax over 1 positive + negatives", "binary cross-entropy"])
+        negatives = c.slider("Negatives per positive (half from recall)", 2, 64, 32, key="rk_neg")
         log_file = c.file_uploader("Interaction log (optional; default: this domain's log)", type=ui.UPLOAD_TYPES,
                                    key="rk_log")
         go = st.form_submit_button("Train", type="primary")
     if go:
-        config = RankerConfig(features=features, hidden=ui.HIDDEN_CHOICES[hidden], epochs=epochs, lr=lr,
-                              negatives=negatives)
+        config = RankerConfig(features=features, objective=objective, hidden=ui.HIDDEN_CHOICES[hidden],
+                              epochs=epochs, lr=lr, negatives=negatives)
         with ui.guard("Check the log's columns (user_id, item_id, optional rating, timestamp) and try again."):
             chart, bar = st.empty(), st.progress(0.0, text="Preparing user profiles…")
             res = ui.train(ws, config, log_file, chart, bar)
@@ -38,13 +40,14 @@ with train_tab:
     if res:
         st.subheader(f"Last training run ({res.seconds:.1f} s)")
         left, right = st.columns([2, 3])
-        left.line_chart(loss_frame(res.ranker.history), x_label="epoch", y_label="BCE loss", height=260)
+        left.line_chart(loss_frame(res.ranker.history), x_label="epoch", y_label="training loss", height=260)
         right.dataframe(res.metrics, hide_index=True, key="rk_metrics", column_config=ui.METRIC_COLUMNS)
         right.caption(f"{len(res.test_users)} users held out before training (cold users); user profiles from "
-                      f"their {res.data.profile_source}. Recall/NDCG over the whole catalog. "
+                      f"their {res.data.profile_source}. Recall/NDCG over the whole catalog, each list re-ranked "
+                      f"from the top {res.ranker.config.recall_n} by cosine, exactly as the pages serve it. "
                       + kept_epoch(res.ranker.history))
         for w in res.warnings:
-            st.warning(w)
+            st.warning(ui.md(w))
 
 with manage_tab:
     options = ui.ranker_options(ws)
@@ -59,7 +62,7 @@ with manage_tab:
         if st.form_submit_button("Save"):
             with ui.guard("Use letters, digits, - and _ in the name.", stop=False):
                 ui.save_ranker(ws, name)  # the folder is a server-side path: the user only needs the name
-                st.success(f"Saved as `{name}` (model.safetensors + config.json): load it under “…or one saved "
+                st.success(f"Saved as “{ui.md(name)}” (model.safetensors + config.json): load it under “…or one saved "
                            "here”.")
     with l.form("rk_load"):
         files = st.file_uploader("Load a checkpoint: model.safetensors and config.json",

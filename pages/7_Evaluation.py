@@ -23,12 +23,13 @@ else:
     pub = published_frame(res)
     table = pd.concat([ours.assign(published=False), pub.assign(published=True)], ignore_index=True)
     metrics = [c for c in table.columns if c not in ("method", "published")]
-    st.caption(f"Dataset {res.get('dataset', '?')} · model {res.get('model', '?')} · seed {res.get('seed', '?')} · "
-               f"{machine_label(res.get('machine'))} · {float(res.get('seconds') or 0):.0f} s · "
+    st.caption(f"Dataset {ui.md(res.get('dataset', '?'))} · model {ui.md(res.get('model', '?'))} · seed {res.get('seed', '?')} · "
+               f"{ui.md(machine_label(res.get('machine')))} · {float(res.get('seconds') or 0):.0f} s · "
                f"commit {ui.short_commit(res.get('commit'))}")
     st.dataframe(table, hide_index=True, key="ev_table", placeholder="–",  # published rows lack some metrics
                  column_order=["method", "published", *metrics], column_config=ui.metric_columns(table, metrics))
-    shown = st.multiselect("Metrics in the chart", metrics, default=metrics[:4], key="ev_metrics")
+    ui.keep_choices("ev_metrics", metrics, metrics[:4], scope=protocol)  # a new protocol: its own metrics
+    shown = st.multiselect("Metrics in the chart", metrics, key="ev_metrics")
     if shown:
         st.plotly_chart(ui.bars_figure(table, shown), key="ev_chart")
 

@@ -143,23 +143,78 @@ def fill(template: str, slots: dict) -> str:
     return out
 
 
-def sentences_of(text: str) -> list[str]:
+@dataclass(frozen=True)
+class Lang:
+    """How a language writes: a shared file's ``[language]`` table (defaults: English).
+
+    ``articles``: put a/an in the ``{a_x}`` slots; ``joiner``: between sentences; ``sentence_end``: characters that
+    end a sentence with no space after them ("" = English: ``.!?`` followed by a space); ``length_unit``: ``words``
+    (whitespace) or ``chars`` (non-space characters); ``item_length`` / ``social_length``: bounds of an item
+    description in that unit; ``name_format``: a person's name from ``{first}`` and ``{last}``; ``locales`` /
+    ``locale_p``: the users' locales; ``tag_names``: how the generator's built-in tags (budget, premium, eco,
+    beginner, gift-idea, group, person, local) are written in items.csv.
+    """
+
+    articles: bool = True
+    joiner: str = " "
+    sentence_end: str = ""
+    length_unit: str = "words"
+    item_length: tuple = (30, 70)
+    social_length: tuple = (28, 70)
+    name_format: str = "{first} {last}"
+    locales: tuple = LOCALES
+    locale_p: tuple = LOCALE_P
+    tag_names: tuple = ()  # (built-in tag, written tag) pairs
+
+    @classmethod
+    def of(cls, vocab: dict | None) -> "Lang":
+        spec = dict((vocab or {}).get("language", {}))
+        if "tag_names" in spec:
+            spec["tag_names"] = tuple(spec["tag_names"].items())
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()})
+
+    def tag(self, t: str) -> str:
+        return dict(self.tag_names).get(t, t)
+
+
+ENGLISH = Lang()
+
+
+def sentences_of(text: str, lang: Lang = ENGLISH) -> list[str]:
+    if lang.sentence_end:
+        return [s.strip() for s in re.split(f"(?<=[{lang.sentence_end}])", text.strip()) if s.strip()]
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
-def words_of(text: str) -> int:
+def words_of(text: str, lang: Lang = ENGLISH) -> int:
+    """Length of a text in the language's unit: whitespace words, or characters other than spaces."""
+    if lang.length_unit == "chars":
+        return len(re.sub(r"\s", "", text))
     return len(text.split())
 
 
-def tidy(text: str) -> str:
+def length_ok(text: str, lang: Lang, bounds: tuple) -> bool:
+    return bounds[0] <= words_of(text, lang) <= bounds[1]
+
+
+def tidy(text: str, lang: Lang = ENGLISH) -> str:
     text = re.sub(r"\s+", " ", text).strip()
+    if lang.sentence_end:  # no spaces between two non-ASCII characters; no doubled full-width punctuation
+        text = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", text)
+        return re.sub(r"([。！？；，、])[。！？；，、]+", r"\1", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = text.replace("..", ".")
     return text
 
 
-def article(word: str) -> str:
+def article(word: str, lang: Lang = ENGLISH) -> str:
+    if not lang.articles:
+        return ""
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def with_article(word: str, lang: Lang = ENGLISH) -> str:
+    return f"{article(word)} {word}" if lang.articles else word
 
 
 def join_and(items: Sequence[str], words: dict) -> str:
@@ -209,6 +264,7 @@ def load_vocab(name: str) -> dict:
     spec, shared = _resolve(spec, lists), _resolve(shared, lists)
     spec["users"] = {**shared["users"], **spec.get("users", {})}
     spec["identity"] = {**shared["identity"], **spec.get("identity", {})}
+    spec["language"] = {**shared.get("language", {}), **spec.get("language", {})}
     spec["slots"] = _pairs(spec.get("slots", {}))
     for cat in spec["category"].values():
         cat["slots"] = _pairs(cat.get("slots", {}))
@@ -288,19 +344,19 @@ def _product_tags(rng: np.random.Generator, spec: dict, prod: dict, band: int) -
 
 def _product_text(rng: np.random.Generator, vocab: dict, spec: dict, prod: dict, title: str, brand: str,
                   tags: list[str]) -> str:
-    items, plural = vocab["items"], prod["plural"]
+    items, plural, lang = vocab["items"], prod["plural"], Lang.of(vocab)
     adj = pick(rng, prod["adjs"])
     noun = prod["noun"]
     if noun.split()[0] == adj or adj in noun:
         adj = ""
-    the = "" if spec.get("no_brand_title") else "the "
+    the = "" if spec.get("no_brand_title") or not lang.articles else "the "
     slots = dict(title=title, brand=brand, The_title=cap(the + title), the_title=the + title, noun=noun,
                  adj=adj,
                  context=pick(rng, prod.get("ctx") or spec["contexts"]), It="They" if plural else "It",
                  has="have" if plural else "has", comes="come" if plural else "comes")
     first = adj or noun
-    slots["a_adj"] = article(first)
-    slots["A_adj"] = cap(article(first))
+    slots["a_adj"] = article(first, lang)
+    slots["A_adj"] = cap(article(first, lang))
     feats = sample(rng, prod["feats"], 3)
     slots.update(f1=feats[0], f2=feats[1], f3=feats[2] if len(feats) > 2 else feats[0])
     parts = [fill(pick(rng, items["openers"]), slots), fill(pick(rng, items["features"]), slots)]
@@ -314,7 +370,7 @@ def _product_text(rng: np.random.Generator, vocab: dict, spec: dict, prod: dict,
         t = pick(rng, cross)
         extra.append(pick(rng, spec.get("cross", {}).get(t) or items["cross_lines"][t]))
     rng.shuffle(extra)
-    return tidy(" ".join(parts + extra[:2]))
+    return tidy(lang.joiner.join(parts + extra[:2]), lang)
 
 
 def product_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
@@ -326,14 +382,15 @@ def product_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     band = int(rng.choice(3, p=[0.38, 0.37, 0.25]))
     price = _price_for_band(rng, *prod["price"], band)
     tags = _product_tags(rng, spec, prod, band)
+    lang = Lang.of(vocab)
     for _ in range(40):
         text = _product_text(rng, vocab, spec, prod, title, brand, tags)
-        if 30 <= words_of(text) <= 70 and 2 <= len(sentences_of(text)) <= 4:
+        if length_ok(text, lang, lang.item_length) and 2 <= len(sentences_of(text, lang)) <= 4:
             break
     return dict(title=title, description=cap(text), tags=tags, price=price, band=band)
 
 
-def _fill_slots(rng: np.random.Generator, *banks: dict) -> tuple[dict, list[str]]:
+def _fill_slots(rng: np.random.Generator, *banks: dict, lang: Lang = ENGLISH) -> tuple[dict, list[str]]:
     slots, tag_of = {}, {}
     for bank in banks:
         for k, vals in bank.items():
@@ -343,7 +400,7 @@ def _fill_slots(rng: np.random.Generator, *banks: dict) -> tuple[dict, list[str]
                 tag_of[k] = t
                 slots[k + "_tag"] = t
             slots[k] = v
-            slots["a_" + k] = f"{article(str(v))} {v}"
+            slots["a_" + k] = with_article(str(v), lang)
     for k in list(slots):
         if k.islower():
             slots[k.capitalize()] = cap(str(slots[k]))
@@ -366,8 +423,8 @@ def _story_tags(rng: np.random.Generator, spec: dict, sub: dict, slot_tags: list
 
 
 def _story_once(rng: np.random.Generator, vocab: dict, spec: dict, sub: dict) -> tuple:
-    items = vocab["items"]
-    slots, slot_tags = _fill_slots(rng, vocab["slots"], spec["slots"], sub["slots"])
+    items, lang = vocab["items"], Lang.of(vocab)
+    slots, slot_tags = _fill_slots(rng, vocab["slots"], spec["slots"], sub["slots"], lang=lang)
     v = int(rng.integers(len(sub["titles"])))
     title = fill(sub["titles"][v], slots)
 
@@ -389,16 +446,17 @@ def _story_once(rng: np.random.Generator, vocab: dict, spec: dict, sub: dict) ->
         parts.append(fill(pick(rng, spec["closers"]), slots))
     elif extra and rng.random() < 0.6:
         parts.append(fill(pick(rng, cross_lines[pick(rng, extra)]), slots))
-    return title, cap(tidy(" ".join(cap(x) for x in parts[:4]))), tags, band
+    return title, cap(tidy(lang.joiner.join(cap(x) for x in parts[:4]), lang)), tags, band
 
 
 def story_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     """A sub-topic's title and sentence positions (the first mandatory), filled from the slot banks."""
     spec = vocab["category"][category]
     sub = pick(rng, spec["subs"])
+    lang = Lang.of(vocab)
     for _ in range(40):
         title, text, tags, band = _story_once(rng, vocab, spec, sub)
-        if 30 <= words_of(text) <= 70 and 2 <= len(sentences_of(text)) <= 4:
+        if length_ok(text, lang, lang.item_length) and 2 <= len(sentences_of(text, lang)) <= 4:
             break
     out = dict(title=title, description=text, tags=tags)
     if "price" in vocab["items"]:
@@ -422,16 +480,17 @@ def track_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
 
 
 def _social_once(rng: np.random.Generator, vocab: dict, sub: dict) -> tuple[str, str, bool]:
-    g = vocab["slots"]
+    g, lang = vocab["slots"], Lang.of(vocab)
     first, last, city = pick(rng, g["first"]), pick(rng, g["last"]), pick(rng, g["city"])
     role = pick(rng, sub["roles"])
-    slots = dict(Name=f"{first} {last}", name=first, role=role, Role=cap(role), city=city, City=city)
+    full = lang.name_format.format(first=first, last=last)
+    slots = dict(Name=full, name=first, role=role, Role=cap(role), city=city, City=city)
     is_group = rng.random() < 0.35
     if is_group:
         title = fill(pick(rng, sub["groups"]), slots)
         parts = [fill(pick(rng, sub["group"]), slots)]
     else:
-        title = f"{first} {last}"
+        title = full
         parts = [fill(pick(rng, sub["person"]), slots)]
     if rng.random() < 0.85:
         parts.append(pick(rng, sub["more"]))
@@ -443,15 +502,19 @@ def _social_once(rng: np.random.Generator, vocab: dict, sub: dict) -> tuple[str,
         parts.append(fill(pick(rng, g["style"]), slots) if rng.random() < 0.7 else pick(rng, g["cadence"]))
         if rng.random() < 0.5:
             parts.append(pick(rng, g["cadence"]))
-    return title, tidy(" ".join(parts[:4])), is_group
+    if lang != ENGLISH:  # a cadence line can be drawn twice; English keeps its pinned bytes
+        parts = list(dict.fromkeys(parts))
+    return title, tidy(lang.joiner.join(parts[:4]), lang), is_group
 
 
 def social_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     spec = vocab["category"][category]
     sub = pick(rng, spec["subs"])
+    lang = Lang.of(vocab)
     for _ in range(40):
         title, text, is_group = _social_once(rng, vocab, sub)
-        if 28 <= words_of(text) <= 70 and text.count(".") <= 4:
+        ends = len(sentences_of(text, lang)) if lang.sentence_end else text.count(".")
+        if length_ok(text, lang, lang.social_length) and ends <= 4:
             break
     tags = [spec["tag"], "group" if is_group else "person"]
     tags += sample(rng, sub["tags"], int(rng.integers(1, 4)))
@@ -469,7 +532,7 @@ ITEM_MAKERS = {"product": product_item, "story": story_item, "track": track_item
 
 
 # Users: self descriptions (age/gender words appear naturally in some of them)
-def identity_sentence(rng: np.random.Generator, ident: dict, age: int, gender: str) -> str:
+def identity_sentence(rng: np.random.Generator, ident: dict, age: int, gender: str, lang: Lang = ENGLISH) -> str:
     tens = ident["decades"][age // 10 - 1] if age >= 20 else ident["decades"][0]
     part = ident["decade_parts"][0 if age % 10 <= 3 else (1 if age % 10 <= 6 else 2)]
     dec = ident["decade_format"].format(part=part, tens=tens) if age >= 20 else ident["under_20"]
@@ -488,7 +551,7 @@ def identity_sentence(rng: np.random.Generator, ident: dict, age: int, gender: s
         lo, hi = ident["parent_ages"]
         if lo <= age <= hi:
             options += ident["parent"].get(gender, [])
-    slots = dict(job=job, a_job=f"{article(job)} {job}", age=age, dec=dec, decade=tens)
+    slots = dict(job=job, a_job=with_article(job, lang), age=age, dec=dec, decade=tens)
     return pick(rng, options).format(**slots)
 
 
@@ -503,7 +566,8 @@ def _interest_sentence(rng: np.random.Generator, dom: Domain, prefs: UserPrefs) 
     situation = u.get("situations", {}).get(prefs.fav_categories[0])
     if situation and rng.random() < 0.45:
         if len(phrases) > 1 and rng.random() < 0.6:
-            interest = pick(rng, situation) + " " + fill(pick(rng, u["also_templates"]), dict(x=rest))
+            joiner = Lang.of(dom.vocab).joiner
+            interest = pick(rng, situation) + joiner + fill(pick(rng, u["also_templates"]), dict(x=rest))
         else:
             interest = pick(rng, situation)
     return interest
@@ -511,7 +575,7 @@ def _interest_sentence(rng: np.random.Generator, dom: Domain, prefs: UserPrefs) 
 
 def describe_user(rng: np.random.Generator, dom: Domain, prefs: UserPrefs, age: int, gender: str) -> str:
     """Write a 1-3 sentence self description from hidden preferences (partial and paraphrased)."""
-    u = dom.users
+    u, lang = dom.users, Lang.of(dom.vocab)
     interest = _interest_sentence(rng, dom, prefs)
     optional = []
     plain = [t for t in sorted(prefs.liked_tags) if t not in CROSS_TAGS]
@@ -535,10 +599,10 @@ def describe_user(rng: np.random.Generator, dom: Domain, prefs: UserPrefs, age: 
     rng.shuffle(optional)
     parts = [interest]
     if rng.random() < 0.5:
-        parts.insert(0, identity_sentence(rng, dom.vocab["identity"], age, gender))
+        parts.insert(0, identity_sentence(rng, dom.vocab["identity"], age, gender, lang))
     parts += optional
-    sentences = [x for part in parts for x in sentences_of(cap(part))]
-    return tidy(" ".join(sentences[:3]))
+    sentences = [x for part in parts for x in sentences_of(cap(part), lang)]
+    return tidy(lang.joiner.join(sentences[:3]), lang)
 
 
 # Generation
@@ -553,6 +617,7 @@ def generate_items(rng: np.random.Generator, dom: Domain) -> tuple[pd.DataFrame,
     cats = np.array([dom.categories[i % len(dom.categories)] for i in range(N_ITEMS)])
     cats = cats[rng.permutation(N_ITEMS)]
     rows, attrs, seen = [], [], set()
+    lang = Lang.of(dom.vocab)
     for i, cat in enumerate(cats):
         for attempt in range(60):
             it = dom.make_item(rng, str(cat))
@@ -565,7 +630,8 @@ def generate_items(rng: np.random.Generator, dom: Domain) -> tuple[pd.DataFrame,
         released = REF_DATE - timedelta(days=age)
         quality = float(rng.standard_normal())
         rows.append(dict(item_id=f"{dom.vocab['id_prefix']}-{i + 1:04d}", title=it["title"],
-                         description=it["description"], category=str(cat), tags=";".join(it["tags"]),
+                         description=it["description"], category=str(cat),
+                         tags=";".join(lang.tag(t) for t in it["tags"]),
                          price=it.get("price") if dom.has_price else None, released=released.isoformat()))
         attrs.append(ItemAttrs(category=str(cat), tags=frozenset(it["tags"]),
                                price_band=it.get("band") if dom.has_price else None, age_days=age,
@@ -622,11 +688,12 @@ def generate_users(rng: np.random.Generator, dom: Domain, attrs: list[ItemAttrs]
                 tag_counts[a.category][t] = tag_counts[a.category].get(t, 0) + 1
     n_cat = {c: sum(a.category == c for a in attrs) for c in dom.categories}
     all_tags = set().union(*(a.tags for a in attrs))
+    lang = Lang.of(dom.vocab)
     rows, prefs = [], []
     for u in range(N_USERS):
         age = int(np.clip(rng.normal(40, 14), 18, 75))
         gender = str(rng.choice(["female", "male", "nonbinary"], p=[0.48, 0.47, 0.05]))
-        locale = str(rng.choice(LOCALES, p=LOCALE_P))
+        locale = str(rng.choice(lang.locales, p=lang.locale_p))
         p, segment = _user_prefs(rng, dom, age, tag_counts, n_cat, all_tags)
         rows.append(dict(user_id=f"{dom.vocab['id_prefix']}-u{u + 1:04d}",
                          description=describe_user(rng, dom, p, age, gender),

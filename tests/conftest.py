@@ -13,6 +13,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Truth tests compare against fp32; the per-machine precision calibration is tested on its own (test_calibrate.py).
+os.environ.setdefault("COLDREC_PRECISION", "fp32")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = Path(os.environ.get("COLDREC_DATA", ROOT.parent / "shared" / "datasets"))
@@ -20,8 +22,9 @@ SHARED_DATASETS = Path(os.environ.get("COLDREC_DATA", ROOT.parent / "shared" / "
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test gets its own embedding cache folder: tests never touch the user's cache."""
+    """Every test gets its own embedding cache and data folders: tests never touch the user's."""
     monkeypatch.setenv("COLDREC_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("COLDREC_USER_DATA", str(tmp_path_factory.mktemp("user-data")))
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def minilm():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     from coldrec.encoders import load_encoder
 
-    return load_encoder(device="cpu")
+    return load_encoder(device="cpu", precision="fp32")
 
 
 TINY_ITEMS = [

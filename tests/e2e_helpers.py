@@ -44,16 +44,33 @@ def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: Path | None = None) -> Iterator[str]:
-    """Start the app on a free localhost port; yield its URL; stop it (and only it) afterwards."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+def running_app(env: dict[str, str] | None = None, timeout: float = 120.0, log: Path | None = None, *,
+                config_defaults: bool = False, net_log: Path | None = None,
+                info: dict | None = None, port: int | None = None) -> Iterator[str]:
+    """Start the app on ``port`` (default ``$COLDREC_E2E_PORT``, else a free localhost port); yield its URL; stop
+    it (and only it) afterwards.
+
+    Args:
+        config_defaults: pass only the port, so the address, usage statistics and the rest come from
+            ``.streamlit/config.toml`` as they would for ``streamlit run app.py``.
+        net_log: run the server under ``tests/net_guard_launcher.py``: non-loopback connections and look-ups
+            are refused and written to this file.
+        info: filled with ``{"pid": ...}`` of the server process.
+        port: the port (default ``$COLDREC_E2E_PORT``, else a free one).
+    """
+    port = port or int(os.environ.get("COLDREC_E2E_PORT", "0") or 0) or free_port()
+    launcher = [str(ROOT / "tests" / "net_guard_launcher.py"), str(net_log)] if net_log else ["-m", "streamlit"]
+    cmd = [sys.executable, *launcher, "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port)]
+    if not config_defaults:
+        cmd += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
     log = log or (ROOT / "artifacts" / "streamlit.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        if info is not None:
+            info["pid"] = proc.pid
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + timeout

@@ -92,6 +92,7 @@ def test_home_smoke():
     assert {"Items", "Categories", "Personas"} <= labels
     text = " ".join(m.value for m in at.markdown)
     assert "Model:" in text and "Device:" in text and "Embedding cache:" in text
+    assert any(c.value.startswith("Encode path: ") for c in at.caption)  # which precision runs, and why
     assert os.environ["COLDREC_CACHE"] not in text, "a server-side folder is shown to the user"
 
 
@@ -327,7 +328,8 @@ def test_ranker_save_load_and_choose(_fast_app):
     submit(at, "Train")
     at.text_input(key="rk_name").input("my-ranker")
     submit(at, "Save")
-    folder = _fast_app / "artifacts" / "rankers" / "my-ranker"
+    token = at.session_state["coldrec_token"]  # saved in this session's own folder, never the install folder
+    folder = Path(os.environ["COLDREC_USER_DATA"]) / "sessions" / token / "rankers" / "my-ranker"
     assert (folder / "model.safetensors").is_file() and (folder / "config.json").is_file()
     at.radio(key="rk_choice").set_value("cosine")
     at.button(key="rk_use").click().run()
@@ -429,3 +431,35 @@ def test_what_if_with_variant_a_left_empty_compares_the_others():
     # B is the baseline now: its own list has no comparison column, C's is compared "vs B".
     assert "vs A" not in first.columns and "vs B" not in first.columns
     assert "vs B" in other.columns and "vs A" not in other.columns
+
+
+# ------------------------------------------------------------------------------------ a Chinese domain
+ZH_DOMAIN = "music-zh"
+
+
+@pytest.mark.parametrize("page", [APP] + list(PAGES))
+def test_every_page_runs_on_a_chinese_domain(page):
+    """Home and every page run on a Chinese demo domain (no demo ranker: cosine) without an error."""
+    at = ok(start(coldrec_source=("demo", ZH_DOMAIN)))
+    assert any("音乐 (中文)" in c.value for c in at.sidebar.caption)
+    if page != APP:
+        goto(at, page)
+        assert at.title[0].value.endswith(PAGES[page])
+
+
+def test_new_user_on_a_chinese_domain_quotes_the_chinese_sentence():
+    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "pages/2_New_user.py")
+    at.text_area(key="nu_desc").input("深夜学习时喜欢听安静的钢琴爵士。不要太吵的摇滚。")
+    submit(at, "Recommend")
+    [table] = frames(at, "nu_table")
+    assert table["item_id"].str.startswith("muz-").all() and len(table) == 10
+    assert table["reason"].str.contains("深夜学习时喜欢听安静的钢琴爵士|不要太吵的摇滚").all()
+
+
+def test_fairness_probe_swaps_chinese_words():
+    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "pages/4_What-if.py")
+    at.selectbox(key="wi_probe_attr").set_value("age")
+    at.button(key="wi_probe_run").click().run()
+    ok(at)
+    [table] = frames(at, "wi_probe_table")
+    assert {"young", "middle", "old"} & set(table["variant"])  # real Chinese swaps, not only added clauses

@@ -48,10 +48,14 @@ def test_new_item_on_a_catalog_file_with_a_user_table(tmp_path, tiny_frame, caps
     assert data["similar"][0]["item_id"] == "h2"
     assert [r["user_id"] for r in data["audience"]][0] == "runner" and data["audience"][0]["reaches"] is True
     assert data["summary"]["users"] == 2 and "reaches 1 of 2 users" in out.err
-    # a wrong user column names the columns there are; a bad popularity names the choices
+    # without --user-text-col the shared vocabulary finds "bio"; a table with no text column names its columns
+    assert main(["new-item", "--catalog", str(items), "--users", str(users), "--describe", "x", "--model",
+                 "hash"]) == 0
+    capsys.readouterr()
+    pd.DataFrame({"user_id": ["runner"], "age": ["31"]}).to_csv(users, index=False)
     assert main(["new-item", "--catalog", str(items), "--users", str(users), "--describe", "x", "--model",
                  "hash"]) == 1
-    assert "has no column 'description'; columns: user_id, bio" in capsys.readouterr().err
+    assert "has no description column 'description' (columns: user_id, age)" in capsys.readouterr().err
     assert main(["new-item", "--catalog", str(items), "--describe", "garden hose", "--model", "hash"]) == 0
     out = capsys.readouterr()
     assert "no users to reach" in out.err and "Garden hose" in out.out

@@ -19,12 +19,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SCRIPT = ROOT / "scripts" / "make_demo_data.py"
-DOMAINS = ("ecommerce", "news", "video", "music", "social")
-PRICED = {"ecommerce", "video", "music"}
+ENGLISH = ("ecommerce", "news", "video", "music", "social")
+CHINESE = tuple(f"{d}-zh" for d in ENGLISH)
+DOMAINS = ENGLISH + CHINESE
+PRICED = {"ecommerce", "video", "music", "ecommerce-zh", "video-zh", "music-zh"}
+PREFIX = {"ecommerce": "ec", "news": "nw", "video": "vd", "music": "mu", "social": "so"}
+PREFIX.update({f"{d}-zh": f"{p}z" for d, p in PREFIX.items()})
 AGE_GENDER_WORDS = (
     r"\b(?:woman|man|mum|dad|guy|wife|husband|grandmother|grandfather|grandma|grandad|nonbinary|retired"
     r"|\d\d-year-old|\d\d,|twenties|thirties|forties|fifties|sixties|seventies)\b"
 )
+AGE_GENDER_WORDS_ZH = r"女|男|妈妈|爸爸|奶奶|爷爷|老婆|退休|非二元|\d\d岁|[二三四五六七]十"
 
 
 def _load_script():
@@ -47,8 +52,18 @@ def _read(domain: str, name: str) -> pd.DataFrame:
     return pd.read_csv(DATA / domain / name, dtype={"item_id": str, "user_id": str}, keep_default_na=False)
 
 
-def _sentences(text: str) -> list[str]:
+def _zh(domain: str) -> bool:
+    return domain.endswith("-zh")
+
+
+def _sentences(text: str, domain: str = "ecommerce") -> list[str]:
+    if _zh(domain):
+        return [s for s in re.split(r"(?<=[。！？；])", text.strip()) if s.strip()]
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def _age_gender(domain: str) -> str:
+    return AGE_GENDER_WORDS_ZH if _zh(domain) else AGE_GENDER_WORDS
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
@@ -57,16 +72,23 @@ def test_items_schema_and_text(domain):
     assert list(items.columns) == ["item_id", "title", "description", "category", "tags", "price", "released"]
     assert len(items) >= 300
     assert items["item_id"].is_unique
-    prefix = {"ecommerce": "ec", "news": "nw", "video": "vd", "music": "mu", "social": "so"}[domain]
+    prefix = PREFIX[domain]
     assert items["item_id"].str.fullmatch(prefix + r"-\d{4}").all()
     assert items["title"].str.strip().ne("").all() and items["title"].is_unique
     assert items["description"].str.strip().ne("").all()
     assert items["description"].is_unique
     assert not items["description"].str.contains(r"[{}]").any(), "unfilled template slot"
-    n_sent = items["description"].map(lambda t: len(_sentences(t)))
-    n_words = items["description"].str.split().str.len()
+    n_sent = items["description"].map(lambda t: len(_sentences(t, domain)))
     assert n_sent.between(2, 4).all(), items.loc[~n_sent.between(2, 4), "description"].head()
-    assert n_words.between(20, 80).all() and n_words.mean() >= 30
+    if _zh(domain):  # length in characters; the text is Chinese, not English with a few Chinese words
+        n_chars = items["description"].str.replace(r"\s", "", regex=True).str.len()
+        assert n_chars.between(40, 200).all() and n_chars.mean() >= 50
+        cjk = items["description"].str.count(r"[\u4e00-\u9fff。，、：？！“”（）]") / n_chars
+        assert cjk.min() > 0.75, items.loc[cjk.idxmin(), "description"]
+        assert not items["description"].str.contains(r"\b(?:the|and|with|for)\b").any()
+    else:
+        n_words = items["description"].str.split().str.len()
+        assert n_words.between(20, 80).all() and n_words.mean() >= 30
     cats = items["category"].value_counts()
     assert 6 <= len(cats) <= 10 and cats.min() >= 20
     n_tags = items["tags"].str.split(";").str.len()
@@ -91,14 +113,16 @@ def test_users_schema(domain):
     assert list(users.columns) == ["user_id", "description", "age", "gender", "locale", "segment"]
     assert len(users) >= 200 and users["user_id"].is_unique
     assert users["description"].str.strip().ne("").all()
-    assert users["description"].map(lambda t: 1 <= len(_sentences(t)) <= 3).all()
+    assert users["description"].map(lambda t: 1 <= len(_sentences(t, domain)) <= 3).all()
     assert users["description"].nunique() > 0.9 * len(users)
     assert users["age"].between(18, 75).all()
     assert set(users["gender"]) <= {"female", "male", "nonbinary"} and users["gender"].nunique() == 3
-    assert users["locale"].str.fullmatch(r"en-[A-Z]{2}").all()
+    assert users["locale"].str.fullmatch(r"zh-(?:CN|TW|HK|SG)" if _zh(domain) else r"en-[A-Z]{2}").all()
+    if _zh(domain):
+        assert users["locale"].nunique() == 4
     assert users["segment"].nunique() >= 2
     # some descriptions mention age or gender naturally (material for the fairness probe)
-    assert users["description"].str.contains(AGE_GENDER_WORDS, case=False).mean() > 0.2
+    assert users["description"].str.contains(_age_gender(domain), case=False).mean() > 0.2
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
@@ -142,7 +166,7 @@ def test_personas(domain):
         assert len(p["liked"]) <= 3 and len(p["disliked"]) <= 3
         assert set(p["liked"]) <= ids and set(p["disliked"]) <= ids
         assert not set(p["liked"]) & set(p["disliked"])
-    assert any(re.search(AGE_GENDER_WORDS, p["description"], re.I) for p in personas)
+    assert any(re.search(_age_gender(domain), p["description"], re.I) for p in personas)
 
 
 def test_ecommerce_contents():
@@ -162,6 +186,30 @@ def test_ecommerce_contents():
     assert len(veg_books) >= 2 and len(spices) >= 2 and len(small) >= 5
     assert set(items["category"]) >= {"Kitchen & Cooking", "Headphones & Audio", "Garden & Outdoor", "Books",
                                       "Pantry & Groceries", "Furniture for Small Spaces"}
+
+
+def test_ecommerce_zh_contents():
+    items = _read("ecommerce-zh", "items.csv")
+    personas = json.loads((DATA / "ecommerce-zh" / "personas.json").read_text(encoding="utf-8"))
+    assert any("小公寓" in p["description"] and "吃素" in p["description"] for p in personas)
+    assert len(items[items["tags"].str.contains("降噪") & items["tags"].str.contains("无线")]) >= 3
+    assert len(items[(items["category"] == "图书") & items["tags"].str.contains("素食")]) >= 2
+    # the generator's built-in tags are written in Chinese (tag_names of shared-zh.toml)
+    tags = set(";".join(items["tags"]).split(";"))
+    assert {"平价", "高端"} <= tags and not tags & {"budget", "premium", "eco", "beginner", "gift-idea"}
+    assert not any(re.search(r"[A-Za-z]", t) and t.islower() for t in items["category"])
+
+
+def test_chinese_language_helpers(gen):
+    zh = gen.Lang.of(gen.load_vocab("music-zh"))
+    assert zh.joiner == "" and not zh.articles and zh.length_unit == "chars"
+    assert gen.sentences_of("第一句。第二句！第三句？第四；", zh) == ["第一句。", "第二句！", "第三句？", "第四；"]
+    assert gen.sentences_of("One. Two! Three?") == ["One.", "Two!", "Three?"]
+    assert gen.words_of("安静 的歌", zh) == 4 and gen.words_of("quiet songs") == 2
+    assert gen.tidy("好 听 。。 再见", zh) == "好听。再见"
+    assert gen.with_article("歌手", zh) == "歌手" and gen.with_article("artist") == "an artist"
+    assert gen.join_and(["爵士", "民谣", "古典"], gen.load_vocab("music-zh")["users"]) == "爵士、民谣和古典"
+    assert zh.tag("budget") == "平价" and gen.ENGLISH.tag("budget") == "budget"
 
 
 def test_data_is_small():

@@ -3,7 +3,8 @@
 ``scripts/make_demo_data.py`` is run into a temp dir and every generated file is hashed. The hashes must equal
 both the committed files under ``data/`` and the constants pinned below, so the test also fails when the
 generator and ``data/`` drift together. If the demo data is changed on purpose, regenerate it and update
-``EXPECTED`` (``sha256sum data/*/{items.csv,users.csv,interactions.csv,personas.json}``).
+``EXPECTED`` (``sha256sum data/*/{items.csv,users.csv,interactions.csv,personas.json}``). The Chinese domains
+(``<domain>-zh``) are pinned the same way; the English files must stay byte-identical when they are added or changed.
 """
 from __future__ import annotations
 
@@ -48,6 +49,36 @@ EXPECTED = {
         "users.csv": "2cffc4fa4de8d5e6b156230766d742f1bf7c2e7c1599c156472c63cbea1e98b1",
         "interactions.csv": "f1508b2336c94bf1ef656bff00305f182e9193fb3f92167846834d6f70d27cea",
         "personas.json": "ad5f650f32506ee2c17eb747b52aca18c225afb4cf997cfac594dc832fc0cdbf",
+    },
+    "ecommerce-zh": {
+        "items.csv": "8207192cf420386628b5ca2963e47f1780793d37d7f050105abe2e850c6f5c38",
+        "users.csv": "7ca0d3ed9ae70adc9c6d4738303db7bb6ffd4e7b167a8f75d8c7562f20179b84",
+        "interactions.csv": "d2c70f327266b5a2ac1c36ab53150f78dccc6b45a18445db1de7218d08e35be4",
+        "personas.json": "7439918acd45a6bf12670840ea5c9951e8401f449851324a8564c387bfb1181a",
+    },
+    "news-zh": {
+        "items.csv": "01b7476db65a8e97f02328f8f0f6c19549fe16012612ce5118ddbfd9356331a2",
+        "users.csv": "b64d9475e5386390acd0c19fc97c7520377906190e82c379f1a241f5243e715b",
+        "interactions.csv": "777f7462ec4f236a84ee0ad180441c7c1a2d896bbed826918f41e18fb3b52deb",
+        "personas.json": "a55784a25e20e7d94f2f386f30aace874ad927e967744f686d8fd89b487be871",
+    },
+    "video-zh": {
+        "items.csv": "bdccbf9cd140416b5901aa49f18e9a98d1671edcb7c0d17acc0189f1a5fb5d53",
+        "users.csv": "b5ccb0dfa43b2bceb21afe5fef0e95b97449ed7d703bf33c3142dc748b554fda",
+        "interactions.csv": "e5716912a9f9f27cec5078c3dee901216de127017e5867e8865de01a78b8e279",
+        "personas.json": "0fec1f04a40eaea2b9942216db89256dd3971f6a0ff00308c33a8c214f93ab24",
+    },
+    "music-zh": {
+        "items.csv": "dd65d1b0ce4f6ef1e784f6ced0cb4004370ab9b46eb3aa967ff86c97035a1d10",
+        "users.csv": "d0b001a74ccf17f433900482d9c65f23e26399476067d872d5089aab2cacf4b6",
+        "interactions.csv": "7c7cbacc420304c689b68a38fa798dc4cdad9fb3f06936cd8980d8d88a70de4a",
+        "personas.json": "f847ba9db94b420ca79564db55de6cf0fc9ec78269496f347258c39e7c4864a1",
+    },
+    "social-zh": {
+        "items.csv": "f45df5d566e1c6f2d44269996bf5d3ec82bdf21c5183341a2c9648b8db836f0d",
+        "users.csv": "965cc17137b4b8496892d426e10fb2a059fa560f2f840e26a85b3a9294474db8",
+        "interactions.csv": "b3715e5f3c57fc46d10dab47d945bcd470924abd97a08a66fc93db176acde045",
+        "personas.json": "a77d5ccf514aa742b7850d33bcd388dd0b19b51cadf5520673d9e697aa94d5f5",
     },
 }
 

@@ -41,7 +41,7 @@ def test_damaged_model_folder_is_one_clear_error(tmp_path):
 def test_unknown_device_and_precision_name_the_choices():
     with pytest.raises(ColdrecError, match="choose one of cuda, mps, cpu"):
         pick_device("tpu")
-    with pytest.raises(ColdrecError, match="choose one of auto, fp32, fp16, int8"):
+    with pytest.raises(ColdrecError, match="choose one of auto, fp32, fp16, bf16, int8"):
         load_encoder(precision="fp8")
 
 
@@ -149,8 +149,70 @@ def test_model_folder_saved_in_fp16_runs_in_fp32_on_cpu(minilm, tmp_path):
     shutil.copytree(minilm.folder, folder, ignore=shutil.ignore_patterns("model.safetensors"))
     weights = load_file(str(minilm.folder / "model.safetensors"))
     save_file({k: v.half().contiguous() for k, v in weights.items()}, str(folder / "model.safetensors"))
-    enc = load_encoder(str(folder), device="cpu")
+    enc = load_encoder(str(folder), device="cpu", precision="fp32")
     assert next(enc.model.parameters()).dtype == torch.float32 and enc.precision == "fp32"
     texts = ["wireless headphones for the train", "a garden hose and a rake"]
     cos = (enc.encode(texts) * minilm.encode(texts)).sum(1)
     assert cos.min() > 0.999  # same weights up to fp16 rounding
+
+
+# ------------------------------------------------------------------- transformers-direct default path (issue 18)
+_TRUTH_TEXTS = ["  Quiet wireless headphones  ", "hi", "Heavy-duty GARDEN hose with spray nozzle.",
+                "Ein leiser Kopfhörer für die Bahn — 30 Stunden Akku", "word " * 400,
+                "I just moved to a small flat and cook a lot, vegetarian, budget-minded"]
+
+
+@pytest.mark.slow
+def test_default_encoder_runs_on_transformers_and_equals_sentence_transformers(minilm):
+    from sentence_transformers import SentenceTransformer
+
+    from coldrec.encoders import TransformersEncoder
+
+    assert isinstance(minilm, TransformersEncoder) and minilm.max_seq_length == 256
+    ref = SentenceTransformer(str(minilm.folder), device="cpu").encode(_TRUTH_TEXTS, normalize_embeddings=True)
+    cos = (minilm.encode(_TRUTH_TEXTS) * ref).sum(axis=1)
+    assert cos.min() >= 0.9999, cos
+    assert minilm.count_truncated(_TRUTH_TEXTS) == 1 and minilm.name.startswith("all-MiniLM-L6-v2@")
+
+
+@pytest.mark.slow
+def test_default_path_does_not_import_sentence_transformers(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from coldrec.encoders import load_encoder, embed_texts; enc = load_encoder(device='cpu'); "
+            "v = embed_texts(enc, ['a red lamp', 'garden hose']).vectors; "
+            "print(type(enc).__name__, v.shape, 'sentence_transformers' in sys.modules)")
+    env = {**os.environ, "COLDREC_CACHE": str(tmp_path), "COLDREC_PRECISION": "fp32"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["TransformersEncoder", "(2,", "384)", "False"]
+
+
+@pytest.mark.slow
+def test_bf16_path_keeps_the_fidelity_bar(minilm):
+    enc = load_encoder(device="cpu", precision="bf16")
+    assert enc.precision == "bf16" and enc.name == minilm.name + "+bf16"  # never shares cached vectors with fp32
+    cos = (enc.encode(_TRUTH_TEXTS) * minilm.encode(_TRUTH_TEXTS)).sum(axis=1)
+    assert cos.min() >= 0.99, cos
+    assert "COLDREC_PRECISION" in load_encoder(device="cpu").precision_reason  # conftest pins fp32
+
+
+def test_a_folder_with_other_modules_is_not_plain(tmp_path):
+    import json
+
+    from coldrec.encoders._folder import read_folder
+
+    mods = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    (tmp_path / "modules.json").write_text(json.dumps(mods))
+    (tmp_path / "sentence_bert_config.json").write_text('{"max_seq_length": 128, "do_lower_case": true}')
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    spec = read_folder(tmp_path)
+    assert (spec.plain, spec.pooling, spec.normalize, spec.max_seq_length, spec.do_lower_case) == (
+        True, "cls", False, 128, True)
+    mods.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (tmp_path / "modules.json").write_text(json.dumps(mods))
+    assert not read_folder(tmp_path).plain  # a Dense head: sentence-transformers loads it

@@ -90,10 +90,10 @@ def test_cold_items_on_own_files_has_no_leakage(tmp_path):
     for vals in r["methods"].values():
         assert set(vals) == {f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)}
         assert all(0.0 <= v <= 1.0 for v in vals.values())
-    data = json.loads((tmp_path / "res" / "cold-items.json").read_text())
+    data = json.loads((tmp_path / "res" / "cold-items-items.json").read_text())  # <protocol>-<catalog stem>
     for key in ("protocol", "dataset", "model", "commit", "seed", "machine", "seconds", "methods"):
         assert key in data
-    assert (tmp_path / "res" / "cold-items.md").read_text().startswith("# cold-items")
+    assert (tmp_path / "res" / "cold-items-items.md").read_text().startswith("# cold-items")
 
 
 def test_cold_users_needs_text_or_shots(tmp_path):
@@ -130,16 +130,36 @@ def test_split_modules_keep_the_old_names():
     assert isinstance(ev._commit(), str) and ev._commit()
 
 
-def test_rank_net_head_is_the_ranker_stack():
+def test_protocol_rankers_are_the_public_ranker_with_the_protocol_config():
     pytest.importorskip("torch")
     from torch import nn
 
-    from coldrec.evaluation._ranker import _RankNet
+    from coldrec.evaluation._common import EvalConfig
+    from coldrec.evaluation._reranking import config_record, ranker_config
+    from coldrec.ranking import MLPRanker
 
-    net = _RankNet(8, 3, "rich", hidden=16, dropout=0.1, seed=0, skip_init=1.0)
-    linears = [m for m in net.head if isinstance(m, nn.Linear)]
+    cfg = EvalConfig(hidden=16, skip_init=1.0, epochs=3, negatives=8, objective="pointwise")
+    rc = ranker_config(cfg, "rich", ("kernel:0.1", "max", "cos"))
+    assert (rc.hidden, rc.skip_init, rc.epochs, rc.negatives, rc.objective, rc.scalars) == (
+        (16, 8), 1.0, 3, 8, "pointwise", ("kernel:0.1", "max", "cos"))
+    r = MLPRanker(rc)
+    r._build(8)
+    linears = [m for m in r._net.head if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(16, 8), (8, 1)]
-    assert float(net.head[-1].weight.detach().abs().sum()) == 0.0  # residual start: the head adds nothing at epoch 0
+    assert float(r._net.head[-1].weight.detach().abs().sum()) == 0.0  # residual start: the head adds nothing
+    assert config_record(r)["class"] == "coldrec.ranking.MLPRanker" and config_record(r)["features"] == "rich"
+
+
+def test_evaluation_defines_no_model_of_its_own():
+    """Results must come from the public ranker: no torch module or training loop inside coldrec/evaluation."""
+    from pathlib import Path
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "coldrec" / "evaluation"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"nn\.(Linear|Module)\b", text), path
+        assert not re.search(r"\.backward\(|optim\.", text), f"{path} has a training loop"
 
 
 def test_text_popularity_rows_never_see_their_own_positives():
@@ -167,6 +187,12 @@ def test_scientific_slice(shared_datasets):
     assert set(r["methods"]) == set(METHODS)
     assert set(r["methods"]["zero-shot"]) == {"recall@10", "ndcg@10", "recall@50", "ndcg@50"}
     assert r["methods"]["random"]["recall@50"] < 0.2
+    # RecBole's way (history items left in the ranking) is reported next to ours
+    assert set(r["unmasked"]) == {"zero-shot", "mlp-concat", "mlp-rich"}
+    assert r["unmasked"]["zero-shot"] != r["methods"]["zero-shot"]
+    # each trained row names the public class and config that produced it
+    rk = r["ranker"]["mlp-rich"]["config"]
+    assert rk["class"] == "coldrec.ranking.MLPRanker" and rk["features"] == "rich" and rk["scalars"][0] == "zero-shot"
 
 
 @pytest.mark.realdata

@@ -34,7 +34,7 @@ def test_auto_detects_columns_and_binary_labels():
 
 
 def test_missing_column_names_what_exists():
-    with pytest.raises(ColdrecError, match="Could not find the user column.*Columns found: who, what"):
+    with pytest.raises(ColdrecError, match=r"which column of the interaction log holds the user ids.*Columns: who \(e\.g\. 'u'\); what"):
         load_interactions(pd.DataFrame({"who": ["u"], "what": ["a"]}))
     with pytest.raises(ColdrecError, match="no user column 'uid'"):
         load_interactions(pd.DataFrame({"user": ["u"], "item": ["a"]}), user_col="uid")

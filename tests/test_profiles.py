@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from coldrec.errors import ColdrecError
-from coldrec.retrieval import ProfileConfig, UserInput, build_profile, split_sentences
+from coldrec.retrieval import ProfileConfig, UserInput, build_profile, build_profiles, split_sentences
 
 
 @pytest.fixture
@@ -71,3 +71,33 @@ def test_split_sentences():
     assert split_sentences("我喜欢音乐。我也喜欢电影。") == ["我喜欢音乐。", "我也喜欢电影。"]
     assert split_sentences("") == []
     assert len(split_sentences("word. " * 5000)) <= 32
+
+
+class _Counting:
+    """Wraps an encoder and counts encode calls."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+        self.dim, self.max_seq_length, self.name = inner.dim, inner.max_seq_length, inner.name
+
+    def encode(self, texts, **kw):
+        self.calls += 1
+        return self.inner.encode(texts)
+
+    def count_truncated(self, texts):
+        return self.inner.count_truncated(texts)
+
+
+def test_build_profiles_is_build_profile_per_user_in_one_encode(fake_encoder, space):
+    E, ids = space
+    users = ["I want green tea, and shoes", UserInput("", liked=["hose"]), "", "x " * 3000,
+             UserInput("jeans. Blue ones!", history=["garden", "tea"], disliked=["tea"])]
+    counting = _Counting(fake_encoder)
+    many = build_profiles(users, counting, E, ids)
+    assert counting.calls == 1
+    for user, got in zip(users, many):
+        one = build_profile(user, fake_encoder, E, ids)
+        np.testing.assert_allclose(got.vector, one.vector, atol=1e-6)
+        assert (got.sentences, got.truncated, got.empty, got.warnings) == (
+            one.sentences, one.truncated, one.empty, one.warnings)
+        np.testing.assert_allclose(got.sentence_vectors, one.sentence_vectors, atol=1e-6)

@@ -181,56 +181,7 @@ def test_swap_unknown_axis():
         swap_words("text", "race")
 
 
-# ---------------------------------------------------------------- fairness_probe
-CATALOG = [f"item{i}" for i in range(20)]
-
-
-def fake_recommend(text: str) -> list[str]:
-    """Depends on the word 'woman' only: women get the catalog reversed."""
-    return CATALOG[::-1] if "woman" in text.lower() else list(CATALOG)
-
-
-def test_fairness_probe_detects_shift():
-    personas = {"jazz man": "I am a man who loves jazz.", "hiker": "He hikes every weekend."}
-    assert dict(swap_words(personas["hiker"], "gender"))["neutral"] == "They hike every weekend."
-    df = fairness_probe(fake_recommend, personas, "gender", k=10)
-    assert set(df["persona"]) == set(personas)
-    row = df[(df["persona"] == "jazz man") & (df["variant"] == "female")].iloc[0]
-    assert row["overlap"] == 0.0 and row["rbo"] == 0.0 and row["shift"] == 1.0
-    assert row["entered"] == 10 and row["left"] == 10
-    assert row["text"] == "I am a woman who loves jazz."
-    # "He hikes" -> "She hikes": no "woman" in the text, so no shift
-    hiker = df[(df["persona"] == "hiker") & (df["variant"] == "female")].iloc[0]
-    assert hiker["rbo"] == pytest.approx(1.0) and hiker["shift"] == pytest.approx(0.0)
-    s = df.attrs["summary"]
-    assert s["max_shift"] == 1.0 and s["max_shift_persona"] == "jazz man"
-    assert s["max_shift_variant"] == "female"
-    assert 0.0 < s["mean_shift"] < 1.0
-    assert s["by_variant"]["female"]["max_shift"] == 1.0
-    table = probe_summary(df)
-    assert table.iloc[0]["variant"] == "female"
-
-
-def test_fairness_probe_flags_added_clause_and_accepts_dataframes():
-    def rec_df(text):
-        return pd.DataFrame({"item_id": fake_recommend(text)})
-
-    df = fairness_probe(rec_df, {"p": "I like jazz."}, "gender", k=5)
-    assert df["added_clause"].all()
-    assert df.attrs["summary"]["added_clause_personas"] == ["p"]
-    woman = df[df["variant"] == "female" + ADDED_CLAUSE_SUFFIX].iloc[0]
-    assert woman["shift"] == 1.0
-    assert set(probe_summary(df)["variant"]) == {"female", "male", "neutral"}
-
-
-def test_fairness_probe_no_shift_when_recommender_ignores_text():
-    df = fairness_probe(lambda t: CATALOG, {"a": "She is 30.", "b": "He lives in London."}, "gender", k=10)
-    assert (df["rbo"] == 1.0).all() and df.attrs["summary"]["max_shift"] == 0.0
-
-
-def test_fairness_probe_bad_recommend_output():
-    with pytest.raises(ColdrecError, match="recommend"):
-        fairness_probe(lambda t: 3, {"a": "He"}, "gender")
+# ---------------------------------------------------------------- fairness_probe: tests/test_fairness.py
 
 
 # ---------------------------------------------------------------- the public names of coldrec.analysis
@@ -256,16 +207,3 @@ def test_compare_variants_names_entered_and_left_items_by_title():
     row = df.iloc[0]
     assert row["variant"] == "A → B" and row["entered"] == ["W"] and row["left"] == ["Z"]
     assert row["overlap@k"] == pytest.approx(2 / 3)
-
-
-def test_persona_probe_runs_a_recommender_over_personas():
-    from coldrec.analysis import PROBE_VIEW_COLUMNS, persona_probe
-
-    class Rec:
-        def recommend(self, text, k=10):
-            return pd.DataFrame({"item_id": fake_recommend(text)[:k]})
-
-    df = persona_probe(Rec(), [{"name": "p", "description": "He is a man."}], "gender", k=5)
-    assert tuple(df.columns) == PROBE_VIEW_COLUMNS and df.attrs["summary"]["personas"] == 1
-    with pytest.raises(ColdrecError, match="no personas"):
-        persona_probe(Rec(), [], "gender")

@@ -1,16 +1,18 @@
 """Plotly figures and colours: the item/user map, the what-if rank chart, probe and metric bars.
 
-Hover and label text comes from catalogs and users, so it is HTML-escaped before it goes into a figure.
+Hover, legend, tick and label text comes from catalogs and users, so every string goes through
+:func:`ui.escape.plot_text` before it goes into a figure (plotly renders ``<a href>`` and friends).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ui.escape import plot_text
 
 PALETTE = [  # D3 category10, then darker companions: distinct for the 9-10 categories of a demo domain
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
@@ -41,13 +43,13 @@ def map_figure(coords: np.ndarray, labels: Sequence[str], hover: Sequence[str], 
 
     three = coords.shape[1] == 3
     labels = np.asarray([str(x) for x in labels])
-    hover = np.asarray([html.escape(str(h)) for h in hover])
+    hover = np.asarray([plot_text(h) for h in hover], dtype=object)
     fig = go.Figure()
     big = len(coords) > 5000
     for lab in sorted(set(labels.tolist())):
         rows = np.flatnonzero(labels == lab)
-        kw = dict(mode="markers", name=lab or "(none)", customdata=rows, text=hover[rows],
-                  hovertemplate="%{text}<extra>" + html.escape(lab or "(none)") + "</extra>",
+        kw = dict(mode="markers", name=plot_text(lab or "(none)"), customdata=rows, text=hover[rows].tolist(),
+                  hovertemplate="%{text}<extra>" + plot_text(lab or "(none)") + "</extra>",
                   marker=dict(color=colors.get(lab, OTHER_COLOR), size=4 if three else 7, opacity=0.8))
         xyz = dict(x=coords[rows, 0], y=coords[rows, 1])
         if three:
@@ -56,7 +58,7 @@ def map_figure(coords: np.ndarray, labels: Sequence[str], hover: Sequence[str], 
             fig.add_trace((go.Scattergl if big else go.Scatter)(**xyz, **kw))
     for p in people:
         _add_person(fig, p, coords, three)
-    fig.update_layout(height=620, margin=dict(l=0, r=0, t=30, b=0), legend_title_text=legend_title,
+    fig.update_layout(height=620, margin=dict(l=0, r=0, t=30, b=0), legend_title_text=plot_text(legend_title),
                       dragmode="lasso" if not three else "orbit", uirevision="keep")
     if not three:
         fig.update_xaxes(visible=False)
@@ -68,7 +70,7 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
     import plotly.graph_objects as go
 
     at, rows = np.asarray(p["xy"]), p.get("rows", [])
-    name = html.escape(p["name"])
+    name = plot_text(p["name"])
     seg = [np.vstack([at, coords[r]]).T for r in rows]
     line: dict[str, list] = {"x": [], "y": [], "z": []}
     for s in seg:
@@ -104,7 +106,7 @@ def _add_person(fig: Any, p: dict[str, Any], coords: np.ndarray, three: bool) ->
         # that read alike (so sit together) both stay readable.
         if item:
             title = str(p["name"]).removeprefix("new item: ")
-            label = "new: " + html.escape(title if len(title) <= 30 else title[:29] + "…")
+            label = "new: " + plot_text(title if len(title) <= 30 else title[:29] + "…")
         fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>", showarrow=True, arrowcolor=USER_COLOR,
                            ax=40 if item else -56, ay=44 if item else -40, font=dict(size=13, color=USER_COLOR),
                            bgcolor="rgba(255,255,255,0.9)", bordercolor=NEW_ITEM_COLOR if item else USER_COLOR,
@@ -146,11 +148,11 @@ def rank_diff_figure(lists: dict[str, pd.DataFrame], k: int, colors: dict[str, s
         end = last if ys[last] <= k else max(j for j, y in enumerate(ys) if y <= k)
         short = title if len(title) <= 34 else title[:33] + "…"
         fig.add_trace(go.Scatter(
-            x=[f"Variant {n}" for n in names], y=ys, mode="lines+markers+text", name=cat or "(none)",
-            text=[html.escape(short) if j == end else "" for j in range(len(names))],
+            x=[f"Variant {n}" for n in names], y=ys, mode="lines+markers+text", name=plot_text(cat or "(none)"),
+            text=[plot_text(short) if j == end else "" for j in range(len(names))],
             textposition="middle right" if end == last else "top center", textfont=dict(size=11),
             legendgroup=cat, showlegend=cat not in shown_cats, line=dict(color=colors.get(cat, OTHER_COLOR), width=2),
-            marker=dict(size=7), hovertemplate=html.escape(title) + "<br>rank %{y}<extra></extra>"))
+            marker=dict(size=7), hovertemplate=plot_text(title) + "<br>rank %{y}<extra></extra>"))
         shown_cats.add(cat)
     fig.update_yaxes(autorange="reversed", title="rank", tickvals=[*range(1, k + 1), k + 1],
                      ticktext=[*map(str, range(1, k + 1)), "out"])
@@ -166,25 +168,31 @@ def reach_figure(groups: pd.DataFrame, attribute: str) -> Any:
     import plotly.graph_objects as go
 
     g = groups.iloc[::-1]  # plotly draws the first row at the bottom
-    fig = go.Figure(go.Bar(x=g["reach"], y=[html.escape(str(v)) for v in g["group"]], orientation="h",
+    fig = go.Figure(go.Bar(x=g["reach"], y=[plot_text(v) for v in g["group"]], orientation="h",
                            marker_color=PALETTE[0], text=[f"{r:.0%} of {u}" for r, u in zip(g["reach"], g["users"])],
                            textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
     fig.update_layout(height=max(220, 34 * len(g) + 60), margin=dict(l=0, r=0, t=30, b=0),
-                      title=dict(text=f"Reach by {html.escape(attribute)}", font=dict(size=14)))
+                      title=dict(text=f"Reach by {plot_text(attribute)}", font=dict(size=14)))
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     return fig
 
 
 def probe_figure(df: pd.DataFrame) -> Any:
-    """Shift (1 − RBO) per persona, one bar per swapped variant."""
+    """List shift per persona, one bar per swapped variant, with each persona's noise floor as a black tick."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for i, (variant, part) in enumerate(df.groupby("variant", sort=False)):
-        fig.add_trace(go.Bar(x=part["persona"].tolist(), y=part["shift"].tolist(), name=str(variant),
-                             marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="variant",
-                      yaxis=dict(title="shift (1 − RBO)", range=[0, 1]))
+        fig.add_trace(go.Bar(x=[plot_text(p) for p in part["persona"]], y=part["shift"].tolist(),
+                             name=plot_text(variant), marker_color=PALETTE[i % len(PALETTE)],
+                             hovertext=[plot_text(c) for c in part["change"]] if "change" in part else None))
+    if "floor" in df:
+        floors = df.drop_duplicates("persona")
+        fig.add_trace(go.Scatter(x=[plot_text(p) for p in floors["persona"]], y=floors["floor"].tolist(),
+                                 mode="markers", name="noise floor (neutral change)",
+                                 marker=dict(symbol="line-ew-open", size=36, color="black", line=dict(width=3))))
+    fig.update_layout(barmode="group", height=340, margin=dict(l=0, r=0, t=10, b=0), legend_title_text="swap",
+                      yaxis=dict(title="list shift", range=[0, 1]))
     return fig
 
 
@@ -196,7 +204,7 @@ def bars_figure(df: pd.DataFrame, metrics: Sequence[str]) -> Any:
     fig = go.Figure()
     for i, row in df.reset_index(drop=True).iterrows():
         published = bool(row.get("published", False))
-        fig.add_trace(go.Bar(name=str(row["method"]), x=list(metrics), y=[row.get(m) for m in metrics],
+        fig.add_trace(go.Bar(name=plot_text(row["method"]), x=[plot_text(m) for m in metrics], y=[row.get(m) for m in metrics],
                              marker=dict(color=PALETTE[i % len(PALETTE)],
                                          pattern=dict(shape="/" if published else ""))))
     fig.update_layout(barmode="group", height=420, margin=dict(l=0, r=0, t=30, b=0), legend_title_text="method")

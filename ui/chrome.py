@@ -3,24 +3,32 @@ survive page switches."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from ui.feedback import guard
-from ui.resources import encoder_kind
+from ui.escape import md
+from ui.resources import cache_warnings, encoder_label
 from ui.state import Workspace, source_label, workspace
 
 APP_TITLE = "coldrec"
-HOME_ICON = ":material/ac_unit:"
+# Page icons are emoji: Streamlit turns a page's icon into the browser tab's favicon, and for a ``:material/…``
+# icon it makes every browser fetch an SVG from fonts.gstatic.com; an emoji favicon is drawn locally (a data: URL).
+# The tab icon itself is the PNG shipped in ui/assets (set_page_config). ``:material/…`` icons inside the page
+# (links, alerts) are drawn with the font Streamlit bundles and fetch nothing.
+HOME_ICON = "❄️"
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 PAGES = [  # file, title, icon
-    ("pages/1_Catalog.py", "Catalog", ":material/inventory_2:"),
-    ("pages/2_New_user.py", "New user", ":material/person_add:"),
-    ("pages/3_New_item.py", "New item", ":material/new_label:"),
-    ("pages/4_What-if.py", "What-if", ":material/compare_arrows:"),
-    ("pages/5_Profile_map.py", "Profile map", ":material/scatter_plot:"),
-    ("pages/6_Ranker.py", "Ranker", ":material/model_training:"),
-    ("pages/7_Evaluation.py", "Evaluation", ":material/leaderboard:"),
+    ("pages/1_Catalog.py", "Catalog", "📦"),
+    ("pages/2_New_user.py", "New user", "👤"),
+    ("pages/3_New_item.py", "New item", "🏷️"),
+    ("pages/4_What-if.py", "What-if", "🔀"),
+    ("pages/5_Profile_map.py", "Profile map", "🗺️"),
+    ("pages/6_Ranker.py", "Ranker", "🧠"),
+    ("pages/7_Evaluation.py", "Evaluation", "📊"),
+    ("pages/8_Impact.py", "Impact", "📈"),
 ]
 NEXT_STEPS = [
     ("pages/2_New_user.py", "Describe a new user and get recommendations", ":material/person_add:"),
@@ -38,6 +46,7 @@ PERSISTENT_KEYS = [
     "wi_text_0", "wi_text_1", "wi_text_2", "wi_text_3",
     "wi_probe_attr", "pm_dims", "pm_method", "pm_k", "pm_attr", "cat_domain", "ev_protocol", "ev_metrics",
     "rk_features", "rk_hidden", "rk_epochs", "rk_lr", "rk_neg",
+    "im_dataset", "im_metric", "im_k", "im_methods",
 ]
 
 
@@ -47,10 +56,13 @@ def pages() -> list[Any]:
 
 
 def setup(title: str, icon: str | None = None) -> None:
-    """Page config (wide layout) and the sidebar status line; app.py calls it once per run."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon or HOME_ICON, layout="wide")
+    """Page config (wide layout, the local favicon) and the sidebar status line; app.py calls it once per run.
+
+    ``icon`` (the page's ``:material/…`` icon) is accepted for the router's call but never used as the favicon."""
+    del icon  # a :material/ favicon is fetched from fonts.gstatic.com by the browser
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=FAVICON, layout="wide")
     with st.sidebar:
-        st.caption(f"Catalog: **{source_label()}** · encoder: `{encoder_kind()}`")
+        st.caption(f"Catalog: **{source_label()}** · encoder: {md(encoder_label())}")
 
 
 def keep_widget_state() -> None:
@@ -66,12 +78,28 @@ def keep_widget_state() -> None:
             ss[key] = ss[shadow]
 
 
+def keep_choices(key: str, options: list[Any], default: list[Any], scope: Any) -> None:
+    """Before a multiselect whose options depend on ``scope`` (e.g. the protocol): when the scope changed, keep
+    the chosen values that are still options, or fall back to ``default`` — never an empty picker the user did
+    not empty. Within one scope the user's choice stands."""
+    ss = st.session_state
+    if key in ss and ss.get(f"_scope_{key}") == scope:
+        return
+    kept = [v for v in (ss.get(key) or []) if v in options]
+    ss[key] = ss[f"_keep_{key}"] = kept or [v for v in default if v in options]
+    ss[f"_scope_{key}"] = scope
+
+
 def start_page(title: str, caption: str = "") -> None:
     """What every page does first: restore widget values, then its title and caption."""
+    from coldrec.encoders import default_cache_dir
+
     keep_widget_state()
     st.title(title)
     if caption:
         st.caption(caption)
+    for w in cache_warnings(str(default_cache_dir())):  # e.g. a read-only cache: pages work, but recompute
+        st.warning(md(w), icon=":material/warning:")
 
 
 def page(title: str, caption: str = "", todo: str = DEFAULT_TODO) -> Workspace:

@@ -11,15 +11,17 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from coldrec.ranking import RANKER_DIR, load_from_bytes, load_named, save_named, saved_names
+from coldrec.ranking import load_from_bytes, load_named, save_named, saved_names
 from coldrec.errors import ColdrecError
 from coldrec.recommend._views import loss_frame
+from ui.persist import ranker_folder
 from ui.resources import embed_texts_cached, encoder
 from ui.state import Workspace, set_ranker
 
 TRAINED_KEY = "coldrec_trained"   # workspace key -> coldrec.ranking._training.TrainResult
+CHOICE_KEY = "rk_choice"          # the Ranker page's radio
 LOADED_KEY = "coldrec_loaded_rankers"  # workspace key -> MLPRanker loaded from uploaded files
-HIDDEN_CHOICES = {"64": (64,), "128 → 32": (128, 32), "256 → 64": (256, 64), "512 → 128": (512, 128)}
+HIDDEN_CHOICES = {"64 → 32": (64, 32), "128 → 64": (128, 64), "256 → 128": (256, 128), "512 → 256": (512, 256)}
 
 
 def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any) -> Any:
@@ -38,11 +40,13 @@ def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any
 
     def on_epoch(row: dict[str, Any]) -> None:
         history.append(dict(row))
-        chart.line_chart(loss_frame(history), x_label="epoch", y_label="BCE loss", height=260)
-        val = row.get("val_auc")
-        auc_txt = f" · val AUC {val:.3f}" if isinstance(val, float) and np.isfinite(val) else ""
-        bar.progress(min(1.0, row["epoch"] / config.epochs), text=f"epoch {row['epoch']}/{config.epochs} · loss "
-                     f"{row.get('loss', float('nan')):.4f}{auc_txt} (stops early when validation stalls)")
+        chart.line_chart(loss_frame(history), x_label="epoch", y_label="training loss", height=260)
+        val = row.get("val")
+        val_txt = f" · validation NDCG@10 {val:.3f}" if isinstance(val, float) and np.isfinite(val) else ""
+        loss = row.get("loss")
+        loss_txt = f" · loss {loss:.4f}" if loss is not None else " (untrained recall order)"
+        bar.progress(min(1.0, row["epoch"] / config.epochs), text=f"epoch {row['epoch']}/{config.epochs}{loss_txt}"
+                     f"{val_txt} (stops early when validation stalls)")
 
     res = train_ranker(ws.catalog, ws.vectors, log, encode=embed_texts_cached, user_texts=texts, config=config,
                        progress=on_epoch, encoder_name=encoder().name)
@@ -80,11 +84,12 @@ def choose_ranker(ws: Workspace, choice: str) -> None:
         set_ranker(ws, f"trained here ({r.config.method_name})", r)
     elif choice == "loaded":
         set_ranker(ws, "loaded from files", st.session_state[LOADED_KEY][ws.key])
+    _show_choice()
 
 
 def save_ranker(ws: Workspace, name: str) -> str:
-    """Save the workspace's current ranker under ``artifacts/rankers/<name>``; returns the folder."""
-    return save_named(ws.recommender.ranker, name, RANKER_DIR)
+    """Save the workspace's current ranker as ``name`` in this session's folder; returns the folder."""
+    return save_named(ws.recommender.ranker, name, ranker_folder())
 
 
 def load_ranker(ws: Workspace, files: Sequence[Any]) -> None:
@@ -93,12 +98,12 @@ def load_ranker(ws: Workspace, files: Sequence[Any]) -> None:
 
 
 def saved_rankers() -> list[str]:
-    """Checkpoint folders saved from this app (``artifacts/rankers/*``)."""
-    return saved_names(RANKER_DIR)
+    """Checkpoints saved in this session (other sessions' rankers are never listed)."""
+    return saved_names(ranker_folder())
 
 
 def load_saved_ranker(ws: Workspace, name: str) -> None:
-    _use_loaded(ws, load_named(name, RANKER_DIR), f"loaded from files ({name})")
+    _use_loaded(ws, load_named(name, ranker_folder()), f"loaded from files ({name})")
 
 
 def _use_loaded(ws: Workspace, ranker: Any, label: str) -> None:
@@ -107,3 +112,10 @@ def _use_loaded(ws: Workspace, ranker: Any, label: str) -> None:
     Recommender(ws.catalog, ws.vectors, encoder(), ranker=ranker)  # raises when the vectors do not fit
     st.session_state.setdefault(LOADED_KEY, {})[ws.key] = ranker
     set_ranker(ws, label, ranker)
+    _show_choice()
+
+
+def _show_choice() -> None:
+    """The Ranker page's radio must show the ranker now in use: drop its old value so the next run draws it
+    at :func:`current_ranker_index`."""
+    st.session_state.pop(CHOICE_KEY, None)

@@ -25,11 +25,27 @@ from coldrec.recommend._views import fmt_seconds, texts_key
 
 
 # ------------------------------------------------------------------------------------------------ encoder
+ENCODER_KEY = "coldrec_encoder"  # the session's own choice (Home page), over COLDREC_ENCODER
+ENCODER_LABELS = {"minilm": "MiniLM (English)", "multilingual": "multilingual-e5-small (中文 + ~100 languages)"}
+
+
 def encoder_kind() -> str:
-    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default) or a local sentence-transformers folder,
-    from ``COLDREC_ENCODER``."""
+    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default), ``"multilingual"`` (multilingual-e5-small,
+    Chinese and other languages) or a local sentence-transformers folder: the session's choice on Home, else
+    ``COLDREC_ENCODER``."""
+    chosen = st.session_state.get(ENCODER_KEY)
+    if chosen in ("minilm", "multilingual"):
+        return chosen
     kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
-    return kind.lower() if kind.lower() in ("hash", "minilm", "") else kind
+    return kind.lower() if kind.lower() in ("hash", "minilm", "multilingual", "") else kind
+
+
+def encoder_label() -> str:
+    """The encoder setting as shown on pages: ``hash``, ``minilm`` or ``local folder <name>`` (never its path)."""
+    from pathlib import Path
+
+    kind = encoder_kind()
+    return kind or "minilm" if kind in ("hash", "minilm", "") else f"local folder {Path(kind).name}"
 
 
 @st.cache_resource(show_spinner="Loading the sentence encoder…")
@@ -57,12 +73,23 @@ def _cache_status(folder: str) -> dict[str, Any]:
     return EmbeddingCache(folder).status()
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def cache_warnings(folder: str) -> list[str]:
+    """What is wrong with the embedding cache in ``folder`` (``[]`` when it works); probed at most every 30 s."""
+    from coldrec.encoders import EmbeddingCache
+
+    return EmbeddingCache(folder).check()
+
+
 def system_status() -> pd.DataFrame:
     """Model name, device, window and embedding-cache status for the Home page."""
     rows: list[tuple[str, str]] = []
     try:
         enc = encoder()
-        rows += [("Model", str(enc.name)), ("Device", str(getattr(enc, "device_label", enc.device))),
+        from coldrec.encoders import encoder_languages
+
+        rows += [("Model", str(enc.name)), ("Languages", encoder_languages(enc)),
+                 ("Device", str(getattr(enc, "device_label", enc.device))),
                  ("Vector size", str(enc.dim)), ("Window", f"{enc.max_seq_length} tokens")]
     except ColdrecError as exc:
         rows.append(("Model", f"not loaded: {exc}"))
@@ -79,8 +106,18 @@ def system_status() -> pd.DataFrame:
                                     + ("" if stat.get("enabled", True) else " (disabled)"))]
     except (ImportError, OSError) as exc:
         rows.append(("Embedding cache", f"unavailable ({type(exc).__name__})"))
-    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_kind()}"))
+    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_label()}"))
     return pd.DataFrame(rows, columns=["what", "value"])
+
+
+def precision_note() -> str:
+    """Which encode path runs and why (``coldrec.encoders.describe_precision``), for a Home page caption."""
+    from coldrec.encoders import describe_precision
+
+    try:
+        return describe_precision(encoder())
+    except ColdrecError as exc:
+        return f"no encoder loaded ({exc})"
 
 
 # --------------------------------------------------------------------------------------------- embeddings
@@ -112,7 +149,7 @@ def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any
     res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar))
     bar.empty()
     return {"vectors": res.vectors, "encoded": res.encoded, "cached": res.cached,
-            "truncated": res.truncated, "seconds": res.seconds}
+            "truncated": res.truncated, "seconds": res.seconds, "warnings": list(res.warnings)}
 
 
 def embed_catalog(catalog: Any) -> dict[str, Any]:
@@ -129,10 +166,18 @@ def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def read_upload(file_id: str, filename: str, _data: bytes) -> tuple[pd.DataFrame, str, str]:
-    """:func:`coldrec.catalog._catalog.read_table` of an uploaded file, once per upload (not on every rerun)."""
-    from coldrec.catalog import read_table
+    """:func:`coldrec.catalog.read_table` of an uploaded file, once per upload (not on every rerun), in a worker
+    process with a memory cap: a file that blows up the parser fails alone, never the server."""
+    from coldrec.catalog import run_isolated
 
-    return read_table(_data, filename=filename)
+    return run_isolated("read_table", _data, filename=filename, label=filename)
+
+
+def load_upload(data: bytes, columns: Any, filename: str) -> Any:
+    """:func:`coldrec.catalog.load_catalog` of an uploaded file in the same capped worker process."""
+    from coldrec.catalog import run_isolated
+
+    return run_isolated("load_catalog", data, columns, filename=filename, label=filename)
 
 
 # ------------------------------------------------------------------------------------------- demo domains

@@ -11,10 +11,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.feedback import md_escape
+from ui import persist
+from ui.escape import md
 from ui.resources import demo_bundle, embed_catalog, encoder
 
-DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social"}
+DOMAIN_LABELS = {"ecommerce": "E-commerce", "news": "News", "video": "Video", "music": "Music", "social": "Social",
+                 "ecommerce-zh": "电商 (中文)", "news-zh": "新闻 (中文)", "video-zh": "影视 (中文)",
+                 "music-zh": "音乐 (中文)", "social-zh": "社交 (中文)"}
 DEFAULT_DOMAIN = "ecommerce"
 
 SRC_KEY = "coldrec_source"        # ("demo", domain) or ("upload", content_hash)
@@ -29,7 +32,24 @@ CATALOG_WIDGETS = ["nu_persona", "nu_liked", "nu_disliked", "nu_cats", "nu_searc
 # ------------------------------------------------------------------------------------------ session source
 def source() -> tuple[str, str]:
     """The session's catalog source: ``("demo", domain)`` or ``("upload", content_hash)``."""
+    _restore_once()
     return st.session_state.setdefault(SRC_KEY, ("demo", DEFAULT_DOMAIN))
+
+
+def _restore_once() -> None:
+    """A new Streamlit session (a refresh, a server restart) picks up what its URL's session kept on disk."""
+    ss = st.session_state
+    if ss.get("_coldrec_restored"):
+        persist.token()  # keep the token in the URL (a page switch may drop query parameters)
+        return
+    ss["_coldrec_restored"] = True
+    kept = persist.restore()
+    ss.setdefault(UPLOADS_KEY, {}).update(kept["uploads"])
+    src = kept["source"]
+    if src and SRC_KEY not in ss and (src[0] == "demo" and src[1] in domains() or src[1] in ss[UPLOADS_KEY]):
+        ss[SRC_KEY] = src
+    if kept["pending"] is not None:
+        ss[persist.RESTORED_KEY] = kept["pending"]
 
 
 def _forget_catalog_widgets() -> None:
@@ -43,6 +63,7 @@ def set_source(src: tuple[str, str]) -> None:
     """Make ``src`` the session's catalog (forgetting the old catalog's picks when it changes)."""
     if st.session_state.get(SRC_KEY) != tuple(src):
         _forget_catalog_widgets()
+        persist.keep_source(tuple(src))
     st.session_state[SRC_KEY] = tuple(src)
 
 
@@ -55,6 +76,7 @@ def set_upload(catalog: Any) -> str:
     h = catalog.content_hash()
     st.session_state.setdefault(UPLOADS_KEY, {})[h] = catalog
     set_source(("upload", h))
+    persist.keep_used(h)
     return h
 
 
@@ -82,7 +104,7 @@ def domain_options() -> dict[tuple[str, str], str]:
 def upload_name(h: str) -> str:
     """The (Markdown-escaped) name of an uploaded catalog."""
     cat = st.session_state.get(UPLOADS_KEY, {}).get(h)
-    return md_escape(getattr(cat, "name", None) or f"upload {h[:8]}")
+    return md(getattr(cat, "name", None) or f"upload {h[:8]}")
 
 
 def source_label() -> str:
@@ -133,11 +155,14 @@ def workspace() -> Workspace:
         if (value, enc.name) not in held:
             held[(value, enc.name)] = embed_catalog(catalog)["vectors"]
         demo, rec, vectors = None, None, held[(value, enc.name)]
-        label, default_label = md_escape(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
+        label, default_label = md(getattr(catalog, "name", "uploaded catalog")), "cosine only (no ranker yet)"
     if rec is None or ranker_choice is not None:
         from coldrec.recommend import Recommender
 
         ranker = ranker_choice[1] if ranker_choice is not None else None
+        # the ranker's popularity feature always reads the training counts saved with it (Recommender takes them
+        # from the checkpoint); ``popularity`` here only feeds the recall blend: the demo log's counts, or for an
+        # upload none, so the blend also uses the ranker's training counts (those of the uploaded log)
         popularity = getattr(rec, "popularity", None) if rec else None
         rec = Recommender(catalog, vectors, enc, ranker=ranker, popularity=popularity)
     return Workspace(key=f"{kind}:{value}", label=label, catalog=catalog, vectors=vectors, recommender=rec,
@@ -183,10 +208,30 @@ def picked(prefix: str) -> list[str]:
     return list(ss.get(f"{prefix}_liked", []) or []) + list(ss.get(f"{prefix}_disliked", []) or [])
 
 
+TYPED_KEPT = 20
+
+
 def remember_user(ws: Workspace, name: str, user: Any, recs: pd.DataFrame) -> None:
-    """Keep the last typed users (per workspace) so the Profile map can place them."""
+    """Keep every user typed in this session (per workspace, the last :data:`TYPED_KEPT`) so New item and the
+    Profile map place them all: the same user again only refreshes its list; a new one under ``name`` gets the
+    next free name ("typed user", "typed user 2", …) instead of replacing the one before."""
     bucket = st.session_state.setdefault(TYPED_KEY, {}).setdefault(ws.key, {})
-    bucket[name] = {"user": user, "top": list(recs["item_id"])}
+    same = [n for n, d in bucket.items() if repr(d["user"]) == repr(user) and _base_name(n) == name]
+    if same:
+        label = same[0]
+    else:
+        label, i = name, 1
+        while label in bucket:
+            i += 1
+            label = f"{name} {i}"
+    bucket[label] = {"user": user, "top": list(recs["item_id"])}
+    for old in [n for n in bucket][:-TYPED_KEPT]:
+        del bucket[old]
+
+
+def _base_name(label: str) -> str:
+    head, _, tail = label.rpartition(" ")
+    return head if head and tail.isdigit() else label
 
 
 def typed_users(ws: Workspace) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from coldrec.recommend._views import arrow, results_view
 from ui.charts import OTHER_COLOR
-from ui.feedback import md_escape
+from ui.escape import md
 
 # -------------------------------------------------------------------------------------------- recommendations
 RESULT_COLUMNS = {
@@ -62,16 +62,18 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def result_notes(recs: pd.DataFrame) -> None:
     """Caption with how the list was made, plus the pipeline's warnings."""
     attrs = recs.attrs
-    st.caption(f"Ranked by **{attrs.get('ranked_by', '?')}** · recall: {attrs.get('recall', 'exact')}")
+    st.caption(f"Ranked by **{md(attrs.get('ranked_by', '?'))}** · recall: {md(attrs.get('recall', 'exact'))}")
     if attrs.get("truncated"):
         st.info(f"{attrs['truncated']} text(s) were longer than the model window and were cut; "
                 "only the beginning counts. Shorten them to make every word count.")
     cosine_only = str(attrs.get("ranked_by", "")).startswith("cosine")
     for w in attrs.get("warnings", []) or []:
+        if attrs.get("truncated") and "model window" in str(w):
+            continue  # the same long-text notice as the one above: say it once
         if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
             st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
         else:
-            st.warning(md_escape(w))
+            st.warning(md(w))
 
 
 # ------------------------------------------------------------------------------------------------ catalog
@@ -166,9 +168,9 @@ def new_item_summary(s: dict[str, Any], k: int) -> None:
     c2.metric("Median rank it gets", "—" if s["median_final_rank"] is None else f"{s['median_final_rank']:.0f}",
               help=f"Among users who recall it in their top {s['n']}; ranked by {s['ranked_by']}.")
     top_cat = max(s["category_share"], key=s["category_share"].get) if s["category_share"] else "—"
-    c3.metric("Reads like", top_cat, help="Most common category among its 10 nearest catalog items.")
+    c3.metric("Reads like", md(top_cat), help="Most common category among its 10 nearest catalog items.")
     if s["ranker_uses_popularity"] and not s["popularity"]:
-        st.caption(f"The ranker ({s['ranked_by']}) reads popularity, and a new item has none: it ranks below "
+        st.caption(f"The ranker ({md(s['ranked_by'])}) reads popularity, and a new item has none: it ranks below "
                    "equally close items that already sell. The toggle above shows the same item with a median "
                    "count.")
 
@@ -189,14 +191,19 @@ def audience_change(change: pd.DataFrame, k: int) -> None:
 
 PROBE_COLUMNS = {
     "persona": st.column_config.TextColumn("Persona", width="medium"),
-    "variant": st.column_config.TextColumn("Variant", width="small"),
-    "text": st.column_config.TextColumn("Swapped description", width="large"),
-    "overlap": st.column_config.ProgressColumn("overlap@k", min_value=0.0, max_value=1.0, format="%.2f"),
-    "rbo": st.column_config.ProgressColumn("RBO", min_value=0.0, max_value=1.0, format="%.2f"),
-    "shift": st.column_config.ProgressColumn("shift (1 − RBO)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "change": st.column_config.TextColumn("What changed", width="medium"),
+    "shift": st.column_config.ProgressColumn("List shift", min_value=0.0, max_value=1.0, format="%.2f",
+                                             help="0 = the same top-k in the same order, 1 = nothing in common "
+                                                  "(1 − rank-biased overlap)"),
+    "floor": st.column_config.NumberColumn("Noise floor", format="%.2f",
+                                           help="The largest shift a neutral change of the same description causes"),
+    "vs_floor": st.column_config.TextColumn("Against the floor", width="medium"),
+    "overlap": st.column_config.ProgressColumn("Items kept", min_value=0.0, max_value=1.0, format="%.2f"),
     "entered": st.column_config.NumberColumn("entered"),
     "left": st.column_config.NumberColumn("left"),
+    "text": st.column_config.TextColumn("Changed description", width="large"),
 }
+PROBE_ORDER = ["persona", "change", "shift", "floor", "vs_floor", "overlap", "entered", "left", "text"]
 
 
 # --------------------------------------------------------------------------------------- ranker, evaluation

@@ -2,6 +2,8 @@
 
 :func:`swap_words` builds the variants the fairness probe (:mod:`coldrec.analysis._fairness`) compares; the word lists live
 in :mod:`coldrec.analysis._swap_lexicon`. Replacements keep case, match whole words only and fix "a"/"an".
+A text with Chinese characters is rewritten by :mod:`coldrec.analysis._wordswap_zh` (longest-substring matching,
+Chinese lexicon, locale labels zh-CN / zh-TW / zh-HK / zh-SG).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from coldrec.analysis._swap_lexicon import (
     THEY_VERB_FIX as _THEY_VERB_FIX,
 )
 from coldrec.analysis._common import WhatIfError
+from coldrec.analysis._wordswap_zh import is_cjk, spans_zh, swap_words_zh
 
 __all__ = ["AXES", "ADDED_CLAUSE_SUFFIX", "swap_words", "has_axis_words"]
 
@@ -272,7 +275,10 @@ def _check_axis(axis: str) -> str:
 
 def has_axis_words(text: str, axis: str) -> bool:
     """True when ``text`` contains at least one word :func:`swap_words` would change on ``axis``."""
-    return bool(_spans(text or "", _check_axis(axis)))
+    _check_axis(axis)
+    if is_cjk(text or ""):
+        return bool(spans_zh(text, axis))
+    return bool(_spans(text or "", axis))
 
 
 def _rewrite(text: str, spans: list[re.Match[str]], fn: Callable[[re.Match[str]], str],
@@ -309,6 +315,8 @@ def swap_words(text: str, axis: str) -> list[tuple[str, str]]:
           forties/seventies, student/professional/retiree, young/middle-aged/elderly, "retired", …).
         * ``"locale"``: ``UK``, ``US``, ``Canada``, ``Australia``, ``India``, ``Nigeria`` (cities → London /
           New York / Toronto / Sydney / Mumbai / Lagos, countries, UK/US abbreviations, demonyms).
+        * A text with Chinese characters uses the Chinese lexicon and longest-substring matching
+          (:func:`coldrec.analysis._wordswap_zh.swap_words_zh`; locale labels zh-CN / zh-TW / zh-HK / zh-SG).
 
     Replacements keep the case of the source word ("He" → "She", "MAN" → "WOMAN"), only match whole words
     ("the" is never touched by "he"), and fix "a"/"an" in front of a changed word.
@@ -333,6 +341,8 @@ def swap_words(text: str, axis: str) -> list[tuple[str, str]]:
     """
     _check_axis(axis)
     text = text or ""
+    if is_cjk(text):
+        return swap_words_zh(text, axis)
     spans = _spans(text, axis)
     out: list[tuple[str, str]] = [("original", text)]
     if not spans:

@@ -39,7 +39,9 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from coldrec.catalog._columns import ColumnMap, _list_cols, _resolve_columns, _template_fields, guess_columns
+from coldrec.catalog._vocabulary import looks_headerless, restore_header_row
+from coldrec.catalog._columns import (ColumnMap, _list_cols, _resolve_columns, _template_fields, complete_columns,
+                                     guess_columns)
 from coldrec.catalog._decoding import _BAD_CHARS_PATTERN
 from coldrec.errors import CatalogError
 from coldrec.catalog._export import neutralise_formulas, safe_csv_bytes, safe_csv_frame
@@ -204,8 +206,19 @@ def _load_catalog(source: Any, columns: ColumnMap | dict | None, filename: str |
     report = ValidationReport(label, table.format, table.encoding, rows_read=table.rows_read)
     report.warnings.extend(table.warnings)
     if name is None:
-        stem = Path(label).stem if label and not label.startswith("<") else "catalog"
+        # the last part of a name given with / or \ separators (an upload name is a name, never a path)
+        stem = Path(label.replace("\\", "/").rsplit("/", 1)[-1]).stem if label and not label.startswith("<") \
+            else "catalog"
         name = stem or "catalog"
+    if columns is None and looks_headerless(df.columns, df):
+        first = ", ".join(map(str, df.columns))[:120]
+        df = restore_header_row(df)
+        table.rows_read += 1
+        table.rows = np.concatenate([[table.rows[0] - 1 if len(table.rows) else 1], table.rows]) \
+            if len(table.rows) else np.arange(1, len(df) + 1)
+        report.rows_read = table.rows_read
+        report.warnings.append(f"{label} has no header row (its first row, {first}, is data): read as columns "
+                               f"column_1…column_{df.shape[1]}; name them in the column map (--id, --text …).")
     if columns is None:
         cmap = guess_columns(df)
         if not cmap.text:
@@ -231,6 +244,10 @@ def _load_catalog(source: Any, columns: ColumnMap | dict | None, filename: str |
                 )
             columns = ColumnMap(**columns)
         cmap = _resolve_columns(columns, df, label)
+        if columns.guess_rest:
+            cmap, filled = complete_columns(cmap, guess_columns(df))
+            if filled:
+                report.warnings.append(f"columns guessed for the roles not named: {', '.join(filled)}.")
     if not cmap.text and not cmap.template:
         raise CatalogError(
             f"{label}: the column map names no text column. Available columns: {_list_cols(df.columns)}."

@@ -12,9 +12,10 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from coldrec.catalog._vocabulary import ROLE_NAMES, normalise_name
 from coldrec.errors import CatalogError
 
-__all__ = ["ColumnMap", "guess_columns"]
+__all__ = ["ColumnMap", "guess_columns", "complete_columns"]
 
 
 @dataclass
@@ -44,6 +45,9 @@ class ColumnMap:
     number."""
     image_url: str | None = None
     """Optional image URL column; only ``http(s)://`` values are kept (others are blanked with a warning)."""
+    guess_rest: bool = False
+    """Fill every role left ``None`` (and the text, when none is named) from the column names, as if no map
+    were given: the CLI's ``--id/--text/...`` flags add to the guesses instead of replacing them."""
 
     def __post_init__(self) -> None:
         if isinstance(self.text, str):
@@ -64,27 +68,14 @@ class ColumnMap:
         return cols
 
 
-_ID_NAMES = (
-    "item_id", "itemid", "id", "asin", "sku", "product_id", "productid", "movie_id", "movieid", "article_id",
-    "articleid", "news_id", "newsid", "doc_id", "docid", "paper_id", "paperid", "video_id", "track_id",
-    "song_id", "post_id", "book_id", "isbn", "content_id", "uuid", "key", "code",
-)
-_TITLE_NAMES = (
-    "title", "name", "item_name", "product_name", "product_title", "headline", "movie_title", "track_name",
-    "song", "book_title", "label", "raw_title",
-)
-_TEXT_NAMES = (
-    "description", "desc", "summary", "body", "text", "abstract", "overview", "content", "plot", "synopsis",
-    "details", "product_description", "blurb", "about", "caption", "review", "lead", "subtitle",
-)
-_CATEGORY_NAMES = ("category", "categories", "genre", "genres", "section", "type", "department", "class", "topic")
-_TAG_NAMES = ("tags", "tag", "keywords", "keyword", "labels", "topics", "hashtags")
-_PRICE_NAMES = ("price", "cost", "amount", "price_usd", "list_price", "sale_price")
-_IMAGE_NAMES = ("image_url", "image", "img", "img_url", "thumbnail", "thumbnail_url", "picture", "photo", "cover", "imageurl")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+# bare nouns ("item", "product", "movie") name an id in a log but often a title in a catalog
+_ID_NAMES = tuple(n for n in ROLE_NAMES["item"] if n not in ("item", "product", "movie"))
+_TITLE_NAMES = ROLE_NAMES["title"]
+_TEXT_NAMES = ROLE_NAMES["text"]
+_CATEGORY_NAMES = ROLE_NAMES["category"]
+_TAG_NAMES = ROLE_NAMES["tags"]
+_PRICE_NAMES = ROLE_NAMES["price"]
+_IMAGE_NAMES = ROLE_NAMES["image"]
 
 
 def guess_columns(df: pd.DataFrame) -> ColumnMap:
@@ -96,13 +87,14 @@ def guess_columns(df: pd.DataFrame) -> ColumnMap:
     recognised, the string column with the longest cells is used as text.
     """
     cols = [str(c) for c in df.columns]
-    norm = {c: _norm(c) for c in cols}
+    norm = {c: normalise_name(c) for c in cols}
+    forms = {c: {norm[c], norm[c].replace("_", "")} for c in cols}
     used: set[str] = set()
 
     def pick(names: Sequence[str]) -> str | None:
         for want in names:
             for c in cols:
-                if c not in used and norm[c] == want:
+                if c not in used and want in forms[c]:
                     used.add(c)
                     return c
         return None
@@ -110,7 +102,7 @@ def guess_columns(df: pd.DataFrame) -> ColumnMap:
     id_col = pick(_ID_NAMES)
     if id_col is None:
         for c in cols:
-            if norm[c].endswith("_id") and not norm[c].startswith(("user", "customer", "author")):
+            if norm[c].endswith("_id") and not norm[c].startswith(("user", "customer", "author", "reviewer", "member", "account")):
                 id_col = c
                 used.add(c)
                 break
@@ -255,3 +247,35 @@ def _resolve_columns(columns: ColumnMap, df: pd.DataFrame, label: str) -> Column
             "{" + renamed.get(p, p) + "}" if is_f else p.replace("{", "{{").replace("}", "}}") for p, is_f in parts
         )
     return out
+
+
+def complete_columns(given: ColumnMap, guess: ColumnMap) -> tuple[ColumnMap, list[str]]:
+    """``given`` with its unset roles taken from ``guess`` (never reusing a column ``given`` names).
+
+    Returns the completed map and ``role=column`` strings of what was filled in.
+
+    Example:
+        >>> cm, filled = complete_columns(ColumnMap(text=["plot"]), ColumnMap(id="movieId", text=["title"],
+        ...                                                                  title="title"))
+        >>> cm.id, cm.text, filled
+        ('movieId', ['plot'], ["id='movieId'", "title='title'"])
+    """
+    taken = set(given.used_columns())
+    filled: list[str] = []
+    values = {}
+    for role in ("id", "title", "category", "tags", "price", "image_url"):
+        mine, theirs = getattr(given, role), getattr(guess, role)
+        if mine is None and theirs is not None and theirs not in taken:
+            values[role] = theirs
+            taken.add(theirs)
+            filled.append(f"{role}={theirs!r}")
+    text = list(given.text)
+    if not text and not given.template:
+        text = [c for c in guess.text if c not in taken or c == values.get("title")]
+        if text:
+            filled.append(f"text={text!r}")
+    out = ColumnMap(id=values.get("id", given.id), text=text, template=given.template,
+                    title=values.get("title", given.title), category=values.get("category", given.category),
+                    tags=values.get("tags", given.tags), price=values.get("price", given.price),
+                    image_url=values.get("image_url", given.image_url))
+    return out, filled

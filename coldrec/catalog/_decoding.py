@@ -79,6 +79,11 @@ def _decode(data: bytes, label: str) -> tuple[str, str, list[str], bool]:
                     continue
                 warnings.append(f"decoded as {enc} (no byte-order mark); save as UTF-8 to be sure.")
                 return text, enc, warnings, False
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        text, enc, note, any_marked = mixed
+        warnings.append(note)
+        return text, enc, warnings, any_marked
     marked = data.decode("utf-8", "coldrec-undecodable")
     bad = len(_BAD_BYTE_RE.findall(marked))
     good_multibyte = len(_UTF8_MULTIBYTE.findall(data))
@@ -112,6 +117,60 @@ def _decode(data: bytes, label: str) -> tuple[str, str, list[str], bool]:
         )
         return text, enc, warnings, False
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _line_list(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f", … (+{len(numbers) - limit:,})" if len(numbers) > limit else "")
+
+
+def _decode_mixed(data: bytes) -> tuple[str, str, str, bool] | None:
+    """Per-line decoding of a file that mixes UTF-8 lines with lines in one other encoding, or None.
+
+    Used when some lines are valid UTF-8 holding non-ASCII text and others are not UTF-8: the other lines are
+    decoded with the encoding detected on them alone (when they hold enough non-ASCII bytes for that to mean
+    something: a stray broken byte stays an undecodable row), lines valid in neither keep markers (their rows
+    are skipped and reported). The note names the lines decoded each way.
+    """
+    lines = data.split(b"\n")
+    utf8_rich, bad = [], []
+    for i, ln in enumerate(lines):
+        try:
+            ln.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(i)
+            continue
+        if max(ln, default=0) >= 0x80:
+            utf8_rich.append(i)
+    if not utf8_rich or not bad:
+        return None
+    blob = b"\n".join(lines[i] for i in bad)
+    high = sum(1 for b in blob if b >= 0x80)
+    enc = _detect_encoding(blob) if high >= 4 else None
+    if enc is None or codecs.lookup(enc).name in ("utf-8", "ascii"):
+        return None
+    out, other, undecodable = [], [], []
+    bad_set = set(bad)
+    for i, ln in enumerate(lines):
+        if i not in bad_set:
+            out.append(ln.decode("utf-8"))
+            continue
+        try:
+            txt = ln.decode(enc)
+            if re.search("[\x80-\x9f]", txt):  # C1 controls: not text in that encoding either
+                raise UnicodeDecodeError(enc, ln, 0, 1, "control characters")
+            out.append(txt)
+            other.append(i + 1)
+        except UnicodeDecodeError:
+            out.append(ln.decode("utf-8", "coldrec-undecodable"))
+            undecodable.append(i + 1)
+    note = (f"the file mixes encodings: {len(lines) - len(bad):,} line(s) read as UTF-8 and {len(other):,} as {enc} "
+            f"(lines {_line_list(other)}; file line numbers, the header is line 1). Check those rows, or save the "
+            "file as UTF-8.")
+    if undecodable:
+        note += (f" Lines {_line_list(undecodable)} are valid in neither; their rows are skipped as 'undecodable "
+                 "bytes'.")
+    return "\n".join(out), f"utf-8+{enc}", note, bool(undecodable)
 
 
 # Preference among equally plausible detections (charset-normalizer often ties on short text).

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from coldrec.catalog._decoding import _BAD_BYTE_RE, _decode
+from coldrec.catalog._limits import limits
 from coldrec.errors import CatalogError
 from coldrec.catalog._validation import RowIssue, _short
 
@@ -72,11 +73,45 @@ def _decode_table(data: bytes, label: str, fmt: str) -> tuple[str, str, list[str
     return text, encoding, warnings, marked
 
 
+def _check_shape(label: str, columns: int, rows: int | None = None, rows_bound: int | None = None) -> None:
+    """Refuse a table over the column, row or cell limit (``rows_bound``: an upper bound known before parsing)."""
+    lim = limits()
+    lim.check("columns", columns, label)
+    if rows is not None:
+        lim.check("rows", rows, label)
+    lim.check("cells", columns * (rows if rows is not None else rows_bound or 0), label)
+
+
+def _header_width(text: str, sep: str) -> int:
+    """Fields in the header record, read lazily (the rest of the text is not parsed)."""
+    try:
+        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')))
+    except (StopIteration, csv.Error):
+        return 0
+
+
+def _header_bytes_note(df_columns: Iterable[Any], warnings: list[str]) -> None:
+    """Make the undecodable-bytes warning say what happened to the header (names keep U+FFFD, no row lost)."""
+    in_header = sum(len(_BAD_BYTE_RE.findall(str(c))) for c in df_columns)
+    if not in_header:
+        return
+    for i, w in enumerate(warnings):
+        if "not valid" in w and "skipped as 'undecodable bytes'" in w:
+            total = int(re.match(r"[\d,]+", w).group(0).replace(",", "")) if re.match(r"[\d,]+", w) else in_header
+            rest = total - in_header
+            warnings[i] = (f"{in_header:,} byte(s) in the header are not valid text: those column names show them as "
+                           "U+FFFD (\ufffd); no row was skipped for them."
+                           + (f" {rest:,} more such byte(s) are in data rows, which are skipped as 'undecodable "
+                              "bytes'." if rest > 0 else ""))
+            return
+
+
 def _read_delimited(data: bytes, fmt: str, label: str) -> _Table:
     text, encoding, warnings, marked = _decode_table(data, label, fmt)
     sep = _sniff_sep(text, fmt)
     if fmt == "csv" and sep != ",":
         warnings.append(f"column separator detected as {sep!r}.")
+    _check_shape(label, _header_width(text, sep), rows_bound=text.count("\n"))
     issues: list[RowIssue] = []
     try:
         with _warnings.catch_warnings():
@@ -94,6 +129,9 @@ def _read_delimited(data: bytes, fmt: str, label: str) -> _Table:
             warnings.append(
                 f"a quote is never closed: everything after it (from about data row {last}) was read into one cell."
             )
+    _check_shape(label, len(df.columns), rows_read)
+    if marked:
+        _header_bytes_note(df.columns, warnings)
     df.columns = _clean_header(df.columns)
     return _Table(df.reset_index(drop=True), fmt, encoding, label, rows, rows_read, issues, warnings, marked)
 
@@ -175,6 +213,7 @@ def _read_json(data: bytes, label: str) -> _Table:
             return t
         raise CatalogError(f"{label}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     records = _json_records(obj, label)
+    limits().check("rows", len(records), label)
     issues: list[RowIssue] = []
     keep: list[dict] = []
     rows: list[int] = []
@@ -184,7 +223,7 @@ def _read_json(data: bytes, label: str) -> _Table:
             rows.append(i)
         else:
             issues.append(RowIssue(i, "", f"not a JSON object ({type(rec).__name__})", _short(rec)))
-    df = _frame_from_records(keep)
+    df = _frame_from_records(keep, label)
     return _Table(
         df, "json", encoding, label, np.asarray(rows, dtype=np.int64), len(records), issues, warnings, marked
     )
@@ -201,10 +240,16 @@ def _json_records(obj: Any, label: str) -> list:
         # column-oriented {"col": [v1, v2], ...} or {"col": {"0": v1, ...}}
         if obj and all(isinstance(v, list) for v in obj.values()):
             lengths = {len(v) for v in obj.values()}
-            if len(lengths) == 1:
-                n = lengths.pop()
-                cols = list(obj)
-                return [{c: obj[c][i] for c in cols} for i in range(n)]
+            if len(lengths) > 1:  # which value belongs to which item cannot be known: refuse, never guess
+                shown = ", ".join(f"{k!r}: {len(v):,}" for k, v in list(obj.items())[:12])
+                raise CatalogError(
+                    f"{label}: column-oriented JSON whose columns have different lengths ({shown}); every column "
+                    "must hold one value per item. Fix the file, or write one object per item "
+                    '([{"id": …, "title": …}, …]).'
+                )
+            n = lengths.pop()
+            cols = list(obj)
+            return [{c: obj[c][i] for c in cols} for i in range(n)]
         if obj and all(isinstance(v, dict) for v in obj.values()):
             keys: list[str] = []
             for v in obj.values():
@@ -219,12 +264,13 @@ def _json_records(obj: Any, label: str) -> list:
     )
 
 
-def _frame_from_records(records: list[dict]) -> pd.DataFrame:
+def _frame_from_records(records: list[dict], label: str = "") -> pd.DataFrame:
     cols: dict[str, None] = {}
     for rec in records:
         for k in rec:
             cols.setdefault(k, None)
     names = list(cols)
+    _check_shape(label or "<json>", len(names), len(records))
     arr = {str(k): pd.Series([rec.get(k) for rec in records], dtype=object) for k in names}
     df = pd.DataFrame(arr) if arr else pd.DataFrame(index=range(len(records)))
     df.columns = _clean_header(df.columns)
@@ -264,32 +310,7 @@ def _read_jsonl_text(text: str, encoding: str, label: str, warnings: list[str], 
         rows.append(n)
     if not lines:
         raise CatalogError(f"{label}: the file is empty.")
-    df = _frame_from_records(keep)
+    df = _frame_from_records(keep, label)
     return _Table(
         df, "jsonl", encoding, label, np.asarray(rows, dtype=np.int64), len(lines), issues, warnings, marked
     )
-
-
-def _read_parquet(data: bytes, label: str) -> _Table:
-    df = pd.read_parquet(io.BytesIO(data))
-    df = df.reset_index(drop=True)
-    df.columns = _clean_header(df.columns)
-    return _Table(df, "parquet", "", label, np.arange(1, len(df) + 1), len(df))
-
-
-def _read_excel(data: bytes, label: str) -> _Table:
-    import importlib.util
-
-    if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - listed in requirements
-        raise CatalogError(f"{label}: reading Excel needs openpyxl (pip install openpyxl).")
-    warnings: list[str] = []
-    with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as xf:
-        sheets = xf.sheet_names
-        if not sheets:
-            raise CatalogError(f"{label}: the workbook has no sheet.")
-        if len(sheets) > 1:
-            warnings.append(f"the workbook has {len(sheets)} sheets; read the first, {sheets[0]!r}.")
-        df = xf.parse(sheets[0], dtype=object, keep_default_na=False, na_values=[])  # "NaN", "null" are text
-    df = df.reset_index(drop=True)
-    df.columns = _clean_header(["" if str(c).startswith("Unnamed: ") else str(c) for c in df.columns])
-    return _Table(df, "excel", "", label, np.arange(1, len(df) + 1), len(df), [], warnings)

@@ -219,14 +219,20 @@ def _build_items(df, cmap: ColumnMap, col, ids: pd.Series, text: pd.Series, keep
     # extra source columns, as read
     # (columns used for a role are represented by the standard column; text columns stay, e.g. description)
     used_roles = {cmap.id, cmap.title, cmap.category, cmap.tags, cmap.price, cmap.image_url} - {None}
+    extra: dict[str, pd.Series] = {}
+    kept = None
     for c in df.columns:
         if c in used_roles:
             continue
         target = f"{c}_source" if c in STANDARD_COLUMNS else c
-        if target in items.columns:
+        if target in items.columns or target in extra:
             continue
-        s = df[c].iloc[rows_kept].reset_index(drop=True)
-        items[target] = s.astype(object) if (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)) else s
+        if kept is None:
+            kept = df.iloc[rows_kept].reset_index(drop=True)  # one row selection for every extra column
+        s = kept[c]
+        extra[target] = s.astype(object) if (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)) else s
+    if extra:  # one concat, not one insert per column (quadratic in the number of columns)
+        items = pd.concat([items, pd.DataFrame(extra, index=items.index)], axis=1)
     return items
 
 

@@ -20,12 +20,12 @@ from coldrec.errors import CatalogError
 from coldrec.catalog._formats import (
     _clean_header,
     _read_delimited,
-    _read_excel,
     _read_json,
     _read_jsonl,
-    _read_parquet,
     _Table,
 )
+from coldrec.catalog._sheets import _read_excel, _read_parquet
+from coldrec.catalog._limits import limits
 from coldrec.catalog._validation import _short
 
 __all__ = ["FORMATS", "MAX_GUNZIP_BYTES", "read_table"]
@@ -99,7 +99,7 @@ def _read(source: Any, filename: str | None = None) -> _Table:
         return _Table(df, "dataframe", "", label, np.arange(1, len(df) + 1), len(df))
     data = _read_bytes(source, label)
     fmt_name = label if (filename or _has_name(source)) else ""
-    if data[:2] == b"\x1f\x8b":  # gzip (items.csv.gz): decompress with a size cap, pick the inner format
+    if data[:2] == b"\x1f\x8b":  # gzip, whatever the name says: decompress with a size cap, pick the inner format
         data = _gunzip(data, label)
         if fmt_name.lower().endswith(".gz"):
             fmt_name = fmt_name[:-3]
@@ -124,22 +124,28 @@ def _read(source: Any, filename: str | None = None) -> _Table:
     raise CatalogError(f"{label}: unsupported format {fmt!r}.")  # pragma: no cover
 
 
-#: Largest decompressed size accepted from a .gz upload (a guard against decompression bombs).
-MAX_GUNZIP_BYTES = 2 * 1024**3
+#: Default largest decompressed size of a .gz upload; the limit in force is ``COLDREC_MAX_DECOMPRESSED_MB``.
+MAX_GUNZIP_BYTES = 512 * 1024**2
 
 
 def _gunzip(data: bytes, label: str) -> bytes:
+    """Decompress in 1 MB steps, stopping as soon as the output passes the limit (a bomb never fills memory)."""
     import gzip
     import zlib
 
+    cap = limits().decompressed_bytes
+    chunks: list[bytes] = []
+    size = 0
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
-            out = g.read(MAX_GUNZIP_BYTES + 1)
+            while chunk := g.read(2**20):
+                size += len(chunk)
+                if size > cap:
+                    limits().check("decompressed_bytes", size, f"{label} (gzip)")
+                chunks.append(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise CatalogError(f"{label}: a damaged gzip file ({exc}).") from None
-    if len(out) > MAX_GUNZIP_BYTES:
-        raise CatalogError(f"{label}: decompresses to more than {MAX_GUNZIP_BYTES // 1024**3} GB; refused.")
-    return out
+    return b"".join(chunks)
 
 
 def _has_name(source: Any) -> bool:
@@ -150,39 +156,63 @@ def _has_name(source: Any) -> bool:
 
 
 def _read_bytes(source: Any, label: str) -> bytes:
+    lim = limits()
     if isinstance(source, (bytes, bytearray, memoryview)):
+        lim.check("file_bytes", len(source), label)
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            if path.is_dir():
-                raise CatalogError(f"{label}: is a folder, not a catalog file.")
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise CatalogError(f"{label}: file not found.") from None
-        except CatalogError:
-            raise
-        except OSError as exc:
-            raise CatalogError(f"{label}: cannot be read ({exc.strerror or exc}).") from None
+        return _read_path(Path(source), label, lim.file_bytes)
     if hasattr(source, "read"):
-        try:
-            if hasattr(source, "seek"):
-                try:
-                    source.seek(0)
-                except Exception:  # non-seekable stream: read from where it is
-                    pass
-            data = source.read()
-        except Exception as exc:
-            raise CatalogError(f"{label}: cannot be read ({exc}).") from None
-        if isinstance(data, str):  # a text-mode file object
-            return data.encode("utf-8", "surrogatepass")
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise CatalogError(f"{label}: file object returned {type(data).__name__}, not bytes.")
-        return bytes(data)
+        data = _read_stream(source, label, lim.file_bytes)
+        lim.check("file_bytes", len(data), label)
+        return data
     raise CatalogError(
         f"{label}: unsupported source type {type(source).__name__}; give a path, a binary file object, "
         "bytes or a pandas DataFrame."
     )
+
+
+def _read_path(path: Path, label: str, cap: int) -> bytes:
+    """A regular file's bytes, refusing folders, devices, FIFOs and sockets before opening them (no hang)."""
+    import stat
+
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise CatalogError(f"{label}: is a folder, not a catalog file.")
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
+            raise CatalogError(f"{label}: is {kind}, not a regular file; save the catalog to a file and give its path.")
+        limits().check("file_bytes", st.st_size, label)
+        with open(path, "rb") as fh:
+            data = fh.read(cap + 1)  # the file may have grown since stat
+        limits().check("file_bytes", len(data), label)
+        return data
+    except FileNotFoundError:
+        raise CatalogError(f"{label}: file not found.") from None
+    except CatalogError:
+        raise
+    except OSError as exc:
+        raise CatalogError(f"{label}: cannot be read ({exc.strerror or exc}).") from None
+
+
+def _read_stream(source: Any, label: str, cap: int) -> bytes:
+    """At most ``cap + 1`` bytes of a file object (an endless stream is cut, then refused by the caller)."""
+    try:
+        if hasattr(source, "seek"):
+            try:
+                source.seek(0)
+            except Exception:  # non-seekable stream: read from where it is
+                pass
+        data = source.read(cap + 1)
+    except Exception as exc:
+        raise CatalogError(f"{label}: cannot be read ({exc}).") from None
+    if isinstance(data, str):  # a text-mode file object
+        return data.encode("utf-8", "surrogatepass")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CatalogError(f"{label}: file object returned {type(data).__name__}, not bytes.")
+    return bytes(data)
 
 
 def _pick_format(name: str, data: bytes, label: str) -> str:

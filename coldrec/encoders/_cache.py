@@ -1,10 +1,15 @@
-"""On-disk embedding cache keyed by model identity and a hash of each text.
+"""On-disk embedding cache keyed by model identity and a salted hash of each text.
 
 Re-embedding a catalog encodes only new or changed texts. The cache is a folder per model holding *shards*:
-``.npz`` files (no pickles) with the text hashes, the vectors and a SHA-256 digest of both. Shards are written to a
+``.npz`` files (no pickles) with the text keys, the vectors and an HMAC-SHA-256 digest of both. The key of a text
+and the digest of a shard are both keyed with a random per-cache secret (``.coldrec-secret`` in the cache root,
+created on the first write, mode 0600): someone who can read the shards cannot confirm a guessed text by hashing
+it, and a shard written by anyone who does not hold the secret (forged, or copied from another cache) fails the
+check and is rebuilt. The digest does not protect against someone who can read the secret (the same account). Shards are written to a
 temporary name and renamed, so a killed process never leaves a half-written shard under a final name; a shard
-whose digest does not match is deleted and recomputed, never trusted. Encoding writes a shard every
-``checkpoint_every`` texts, so a killed embed job resumes where it stopped. A file lock per model lets two
+whose digest does not match is deleted and recomputed, never trusted. Encoding writes a shard about every
+``flush_seconds`` (2 s) of encoding, and at least every ``checkpoint_every`` texts, so a killed or refreshed embed
+job resumes where it stopped, losing a few seconds of work at most. A file lock per model lets two
 processes embedding the same catalog share the work instead of doing it twice. When the folder is unwritable
 or full, coldrec works without the cache and says so in ``warnings``.
 """
@@ -12,22 +17,23 @@ or full, coldrec works without the cache and says so in ``warnings``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import re
-import time
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-__all__ = ["EmbeddingCache", "EmbedResult", "embed_texts", "text_key", "default_cache_dir"]
+__all__ = ["EmbeddingCache", "text_key", "default_cache_dir", "SECRET_NAME"]
 
-Progress = Callable[[int, int], None]
 _SHARD = re.compile(r"^shard-[0-9a-f]{32}\.npz$")
 _MAX_SHARDS = 48
+SECRET_NAME = ".coldrec-secret"
+_SECRET_BYTES = 32
 
 
 def default_cache_dir() -> Path:
@@ -40,34 +46,19 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("coldrec"))
 
 
-def text_key(text: str) -> str:
-    """SHA-256 hex of a text (the cache key within a model's folder)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def text_key(text: str, secret: bytes | None = None) -> str:
+    """Hex key of a text: HMAC-SHA-256 with the cache's ``secret`` (its salt), plain SHA-256 without one."""
+    data = text.encode("utf-8", "surrogatepass")
+    if secret is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(secret, data, hashlib.sha256).hexdigest()
 
 
-def _digest(keys: np.ndarray, vectors: np.ndarray) -> str:
-    h = hashlib.sha256()
+def _digest(keys: np.ndarray, vectors: np.ndarray, secret: bytes) -> str:
+    h = hmac.new(secret, b"coldrec-shard-v2", hashlib.sha256)
     h.update(np.ascontiguousarray(keys).tobytes())
     h.update(np.ascontiguousarray(vectors).tobytes())
     return h.hexdigest()
-
-
-@dataclass
-class EmbedResult:
-    """What :func:`embed_texts` did."""
-
-    vectors: np.ndarray
-    """``(n, d)`` float32, in the order of the input texts."""
-    encoded: int
-    """Distinct texts sent to the model."""
-    cached: int
-    """Texts served from the cache."""
-    truncated: int
-    """Encoded texts longer than the model window (cut by the model)."""
-    seconds: float
-    """Wall time of the call."""
-    warnings: list[str] = field(default_factory=list)
-    """Cache problems met on the way (unwritable folder, damaged shard rebuilt…)."""
 
 
 class EmbeddingCache:
@@ -75,7 +66,7 @@ class EmbeddingCache:
 
     Example:
         >>> import tempfile
-        >>> from coldrec.encoders import HashEncoder
+        >>> from coldrec.encoders import HashEncoder, embed_texts
         >>> cache = EmbeddingCache(tempfile.mkdtemp())
         >>> first = embed_texts(HashEncoder(), ["a", "b"], cache)
         >>> again = embed_texts(HashEncoder(), ["a", "b"], cache)
@@ -89,6 +80,56 @@ class EmbeddingCache:
         self.warnings: list[str] = []
         # model folder -> {shard file name: (keys, vectors)}; only new shard files are read on each lookup
         self._loaded: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self._secret: bytes | None = None
+
+    def secret(self, create: bool = True) -> bytes | None:
+        """The per-cache secret (read, or created atomically on first use); None when it cannot be had."""
+        if self._secret is not None:
+            return self._secret
+        path = self.root / SECRET_NAME
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = self._create_secret(path) if create else b""
+        except OSError as exc:
+            self._disable(f"its secret cannot be read ({exc.strerror or type(exc).__name__})")
+            return None
+        if len(data or b"") != _SECRET_BYTES:
+            if data:
+                self._disable("its secret file is damaged (delete it to start a fresh cache)")
+            return None
+        self._secret = data
+        return data
+
+    def _create_secret(self, path: Path) -> bytes:
+        tmp = path.with_name(f".tmp-secret-{uuid.uuid4().hex}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(_SECRET_BYTES))
+            try:
+                os.link(tmp, path)  # atomic: the first process to link wins, the others read its secret
+            except FileExistsError:
+                pass
+            return path.read_bytes()
+        except OSError as exc:
+            self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
+            return b""
+        finally:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def _disable(self, why: str) -> None:
+        self.enabled = False
+        self._warn(f"The embedding cache is off: {why}; working without it for the rest of this run "
+                   "(COLDREC_CACHE or --cache-dir moves it).")
+
+    def key(self, text: str) -> str:
+        """The cache key of ``text`` (salted with this cache's secret; unsalted when the cache is off)."""
+        return text_key(text, self._secret if self.enabled else None)
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({str(self.root)!r}, enabled={self.enabled})"
@@ -118,18 +159,24 @@ class EmbeddingCache:
         return loaded
 
     def _read_shard(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+        secret = self.secret(create=False)
+        if secret is None:
+            return None  # no secret: nothing written by this cache can be verified
         try:
             with np.load(path, allow_pickle=False) as z:
                 keys, vecs, digest = z["keys"], z["vectors"], str(z["digest"])
             if keys.ndim != 1 or vecs.ndim != 2 or len(keys) != len(vecs) or vecs.dtype != np.float32:
                 raise ValueError("bad shapes")
-            if _digest(keys, vecs) != digest:
+            if not hmac.compare_digest(_digest(keys, vecs, secret), digest):
                 raise ValueError("digest mismatch")
             return keys, vecs
         except FileNotFoundError:  # compacted away by another process meanwhile
             return None
+        except PermissionError:
+            self._disable("its files cannot be read")
+            return None
         except Exception:
-            self._warn(f"Damaged cache file {path.name} was ignored and will be rebuilt.")
+            self._warn(f"Damaged or unverified cache file {path.name} was ignored and will be rebuilt.")
             try:
                 path.unlink()
             except OSError:
@@ -138,7 +185,7 @@ class EmbeddingCache:
 
     def lookup(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Return the cached vectors for those of ``keys`` present (key -> vector)."""
-        if not self.enabled or not keys:
+        if not self.enabled or not keys or self.secret(create=False) is None:
             return {}
         wanted = set(keys)
         found: dict[str, np.ndarray] = {}
@@ -161,22 +208,21 @@ class EmbeddingCache:
         return True
 
     def _write_shard(self, model: str, karr: np.ndarray, vecs: np.ndarray) -> str | None:
+        secret = self.secret()
+        if secret is None:
+            return None
         folder = self.folder(model)
         name = f"shard-{uuid.uuid4().hex}.npz"
         tmp = folder / f".tmp-{name}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as fh:
-                np.savez(fh, keys=karr, vectors=vecs, digest=np.array(_digest(karr, vecs)))
+                np.savez(fh, keys=karr, vectors=vecs, digest=np.array(_digest(karr, vecs, secret)))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, folder / name)
         except OSError as exc:
-            self.enabled = False
-            self._warn(
-                f"The embedding cache at {self.root} cannot be written ({exc.strerror or exc}); "
-                "working without the cache for the rest of this run."
-            )
+            self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
             try:
                 tmp.unlink()
             except OSError:
@@ -204,19 +250,37 @@ class EmbeddingCache:
             shards.pop(name, None)
 
     def lock(self, model: str):
-        """An inter-process lock for one model's folder (a no-op when the cache is disabled or unwritable)."""
-        if not self.enabled:
+        """An inter-process lock for one model's folder (a no-op when the cache is disabled or unwritable).
+
+        The lock is taken here, so an unwritable folder (``PermissionError`` on the lock file, a read-only
+        file system) turns the cache off with a warning instead of failing the caller."""
+        if not self.enabled or self.secret() is None:
             return nullcontext()
         try:
             from filelock import FileLock
 
             folder = self.folder(model)
             folder.mkdir(parents=True, exist_ok=True)
-            return FileLock(str(folder / ".encode.lock"), timeout=3600)
+            lock = FileLock(str(folder / ".encode.lock"), timeout=3600)
+            lock.acquire()
         except OSError as exc:
-            self.enabled = False
-            self._warn(f"The embedding cache at {self.root} cannot be used ({exc}); working without it.")
+            self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
             return nullcontext()
+        return _Held(lock)
+
+    def check(self) -> list[str]:
+        """Probe the cache once (its secret, then a test write) and return its warnings; ``[]`` when it works.
+
+        A cache that cannot be used is turned off, with a warning that says so (the app shows it on every page)."""
+        if self.enabled and self.secret() is not None:
+            probe = self.root / f".tmp-probe-{uuid.uuid4().hex}"
+            try:
+                fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
+        return list(self.warnings)
 
     def status(self) -> dict[str, object]:
         """Folder, number of models, vectors and bytes on disk (for the app's Home page)."""
@@ -231,97 +295,19 @@ class EmbeddingCache:
                 for p in shards:
                     size += p.stat().st_size
                     vectors += max(0, (p.stat().st_size - 512) // 1600)  # rough: 384-d floats + key
-        probe = self.root if self.root.exists() else self.root.parent
-        writable = self.enabled and os.access(probe, os.W_OK)
+        writable = self.enabled and not self.check()
         return {"folder": str(self.root), "enabled": writable, "models": models, "bytes": size,
                 "approx_vectors": vectors}
 
 
-def embed_texts(
-    encoder,
-    texts: Sequence[str],
-    cache: EmbeddingCache | None = None,
-    progress: Progress | None = None,
-    *,
-    checkpoint_every: int = 2048,
-) -> EmbedResult:
-    """Embed texts, reading what the cache has and encoding (and caching) only the rest.
+class _Held:
+    """Context manager releasing an already-acquired file lock."""
 
-    Args:
-        encoder: any :class:`coldrec.encoders.Encoder`.
-        texts: the texts, duplicates allowed (each distinct text is encoded once).
-        cache: an :class:`EmbeddingCache`, or ``None`` to encode everything.
-        progress: ``progress(done, total)`` over all ``len(texts)``; cached texts count as done at once.
-        checkpoint_every: texts encoded between two cache writes (a killed job resumes from the last one).
+    def __init__(self, lock) -> None:
+        self._lock = lock
 
-    Example:
-        >>> from coldrec.encoders import HashEncoder
-        >>> embed_texts(HashEncoder(dim=8), ["x", "y", "x"]).vectors.shape
-        (3, 8)
-    """
-    t0 = time.perf_counter()
-    texts = [t if isinstance(t, str) else "" for t in texts]
-    keys = [text_key(t) for t in texts]
-    unique: dict[str, str] = dict(zip(keys, texts))
-    total = len(texts)
-    model = encoder.name
-    found: dict[str, np.ndarray] = {}
-    encoded = truncated = 0
+    def __enter__(self) -> None:
+        return None
 
-    def missing() -> list[str]:
-        return [k for k in unique if k not in found]
-
-    if cache is not None:
-        found.update(cache.lookup(model, list(unique)))
-    todo = missing()
-    if todo:
-        with cache.lock(model) if cache is not None else nullcontext():
-            if cache is not None:
-                found.update(cache.lookup(model, todo))  # another process may have done them while we waited
-                todo = missing()
-            encoded, truncated = _encode_missing(encoder, unique, todo, found, cache, progress, total,
-                                                 keys, checkpoint_every)
-    elif progress:
-        progress(total, total)
-    dim = encoder.dim
-    vectors = np.zeros((total, dim), dtype=np.float32)
-    for i, k in enumerate(keys):
-        vectors[i] = found[k]
-    todo_set = set(todo)
-    cached = sum(1 for k in keys if k not in todo_set)
-    warns = list(cache.warnings) if cache is not None else []
-    return EmbedResult(vectors, encoded, cached, truncated, time.perf_counter() - t0, warns)
-
-
-def _encode_missing(encoder, unique, todo, found, cache, progress, total, keys, checkpoint_every):
-    todo_set = set(todo)
-    base = sum(1 for k in keys if k not in todo_set)
-    truncated = 0
-    counts: dict[str, int] = {}
-    for k in keys:
-        if k in todo_set:
-            counts[k] = counts.get(k, 0) + 1
-    done_rows = base
-    if progress:
-        progress(done_rows, total)
-    step = max(1, checkpoint_every)
-    for start in range(0, len(todo), step):
-        chunk = todo[start : start + step]
-        chunk_texts = [unique[k] for k in chunk]
-        chunk_rows = sum(counts[k] for k in chunk)  # input rows this chunk fills (duplicates included)
-
-        def tick(done: int, _n: int, offset: int = done_rows, rows: int = chunk_rows,
-                 size: int = len(chunk)) -> None:
-            if progress:
-                progress(min(total, offset + int(rows * done / max(1, size))), total)
-
-        vecs = encoder.encode(chunk_texts, progress=tick)
-        truncated += encoder.count_truncated(chunk_texts)
-        for k, v in zip(chunk, vecs):
-            found[k] = v
-        if cache is not None:
-            cache.store(encoder.name, chunk, vecs)
-        done_rows += chunk_rows
-        if progress:
-            progress(done_rows, total)
-    return len(todo), truncated
+    def __exit__(self, *exc) -> None:
+        self._lock.release()

@@ -89,7 +89,8 @@ class OnnxConfig:
         per_channel: per-channel weight scales for int8 (better fidelity than per-tensor).
         batch_size: texts per ONNX run after length sorting.
         max_tokens_per_batch: cap on batch_size × padded length (keeps long batches from thrashing cache).
-        num_threads: intra-op threads for onnxruntime; None = all cores (os.cpu_count()).
+        num_threads: intra-op threads for onnxruntime; None = torch's thread count when torch is loaded, else all
+            cores (inter-op 1, thread spinning off).
         length_sorted: sort texts by token count before batching (output order is always the input order).
         opset: ONNX opset for the export.
         small_batch_tokens: batches of at most this many padded tokens (one query, a user description) run on

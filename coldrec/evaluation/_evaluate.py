@@ -15,37 +15,45 @@ Protocols (:data:`PROTOCOLS`), each a function returning the result dict that :f
 Methods: ``random``, ``popularity`` (training counts), ``tfidf`` (content cosine), ``itemknn`` (item-based CF,
 only where the ranked items are warm), ``zero-shot`` (encoder cosine recall, no training; the user aggregation is
 chosen on the validation split), ``mlp-concat`` (MLP over concat(item, user)) and ``mlp-rich`` (concat +
-item*user + |item-user| + cosine scores + log popularity). Both MLPs re-rank the top ``recall_n`` items of the
-zero-shot recall and keep the recall order below; they are trained with a sampled softmax over one positive and
-negatives drawn half from the recall candidates (hard) and half uniformly.
+item*user + |item-user| + cosine scores + log popularity): both are :class:`coldrec.ranking.MLPRanker` (the
+ranker the app and CLI serve) with the :class:`coldrec.ranking.RankerConfig` recorded under ``ranker`` in each
+result. They re-rank the top ``recall_n`` items of the zero-shot recall and keep the recall order below; they are
+trained with a sampled softmax over one positive and negatives drawn half from the recall candidates (hard) and
+half uniformly.
 
 Layout: this module holds the entry point (:func:`run_protocol`), the published rows (:data:`PUBLISHED`) and the
-result writers; the protocols live in ``eval_scientific``, ``eval_citeulike``, ``eval_ml100k`` and ``eval_custom``,
-their shared pieces in ``eval_common`` (config, encoder cache, machine info, aggregation, metrics over score
-matrices), ``eval_ranker`` (the re-ranking MLP and its trainer) and ``eval_users`` (features of text-described users).
-Every name callers used from ``coldrec.evaluation._evaluate`` is still importable from here.
+result writers; the protocols live in ``protocols/`` (``_scientific``, ``_citeulike``, ``_ml100k``, ``_custom``),
+their shared pieces in ``_common`` (config, encoder cache, machine info, aggregation, metrics over score
+matrices), ``_reranking`` (candidate sets and feature stacks for the library's :class:`coldrec.ranking.MLPRanker`,
+which every protocol trains and scores; evaluation holds no model of its own) and ``_users`` (features of
+text-described users).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from coldrec.errors import ColdrecError
 from coldrec.evaluation.protocols._citeulike import bridge_features, protocol_citeulike_cold
-from coldrec.evaluation._common import (METHODS, PROTOCOLS, EvalConfig, Log, _log_default, _set_threads, commit_id, embed_cached,
+from coldrec.evaluation._common import (METHODS, PROTOCOLS as _BASE_PROTOCOLS, EvalConfig, Log, _log_default, _set_threads, commit_id, embed_cached,
                           get_encoder, history_scores, machine_info, recency_weights)
 from coldrec.evaluation.protocols._custom import protocol_custom, split_cold
 from coldrec.evaluation.protocols._ml100k import SHOTS, protocol_ml100k_cold_users, user_folds
-from coldrec.evaluation._ranker import set_features
+from coldrec.evaluation._reranking import set_features
 from coldrec.evaluation.protocols._scientific import protocol_scientific
+from coldrec.evaluation.protocols._warmup_data import format_warmup_markdown, protocol_warmup
+
+PROTOCOLS: tuple[str, ...] = _BASE_PROTOCOLS + ("warmup",)
 
 __all__ = [
+    "run_seeds",
     "PROTOCOLS",
     "METHODS",
     "PUBLISHED",
@@ -101,14 +109,18 @@ _TARGETS: dict[str, dict[str, dict[str, float]]] = {
 
 
 def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path | None = None, encoder: Any = None,
-                 log: Log | None = None, **options: Any) -> dict[str, Any]:
+                 log: Log | None = None, force: bool = False, dataset_name: str | None = None,
+                 **options: Any) -> dict[str, Any]:
     """Run one protocol and return its result dict (written to ``out`` as JSON + Markdown when given).
 
     Args:
         name: one of :data:`PROTOCOLS`.
         data: datasets root (default ``$COLDREC_DATA`` or ``../shared/datasets``); for ``cold-items`` /
             ``cold-users`` unused (pass ``catalog=`` and ``interactions=``).
-        out: folder for ``<protocol>.json`` and ``<protocol>.md``.
+        out: folder for ``<protocol>.json|md`` (published protocols) or ``<protocol>-<dataset>.json|md`` (your
+            own data: the dataset is ``dataset_name`` or the catalog file's stem).
+        force: overwrite result files that exist (otherwise they are refused with a message).
+        dataset_name: the name your own data is reported and written under.
         encoder: an encoder object, ``"hash"``, a model folder, or None for the bundled MiniLM.
         options: :class:`EvalConfig` fields (seed, recall_n, max_users, methods, epochs, ...) and, for the
             custom protocols, catalog/interactions/column options (see :func:`protocol_custom`).
@@ -127,7 +139,7 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
             raise ColdrecError(f"unknown method(s) {', '.join(bad)}; valid choices: {', '.join(METHODS)}")
         cfg_opts["methods"] = m
     cfg = EvalConfig(**cfg_opts)
-    if name != "cold-items" and name != "cold-users" and other:
+    if name not in ("cold-items", "cold-users", "warmup") and other:
         raise ColdrecError(f"unknown option(s) for protocol {name!r}: {', '.join(sorted(other))}")
     _set_threads(cfg.threads)
     t0 = time.time()
@@ -137,6 +149,8 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         res = protocol_citeulike_cold(data, encoder=encoder, cfg=cfg, log=log)
     elif name == "ml100k-cold-users":
         res = protocol_ml100k_cold_users(data, encoder=encoder, cfg=cfg, log=log)
+    elif name == "warmup":  # its own options: dataset, folds (seed and max_users from EvalConfig)
+        res = protocol_warmup(data, encoder=encoder, seed=cfg.seed, max_users=cfg.max_users, log=log, **other)
     else:
         res = protocol_custom(name, encoder=encoder, cfg=cfg, log=log, **other)
     enc = encoder if encoder is not None and not isinstance(encoder, str) else None
@@ -157,8 +171,62 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         result["published"] = PUBLISHED[name]
     if name in _TARGETS:
         result["targets"] = _TARGETS[name]
+    result["file_stem"] = result.get("result_name") or _file_stem(name, dataset_name, other.get("catalog"))
     if out:
-        write_results(result, out)
+        _check_free(result, out, force)
+        write_results(result, out, force=True)
+    return result
+
+
+def _file_stem(name: str, dataset_name: str | None, catalog: Any) -> str:
+    """``<protocol>`` for the published protocols; ``<protocol>-<dataset>`` for your own data."""
+    if name not in ("cold-items", "cold-users"):
+        return name
+    label = dataset_name or (Path(str(catalog)).stem if isinstance(catalog, (str, Path)) else "data")
+    slug = re.sub(r"[^0-9A-Za-z._-]+", "-", str(label)).strip("-.") or "data"
+    return f"{name}-{slug}"
+
+
+def _check_free(result: dict[str, Any], out: str | Path, force: bool) -> None:
+    stem = result.get("file_stem") or result["protocol"]
+    taken = [p for p in (Path(out) / f"{stem}.json", Path(out) / f"{stem}.md") if p.exists()]
+    if taken and not force:
+        raise ColdrecError(f"{taken[0]} exists: pass --force to overwrite it, --out another folder, or --name another "
+                           "dataset name.")
+
+
+def run_seeds(name: str, seeds: Sequence[int], data: str | Path | None = None, *, out: str | Path | None = None,
+              force: bool = False, **options: Any) -> dict[str, Any]:
+    """Run a protocol once per seed; ``methods`` holds the mean of each metric and ``spread`` its standard
+    deviation over the seeds (``per_seed`` keeps every run's numbers).
+
+    Example:
+        >>> res = run_seeds("cold-users", [0, 1], catalog="items.csv", interactions="log.csv")  # doctest: +SKIP
+        >>> res["methods"]["popularity"]["ndcg@10"], res["spread"]["popularity"]["ndcg@10"]    # doctest: +SKIP
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ColdrecError(f"--seeds needs distinct integers, e.g. 0,1,2; got {seeds}.")
+    runs = [run_protocol(name, data, seed=s, **options) for s in seeds]
+    result = dict(runs[0])
+    result["seeds"], result["seed"] = seeds, seeds
+    result["per_seed"] = {str(s): r["methods"] for s, r in zip(seeds, runs)}
+    result["seconds"] = round(sum(r.get("seconds", 0) for r in runs), 1)
+    mean: dict[str, dict[str, float]] = {}
+    spread: dict[str, dict[str, float]] = {}
+    for method in runs[0]["methods"]:
+        for metric in runs[0]["methods"][method]:
+            vals = [r["methods"].get(method, {}).get(metric) for r in runs]
+            if any(v is None for v in vals):
+                continue
+            mean.setdefault(method, {})[metric] = round(float(np.mean(vals)), 6)
+            spread.setdefault(method, {})[metric] = round(float(np.std(vals)), 6)
+    result["methods"], result["spread"] = mean, spread
+    result.setdefault("notes", [])
+    result["notes"] = list(result["notes"]) + [f"mean ± standard deviation over seeds {', '.join(map(str, seeds))}"]
+    if out:
+        _check_free(result, out, force)
+        write_results(result, out, force=True)
     return result
 
 
@@ -182,8 +250,10 @@ def format_table(result: dict[str, Any]) -> str:
     """Plain-text table of ``result['methods']`` (methods × metrics) for the terminal."""
     metrics = _metric_names(result)
     rows = [["method"] + metrics]
+    spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
-        rows.append([mname] + [_fmt(vals.get(m)) for m in metrics])
+        sd = spread.get(mname, {})
+        rows.append([mname] + [_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "") for m in metrics])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in rows]
@@ -201,11 +271,14 @@ def format_markdown(result: dict[str, Any]) -> str:
            f"{result.get('machine', {}).get('gpu')})", ""]
     out.append("| method | " + " | ".join(metrics) + " |")
     out.append("|---|" + "---|" * len(metrics))
+    spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
-        out.append(f"| {mname} | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")
+        sd = spread.get(mname, {})
+        out.append(f"| {mname} | " + " | ".join(_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "")
+                                               for m in metrics) + " |")
     for pname, vals in result.get("published", {}).items():
         out.append(f"| *{pname}* | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")
-    for section in ("variants", "few_shot"):
+    for section in ("variants", "unmasked", "few_shot"):
         block = result.get(section)
         if block:
             out += ["", f"## {section.replace('_', '-')}", ""]
@@ -220,14 +293,22 @@ def format_markdown(result: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_results(result: dict[str, Any], out: str | Path) -> tuple[Path, Path]:
-    """Write ``out/<protocol>.json`` and ``out/<protocol>.md``; returns both paths."""
+def write_results(result: dict[str, Any], out: str | Path, *, force: bool = False) -> tuple[Path, Path]:
+    """Write ``out/<stem>.json`` and ``out/<stem>.md`` (stem: ``result['file_stem']`` or the protocol name);
+    returns both paths.
+
+    Raises:
+        ColdrecError: a file exists and ``force`` is False.
+    """
     folder = Path(out)
+    _check_free(result, folder, force)
     folder.mkdir(parents=True, exist_ok=True)
-    js = folder / f"{result['protocol']}.json"
-    md = folder / f"{result['protocol']}.md"
+    stem = result.get("file_stem") or result.get("result_name") or result["protocol"]
+    js = folder / f"{stem}.json"
+    md = folder / f"{stem}.md"
     js.write_text(json.dumps(result, indent=2, default=_json_default) + "\n", encoding="utf-8")
-    md.write_text(format_markdown(result), encoding="utf-8")
+    md.write_text(format_warmup_markdown(result) if "curves" in result else format_markdown(result),
+                  encoding="utf-8")
     return js, md
 
 

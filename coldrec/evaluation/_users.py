@@ -3,12 +3,19 @@ text-conditioned popularity model, and the scalar features of the MovieLens / co
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from coldrec.evaluation._common import _normalize
 from coldrec.metrics import MetricAccumulator, topk_rows
+from coldrec.ranking import fit_text_popularity
+
+# the scalars of :func:`_ml_feats`, in column order (the first is the residual base the ranker corrects)
+ML_SCALARS = ("base", "cos-profile", "cos-text", "max-sim-liked", "item-cf-liked", "has-liked",
+              "neighbour-popularity", "log-popularity")
+ML_SCALARS_TEXT = ("text-popularity",)
+
 
 def _neighbour_popularity(D: np.ndarray, Rm, train_users: np.ndarray, k: int = 50) -> np.ndarray:
     """Per user, scaled log counts of positives among the ``k`` training users with the most similar text.
@@ -74,36 +81,6 @@ def _ml_profiles(E, D, users, liked, desc_weight=0.5):
         else:
             U[r] = D[u]
     return _normalize(U)
-
-
-def fit_text_popularity(X: np.ndarray, Y: np.ndarray, wd: float, steps: int = 150, lr: float = 0.02
-                        ) -> Callable[[np.ndarray], np.ndarray]:
-    """Which items a user likes, given only their text vector: a multinomial model over all items.
-
-    ``logits = log(count + 0.5) + X @ W`` with the item counts of ``Y`` fixed (so ``W = 0`` is the popularity
-    order) and ``W`` (text dim x items) learned by full-batch Adam on the multinomial log-likelihood of the users'
-    positives with L2 weight ``wd``. Returns ``predict(X_new) -> (n, items)`` log-probabilities.
-    """
-    import torch
-
-    Xt = torch.from_numpy(np.asarray(X, np.float32))
-    Yt = torch.from_numpy(np.asarray(Y, np.float32))
-    Yt = Yt / max(float(Yt.sum(1).mean()), 1e-6)
-    b = torch.log(torch.from_numpy(np.asarray(Y, np.float32).sum(0)) + 0.5)
-    W = torch.zeros(Xt.shape[1], Yt.shape[1], requires_grad=True)
-    opt = torch.optim.Adam([W], lr=lr)
-    for _ in range(steps):
-        loss = -(Yt * torch.log_softmax(b + Xt @ W, 1)).sum(1).mean() + wd * (W ** 2).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    Wd = W.detach()
-
-    def predict(Xn: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return torch.log_softmax(b + torch.from_numpy(np.asarray(Xn, np.float32)) @ Wd, 1).numpy()
-
-    return predict
 
 
 def _rows01(x: np.ndarray) -> np.ndarray:

@@ -1,12 +1,16 @@
-"""Ranking (seed §3.2.4): the ranker family, its features, interaction logs, the trainer and checkpoints.
+"""Ranking (seed §3.2.4): the ranker family, its features, trainer, interaction logs and checkpoints.
 """
 
 from __future__ import annotations
 
 from coldrec.ranking._ranker import RankerConfig, MLPRanker, auc
-from coldrec.ranking._features import FEATURE_SETS, feature_dim, build_features, log_popularity, training_pairs, mlp_layers
+from coldrec.ranking._features import FEATURE_SETS, OBJECTIVES, APP_SCALARS, log_popularity
+from coldrec.ranking._trainer import sample_negatives, rerank
+from coldrec.ranking._fit import recall_candidates
+from coldrec.ranking._checkpoint_io import FORMAT as CHECKPOINT_FORMAT, read_config
 from coldrec.ranking._interactions import InteractionLog, TrainingData, load_interactions, build_training_data, popularity_counts
 from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics
+from coldrec.ranking._text_popularity import fit_text_popularity
 from coldrec.ranking._checkpoints import RANKER_DIR, save_named, saved_names, load_named, load_from_bytes, checkpoint_files
 
 __all__ = [
@@ -14,11 +18,15 @@ __all__ = [
     "MLPRanker",
     "auc",
     "FEATURE_SETS",
-    "feature_dim",
-    "build_features",
+    "OBJECTIVES",
+    "APP_SCALARS",
     "log_popularity",
-    "training_pairs",
-    "mlp_layers",
+    "sample_negatives",
+    "rerank",
+    "recall_candidates",
+    "CHECKPOINT_FORMAT",
+    "read_config",
+    "fit_text_popularity",
     "InteractionLog",
     "TrainingData",
     "load_interactions",

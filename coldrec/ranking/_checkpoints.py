@@ -1,4 +1,6 @@
-"""Named ranker checkpoints in a folder (``artifacts/rankers/<name>/``) and checkpoints uploaded as bytes.
+"""Named ranker checkpoints in a folder (``<per-user data folder>/rankers/<name>/``) and checkpoints uploaded as
+bytes. The app saves each session's rankers in that session's own folder (:class:`coldrec.catalog.SessionStore`),
+never in the install folder.
 
 A checkpoint is the two files :meth:`coldrec.ranking._ranker.MLPRanker.save` writes: ``model.safetensors`` and
 ``config.json`` (no pickle anywhere).
@@ -12,11 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from coldrec.catalog import default_data_dir
 from coldrec.errors import ColdrecError
 
 __all__ = ["RANKER_DIR", "save_named", "saved_names", "load_named", "load_from_bytes", "checkpoint_files"]
 
-RANKER_DIR = "artifacts/rankers"
+RANKER_DIR = str(default_data_dir() / "rankers")  # per-user data folder (platformdirs), not the install folder
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 

@@ -1,15 +1,9 @@
-"""Ranker inputs (seed §3.2.4): the feature rows and training pairs of :class:`coldrec.ranking._ranker.MLPRanker`.
+"""The ranker's feature vocabulary: feature sets, objectives, and the scalar features the app computes.
 
-Two feature sets, chosen by :attr:`coldrec.ranking._ranker.RankerConfig.features`:
-
-- ``"concat"``: exactly the seed's ``concat(item, user)``;
-- ``"rich"``: ``concat(item, user, item * user, |item - user|, cosine, log popularity)`` — the product and the
-  difference let a small MLP express similarity directly, and popularity lets it learn what the crowd likes.
-
-Training pairs are (user, item, label) triples: each positive, plus sampled negatives and the explicit ones
-(items shown and skipped). :func:`mlp_layers` is the layer stack the features feed, shared by
-:mod:`coldrec.ranking._ranker` and the offline evaluation rankers (:mod:`coldrec.evaluation._ranker`); torch is imported only
-inside it. The model itself (training, scoring, checkpoints) lives in :mod:`coldrec.ranking._ranker`.
+``rich`` rankers read named scalar features, the first of which is the recall score their residual path starts
+from. The app, the CLI and the demos use :data:`APP_SCALARS`: ``cosine`` (item · user, the cosine recall score)
+and ``log_popularity`` (``log1p(count) / pop_scale`` with the training counts and scale saved in the checkpoint).
+The evaluation protocols name their own scalars and pass them to the ranker directly.
 """
 
 from __future__ import annotations
@@ -18,39 +12,13 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["FEATURE_SETS", "feature_dim", "build_features", "log_popularity", "training_pairs", "mlp_layers"]
+from coldrec.errors import ColdrecError
+
+__all__ = ["FEATURE_SETS", "OBJECTIVES", "APP_SCALARS", "app_scalars", "log_popularity"]
 
 FEATURE_SETS = ("concat", "rich")
-
-
-def feature_dim(features: str, dim: int) -> int:
-    """Width of the feature vector for item/user vectors of ``dim``.
-
-    Example:
-        >>> feature_dim("concat", 8), feature_dim("rich", 8)
-        (16, 34)
-    """
-    return 2 * dim if features == "concat" else 4 * dim + 2
-
-
-def build_features(
-    item_vectors: np.ndarray, user_vectors: np.ndarray, features: str, pop: np.ndarray | None = None
-) -> np.ndarray:
-    """Feature rows for pairs (``item_vectors[i]``, ``user_vectors[i]``); ``pop`` is log-popularity in [0, 1].
-
-    Example:
-        >>> build_features(np.ones((2, 3)), np.zeros((2, 3)), "concat").shape
-        (2, 6)
-    """
-    if features == "concat":
-        return np.concatenate([item_vectors, user_vectors], axis=1).astype(np.float32)
-    pop = np.zeros(len(item_vectors), dtype=np.float32) if pop is None else pop.astype(np.float32)
-    cos = np.sum(item_vectors * user_vectors, axis=1, keepdims=True)
-    return np.concatenate(
-        [item_vectors, user_vectors, item_vectors * user_vectors, np.abs(item_vectors - user_vectors), cos,
-         pop[:, None]],
-        axis=1,
-    ).astype(np.float32)
+OBJECTIVES = ("listwise", "pointwise")
+APP_SCALARS: tuple[str, ...] = ("cosine", "log_popularity")
 
 
 def log_popularity(popularity: np.ndarray | None, n: int, scale: float) -> np.ndarray:
@@ -67,69 +35,22 @@ def log_popularity(popularity: np.ndarray | None, n: int, scale: float) -> np.nd
     return (np.log1p(np.maximum(np.asarray(popularity, dtype=np.float32), 0)) / scale).astype(np.float32)
 
 
-def training_pairs(
-    users: np.ndarray,
-    positives: Sequence[Sequence[int]],
-    m: int,
-    rng: np.random.Generator,
-    n_negatives: int,
-    sample_p: np.ndarray | None = None,
-    negatives: Sequence[Sequence[int]] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(user rows, item rows, labels) for ``users``: positives, sampled negatives, then explicit negatives.
-
-    Args:
-        users: rows of the users to draw pairs for (each must have at least one positive).
-        positives: for each user, the rows of items they liked.
-        m: catalog size (negatives are drawn from ``range(m)``).
-        rng: generator the negatives are drawn with.
-        n_negatives: sampled negatives per positive (draws that hit a positive are dropped).
-        sample_p: ``(m,)`` sampling probabilities; None = uniform.
-        negatives: for each user, rows of items shown and not liked (optional; positives among them are
-            dropped).
-
-    Returns:
-        Three aligned arrays: user rows, item rows (int64) and float32 labels (1 positive, 0 negative).
+def app_scalars(names: Sequence[str], item_vectors: np.ndarray, user_vectors: np.ndarray,
+                logpop: np.ndarray) -> np.ndarray:
+    """``(..., len(names))`` scalar features of aligned item/user vectors (``(..., d)`` each).
 
     Example:
-        >>> u, i, y = training_pairs(np.array([0]), [[2]], 5, np.random.default_rng(0), 0, negatives=[[1, 2]])
-        >>> u.tolist(), i.tolist(), y.tolist()
-        ([0, 0], [2, 1], [1.0, 0.0])
+        >>> app_scalars(("cosine", "log_popularity"), np.ones((1, 2)) / 2, np.ones((1, 2)), np.array([0.5]))
+        array([[1. , 0.5]], dtype=float32)
     """
-    us, its, ys = [], [], []
-    for u in users:
-        p = np.asarray(positives[u], dtype=np.int64)
-        us.append(np.full(len(p), u))
-        its.append(p)
-        ys.append(np.ones(len(p), np.float32))
-        k = len(p) * n_negatives
-        if k:
-            s = rng.choice(m, size=k, p=sample_p)
-            s = s[~np.isin(s, p)]
-            us.append(np.full(len(s), u))
-            its.append(s)
-            ys.append(np.zeros(len(s), np.float32))
-        if negatives is not None and len(negatives[u]):
-            nneg = np.asarray(negatives[u], dtype=np.int64)
-            nneg = nneg[~np.isin(nneg, p)]
-            us.append(np.full(len(nneg), u))
-            its.append(nneg)
-            ys.append(np.zeros(len(nneg), np.float32))
-    return np.concatenate(us), np.concatenate(its), np.concatenate(ys)
-
-
-def mlp_layers(in_dim: int, hidden: Sequence[int], dropout: float) -> list:
-    """The ranker's torch layers: ``[Linear, ReLU, Dropout]`` per hidden size, then ``Linear(·, 1)`` (a logit).
-
-    Shared with the offline evaluation rankers (``coldrec.evaluation._ranker``), which put a factorised first layer in
-    front of the same stack.
-    """
-    import torch.nn as nn
-
-    layers: list = []
-    prev = in_dim
-    for h in hidden:
-        layers += [nn.Linear(prev, h), nn.ReLU(), nn.Dropout(dropout)]
-        prev = h
-    layers.append(nn.Linear(prev, 1))  # a logit; score() applies the sigmoid
-    return layers
+    unknown = [n for n in names if n not in APP_SCALARS]
+    if unknown:
+        raise ColdrecError(
+            f"This ranker reads scalar feature(s) {', '.join(map(repr, unknown))}, which only the evaluation protocol "
+            f"that trained it computes; coldrec computes {', '.join(APP_SCALARS)} at serving time. Score it with "
+            "MLPRanker.score_batch(), or train one for serving with MLPRanker.fit() / coldrec train-ranker.")
+    shape = np.asarray(item_vectors).shape[:-1]
+    out = np.empty(shape + (len(names),), np.float32)
+    for j, name in enumerate(names):
+        out[..., j] = np.sum(item_vectors * user_vectors, axis=-1) if name == "cosine" else logpop
+    return out

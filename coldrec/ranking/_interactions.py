@@ -7,39 +7,137 @@ and item marked both liked and not liked; the latest row wins) are all counted w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from coldrec.catalog._vocabulary import ROLE_NAMES, find_column, looks_headerless, restore_header_row
 from coldrec.errors import ColdrecError
 
-__all__ = ["InteractionLog", "TrainingData", "load_interactions", "build_training_data", "popularity_counts"]
+__all__ = ["InteractionLog", "TrainingData", "load_interactions", "build_training_data", "popularity_counts",
+           "positive_rule", "PositiveRule"]
 
-_USER = ("user_id", "user", "uid", "userid", "customer_id", "reader_id")
-_ITEM = ("item_id", "item", "iid", "itemid", "product_id", "asin", "movie_id", "article_id")
-_RATING = ("rating", "label", "clicked", "score", "liked")
-_TIME = ("timestamp", "time", "ts", "date", "datetime")
+_FLAGS = {"user": "--user-col", "item": "--item-col", "rating": "--rating-col", "time": "--time-col"}
 
 
-def _pick(df: pd.DataFrame, given: str | None, names: Sequence[str], what: str, required: bool) -> str | None:
+def _sample(col: pd.Series, n: int = 3) -> str:
+    vals = [repr(str(v))[:40] for v in col.dropna().unique()[:n]]
+    return ", ".join(vals) or "(empty)"
+
+
+def _pick(df: pd.DataFrame, given: str | None, role: str, used: Sequence[str], required: bool,
+          label: str) -> str | None:
     if given:
         if given not in df.columns:
             raise ColdrecError(
-                f"The interaction log has no {what} column {given!r}; its columns are: {', '.join(map(str, df.columns))}."
+                f"{label} has no {role} column {given!r} ({_FLAGS[role]} {given}); its columns are: "
+                f"{', '.join(map(str, df.columns))}. Pass one of them with {_FLAGS[role]}."
             )
         return given
-    lower = {str(c).lower(): c for c in df.columns}
-    for n in names:
-        if n in lower:
-            return lower[n]
-    if required:
+    found = find_column(list(df.columns), role, used)
+    if found is None and required:
+        cols = "; ".join(f"{c!s} (e.g. {_sample(df[c])})" for c in list(df.columns)[:8])
         raise ColdrecError(
-            f"Could not find the {what} column in the interaction log; name it with the option for it. "
-            f"Columns found: {', '.join(map(str, df.columns))}; expected one of {', '.join(names)}."
+            f"Could not tell which column of {label} holds the {role} ids: none is named like one "
+            f"({', '.join(ROLE_NAMES[role][:6])}, …). Columns: {cols}. Name it with {_FLAGS[role]} COLUMN."
         )
-    return None
+    return found
+
+
+_DATE = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})([ T]\d{1,2}:\d{2}.*)?$"
+
+
+def _infer_roles(df: pd.DataFrame, known_items: Sequence[str] | None) -> dict[str, str]:
+    """Roles of a headerless log's ``column_N`` columns from their values.
+
+    time: integers above 10^8 (Unix seconds) or dates; rating: a numeric column with at most 20 distinct values;
+    item: the id-like column whose values are most often catalog ids (else the second id-like column); user: the
+    remaining id-like column.
+    """
+    roles: dict[str, str] = {}
+    ids: list[str] = []
+    for c in df.columns:
+        col = df[c].dropna().astype(str).str.strip()
+        num = pd.to_numeric(col, errors="coerce")
+        if len(col) and num.notna().all():
+            if "time" not in roles and (num > 1e8).mean() > 0.9:
+                roles["time"] = c
+                continue
+            if "rating" not in roles and num.nunique() <= 20 and len(ids) >= 2:
+                roles["rating"] = c
+                continue
+        elif "time" not in roles and len(col) and col.head(50).str.match(_DATE).all():
+            roles["time"] = c
+            continue
+        ids.append(c)
+    if len(ids) >= 2:
+        item = ids[1]
+        if known_items is not None:
+            known = set(map(str, known_items))
+            item = max(ids[:3], key=lambda c: df[c].astype(str).str.strip().isin(known).mean())
+        roles["item"] = item
+        roles["user"] = next(c for c in ids if c != item)
+    return roles
+
+
+@dataclass(frozen=True)
+class PositiveRule:
+    """Which ratings count as a positive: ``op`` is ``">="``, ``">"``, ``"=="`` or ``"any"``."""
+
+    op: str
+    value: float
+    text: str
+
+    def apply(self, rating: pd.Series) -> pd.Series:
+        """0/1 labels for ``rating`` (NaN ratings give 0; callers drop those rows)."""
+        if self.op == "any":
+            return pd.Series(np.ones(len(rating), np.int8), index=rating.index)
+        ops = {">=": rating >= self.value, ">": rating > self.value, "==": rating == self.value}
+        return ops[self.op].astype("int8")
+
+
+def positive_rule(rating: pd.Series, positive: str | float | None = None) -> PositiveRule:
+    """Which ratings count as positive.
+
+    ``positive`` is ``"any"``, a number (``>=`` it), or a rule such as ``">= 4"``, ``"> 0"``, ``"== 1"``.
+    ``None`` reads the scale from the values: 0/1 labels → ``>= 1``; 1–5 or 0.5–5 stars → ``>= 4``; 1–10 →
+    ``>= 8``; counts (larger maxima) → ``>= 1`` (any interaction); scores with negatives → ``> 0``.
+
+    Raises:
+        ColdrecError: ``positive`` is none of those forms.
+
+    Example:
+        >>> positive_rule(pd.Series([1.0, 3.0, 5.0])).text
+        'rating >= 4 (a 1-5 scale)'
+    """
+    if isinstance(positive, str):
+        spec = positive.strip().lower()
+        if spec in ("any", "all", "every"):
+            return PositiveRule("any", 0.0, "every row is a positive (--positive any)")
+        m = re.fullmatch(r"(>=|>|==|=)?\s*(-?\d+(?:\.\d+)?)", spec)
+        if not m:
+            raise ColdrecError(f"--positive {positive!r} is not a rule: use 'any', a number, or a rule such as "
+                               "'>= 4', '> 0' or '== 1'.")
+        op = {"=": "=="}.get(m.group(1) or ">=", m.group(1) or ">=")
+        return PositiveRule(op, float(m.group(2)), f"rating {op} {float(m.group(2)):g} (--positive)")
+    if positive is not None:
+        return PositiveRule(">=", float(positive), f"rating >= {float(positive):g}")
+    r = rating.dropna()
+    lo, hi = (float(r.min()), float(r.max())) if len(r) else (0.0, 1.0)
+    if lo < 0:
+        return PositiveRule(">", 0.0, f"rating > 0 (scores from {lo:g} to {hi:g})")
+    if hi <= 1:
+        return PositiveRule(">=", 1.0, "rating >= 1 (0/1 labels)")
+    if hi <= 5:
+        scale = "a 1-5 scale" if bool((r == r.round()).all()) else "a 0.5-5 star scale"
+        return PositiveRule(">=", 4.0, f"rating >= 4 ({scale})")
+    if hi <= 10 and lo >= 0.5:
+        return PositiveRule(">=", 8.0, "rating >= 8 (a 1-10 scale)")
+    return PositiveRule(">=", 1.0, f"rating >= 1 (counts up to {hi:g}: any interaction)")
 
 
 def _timestamps(col: pd.Series) -> pd.Series:
@@ -58,6 +156,10 @@ class InteractionLog:
     frame: pd.DataFrame
     rows_read: int
     warnings: list[str] = field(default_factory=list)
+    positive: str = "every row is a positive (no rating column)"
+    """Which rows counted as positives, in words (e.g. ``rating >= 4 (a 1-5 scale)``)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """The file's column read for each role (``user``, ``item``, ``rating``, ``time``)."""
 
     @property
     def positives(self) -> pd.DataFrame:
@@ -73,7 +175,8 @@ def load_interactions(
     item_col: str | None = None,
     rating_col: str | None = None,
     time_col: str | None = None,
-    positive_threshold: float | None = None,
+    positive_threshold: float | str | None = None,
+    name: str | None = None,
 ) -> InteractionLog:
     """Read and check an interaction log (CSV/TSV/JSON/Parquet/Excel path or file object, or a DataFrame).
 
@@ -81,26 +184,50 @@ def load_interactions(
         source: the log.
         known_items: catalog item ids; rows naming other items are reported and left out of training.
         user_col, item_col, rating_col, time_col: column names (auto-detected when ``None``).
-        positive_threshold: rating at or above which a row is a positive; default 4 on a 1-5 scale, else 1.
-            Without a rating column every row is a positive.
+        positive_threshold: which rows are positives: a number (rating at or above it), a rule such as
+            ``">= 4"``, ``"> 0"``, ``"any"``, or None to read the scale from the values (see
+            :func:`positive_rule`). Without a rating column every row is a positive.
+        name: the log's name in messages (default: the file name).
+
+    A file whose first row is data (numbers or ids, no known column name) is read as headerless, with a
+    warning; its columns are then ``column_1…`` and their roles are read from their values.
 
     Example:
         >>> log = load_interactions(pd.DataFrame({"user_id": ["u1"], "item_id": ["a"]}))
         >>> int(log.frame["label"].sum())
         1
     """
+    label = name or (f"the interaction log {Path(str(source)).name!r}" if isinstance(source, (str, Path))
+                     else "the interaction log")
     if isinstance(source, pd.DataFrame):
         df = source.copy()
     else:
         from coldrec.catalog import read_table
 
         df = read_table(source)[0]
-    rows_read = len(df)
-    u = _pick(df, user_col, _USER, "user", True)
-    i = _pick(df, item_col, _ITEM, "item", True)
-    r = _pick(df, rating_col, _RATING, "rating", False)
-    t = _pick(df, time_col, _TIME, "timestamp", False)
     warnings: list[str] = []
+    guessed: dict[str, str] = {}
+    named = [c for c in (user_col, item_col, rating_col, time_col) if c]
+    if looks_headerless(df.columns, df) and not any(c in df.columns for c in named):
+        first = ", ".join(map(str, df.columns))
+        df = restore_header_row(df)
+        if not named:
+            guessed = _infer_roles(df, known_items)
+            warnings.append(f"{label} has no header row (its first row, {first}, is data): read it as columns "
+                            f"column_1…column_{df.shape[1]}, taking "
+                            f"{', '.join(f'{r} = {c}' for r, c in guessed.items())} from their values; name them "
+                            "with --user-col/--item-col/--rating-col/--time-col.")
+    rows_read = len(df)
+    used: list[str] = []
+    cols: dict[str, str] = {}
+    for role, given, required in (("user", user_col, True), ("item", item_col, True), ("rating", rating_col, False),
+                                  ("time", time_col, False)):
+        c = _pick(df, given or guessed.get(role), role, used, required, label)
+        if c is not None:
+            cols[role] = c
+            used.append(c)
+    u, i, r, t = cols["user"], cols["item"], cols.get("rating"), cols.get("time")
+    rule = PositiveRule("any", 0.0, "every row is a positive (no rating column)")
     out = pd.DataFrame({"user_id": df[u].astype("string"), "item_id": df[i].astype("string")})
     bad = out["user_id"].isna() | out["item_id"].isna() | (out["user_id"].str.strip() == "") | (out["item_id"].str.strip() == "")
     if r is not None:
@@ -110,8 +237,8 @@ def load_interactions(
             rows = (np.flatnonzero(nonnum.to_numpy())[:5] + 1).tolist()
             warnings.append(f"{int(nonnum.sum())} row(s) have a non-numeric {r!r} and were left out (rows {rows}).")
         bad |= rating.isna()
-        thr = positive_threshold if positive_threshold is not None else (4.0 if rating.max() > 1 else 1.0)
-        out["label"] = (rating >= thr).astype("int8")
+        rule = positive_rule(rating, positive_threshold)
+        out["label"] = rule.apply(rating)
     else:
         out["label"] = np.int8(1)
     out["timestamp"] = _timestamps(df[t]) if t is not None else np.arange(len(df), dtype=float)
@@ -124,7 +251,10 @@ def load_interactions(
         unknown = ~out["item_id"].isin(known)
         if unknown.any():
             ex = ", ".join(repr(x) for x in out.loc[unknown, "item_id"].unique()[:5])
-            warnings.append(f"{int(unknown.sum())} row(s) name item ids not in the catalog and were left out: {ex}.")
+            catalog_ex = ", ".join(repr(x) for x in list(known)[:3])
+            warnings.append(f"{int(unknown.sum())} row(s) of {label} name item ids not in the catalog and were left "
+                            f"out: {ex} (column {i!r}; catalog ids look like {catalog_ex}). If the ids are in another "
+                            "column, name it with --item-col; if the catalog's ids are, name that with --id.")
             out = out[~unknown]
     out = out.sort_values(["user_id", "timestamp"], kind="stable")
     dup = out.duplicated(["user_id", "item_id"], keep=False)
@@ -144,7 +274,7 @@ def load_interactions(
         raise ColdrecError(
             f"The interaction log has no usable row ({rows_read} read). " + " ".join(warnings)
         )
-    return InteractionLog(out.reset_index(drop=True), rows_read, warnings)
+    return InteractionLog(out.reset_index(drop=True), rows_read, warnings, rule.text, cols)
 
 
 def popularity_counts(log: InteractionLog, id_to_row: dict[str, int], n_items: int) -> np.ndarray:
@@ -164,6 +294,9 @@ class TrainingData:
     popularity: np.ndarray
     profile_source: str
     warnings: list[str] = field(default_factory=list)
+    liked: list[np.ndarray] = field(default_factory=list)
+    """Per user, the rows in their profile (history mode: the earlier half of positives; else none). Serving
+    leaves a user's liked items out of the list, so training and held-out scoring leave them out too."""
 
 
 def build_training_data(
@@ -202,7 +335,7 @@ def build_training_data(
             )
             users = described
         vecs = encode([str(user_texts[u]) for u in users]) if users else np.zeros((0, item_vectors.shape[1]))
-    positives, negatives, vec_rows, kept = [], [], [], []
+    positives, negatives, vec_rows, kept, liked = [], [], [], [], []
     for j, u in enumerate(users):
         g = grouped[u]
         pos = g.loc[g["label"] == 1, "row"].dropna().astype(int).to_numpy()
@@ -216,7 +349,10 @@ def build_training_data(
             prof = item_vectors[pos[:half]].mean(axis=0)
             n = float(np.linalg.norm(prof))
             vec_rows.append(prof / n if n else prof)
+            liked.append(pos[:half])
             pos = pos[half:]
+        if use_text:
+            liked.append(np.zeros(0, dtype=np.int64))
         kept.append(u)
         positives.append(pos)
         negatives.append(neg)
@@ -226,4 +362,4 @@ def build_training_data(
         )
     pop = popularity_counts(log, id_to_row, len(item_vectors))
     return TrainingData(kept, np.asarray(vec_rows, dtype=np.float32), positives, negatives, pop,
-                        "description" if use_text else "history", warnings)
+                        "description" if use_text else "history", warnings, liked)

@@ -1,79 +1,27 @@
-"""Ranking (seed §3.2.4): ``score = MLP(concat(item_representation, user_representation))`` in [0, 1].
+"""Ranking (seed §3.2.4): the one ranker family of coldrec, :class:`MLPRanker` with :class:`RankerConfig`.
 
-The feature sets (``"concat"``, the seed's, and ``"rich"``, which adds product, difference, cosine and log
-popularity) and the training pairs are built in :mod:`coldrec.ranking._features`; this module holds the model.
-
-Training uses binary cross-entropy on positives against explicit negatives (items shown and skipped) plus
-sampled ones, with early stopping on a held-out slice of *users* (so validation measures cold users) and a fixed
-seed. Checkpoints are safetensors plus a JSON config; pickles are never loaded.
+Two feature sets: ``"concat"`` is the seed's ``MLP(concat(item, user))``; ``"rich"`` adds ``item * user``,
+``|item - user|`` and named scalar features, with a residual path from the first scalar (the recall score) so
+training starts from the recall order. The app, ``coldrec train-ranker`` and the demo checkpoints train with
+:meth:`MLPRanker.fit` (scalars ``("cosine", "log_popularity")``, computed here); the evaluation protocols train the
+same class with :meth:`MLPRanker.fit_batches` and their own candidate sets and scalars. Both run the one loop of
+:mod:`coldrec.ranking._trainer` (listwise sampled softmax by default, pointwise BCE as an option; epochs chosen on
+a ranking metric of held-out users). Checkpoints are ``model.safetensors`` + ``config.json``
+(:mod:`coldrec.ranking._checkpoint_io`); pickles are never loaded.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import time
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from coldrec.errors import CheckpointError, ColdrecError
-from coldrec.ranking._features import (FEATURE_SETS, build_features, feature_dim, log_popularity, mlp_layers,
-                              training_pairs)
+from coldrec.ranking._config import RankerConfig
+from coldrec.ranking._features import app_scalars, log_popularity
 
-__all__ = ["RankerConfig", "MLPRanker", "build_features", "FEATURE_SETS", "auc"]
-
-_FORMAT = "coldrec-ranker/1"
-
-
-@dataclass
-class RankerConfig:
-    """Hyperparameters of :class:`MLPRanker`."""
-
-    features: str = "concat"
-    """``"concat"`` (the seed's concat(item, user)) or ``"rich"`` (adds product, difference, cosine, popularity)."""
-    hidden: tuple[int, ...] = (256, 64)
-    """Sizes of the hidden layers."""
-    dropout: float = 0.1
-    """Dropout after each hidden layer."""
-    lr: float = 2e-3
-    """AdamW learning rate."""
-    weight_decay: float = 1e-4
-    """AdamW weight decay."""
-    epochs: int = 40
-    """Upper bound on passes over the training pairs."""
-    batch_size: int = 256
-    """Pairs per optimisation step."""
-    negatives: int = 4
-    """Sampled negatives per positive, drawn uniformly (or by popularity, see ``negative_sampling``)."""
-    negative_sampling: str = "uniform"
-    """``"uniform"`` over all items, or ``"popularity"`` (proportional to count^0.75, harder negatives)."""
-    patience: int = 5
-    """Epochs without a better validation AUC before stopping."""
-    val_fraction: float = 0.15
-    """Share of users held out for early stopping."""
-    seed: int = 0
-    """Seed of the initialisation, splits and sampling."""
-    device: str = "cpu"
-    """Training device; scoring small candidate sets is fastest on the CPU."""
-
-    def __post_init__(self) -> None:
-        if self.features not in FEATURE_SETS:
-            raise ColdrecError(f"Unknown feature set {self.features!r}; choose one of {', '.join(FEATURE_SETS)}.")
-        if self.negative_sampling not in ("uniform", "popularity"):
-            raise ColdrecError(
-                f"Unknown negative_sampling {self.negative_sampling!r}; choose 'uniform' or 'popularity'."
-            )
-        if not 0 <= self.val_fraction < 1:
-            raise ColdrecError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}.")
-        self.hidden = tuple(int(h) for h in self.hidden)
-
-    @property
-    def method_name(self) -> str:
-        """Name used in result tables: ``mlp-concat`` or ``mlp-rich``."""
-        return f"mlp-{self.features}"
+__all__ = ["RankerConfig", "MLPRanker", "auc"]
 
 
 def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
@@ -86,23 +34,19 @@ def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     if not len(scores_pos) or not len(scores_neg):
         return float("nan")
     allv = np.concatenate([scores_pos, scores_neg])
-    # 1-based ranks, ties sharing the average rank of their run
     _, inv, counts = np.unique(allv, return_inverse=True, return_counts=True)
     ends = np.cumsum(counts)
     ranks = ((ends - counts + 1 + ends) / 2)[inv]
-    r_pos = ranks[: len(scores_pos)].sum()
     n_p, n_n = len(scores_pos), len(scores_neg)
-    return float((r_pos - n_p * (n_p + 1) / 2) / (n_p * n_n))
-
-
-def _make_net(in_dim: int, config: RankerConfig):
-    import torch.nn as nn
-
-    return nn.Sequential(*mlp_layers(in_dim, config.hidden, config.dropout))
+    return float((ranks[:n_p].sum() - n_p * (n_p + 1) / 2) / (n_p * n_n))
 
 
 class MLPRanker:
-    """``MLP(concat(item, user))`` scorer with a sigmoid output, trained from an interaction log.
+    """The ranker: ``concat`` = the seed's MLP(concat(item, user)); ``rich`` = + product, difference, scalars.
+
+    Learned state besides the weights (all saved in ``config.json``): ``dim``, the scalar normalisation
+    ``scale``, the popularity scale ``pop_scale`` and, after :meth:`fit` with ``item_ids``, the training
+    popularity per item id (``item_popularity``) that serving must read instead of any other count.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -118,146 +62,166 @@ class MLPRanker:
         self.config = config or RankerConfig()
         self.history: list[dict[str, float]] = []
         self.dim: int | None = None
+        self.scale: tuple[list[float], list[float]] | None = None
         self.pop_scale: float = 1.0
+        self.item_ids: list[str] | None = None
+        self.item_popularity: np.ndarray | None = None
         self.trained_on: dict[str, object] = {}
         self._net = None
 
     def __repr__(self) -> str:
         state = f"dim={self.dim}" if self._net is not None else "untrained"
-        return f"MLPRanker({self.config.method_name}, {state})"
+        return f"MLPRanker({self.config.method_name}, {self.config.objective}, {state})"
 
     @property
     def is_fitted(self) -> bool:
-        """True once :meth:`fit` or :meth:`load` has run."""
+        """True once :meth:`fit`, :meth:`fit_batches` or :meth:`load` has run."""
         return self._net is not None
 
-    def _pop(self, popularity: np.ndarray | None, n: int) -> np.ndarray:
-        return log_popularity(popularity, n, self.pop_scale)
+    # ------------------------------------------------------------------------------------------ training
+    def _build(self, dim: int) -> None:
+        from coldrec.ranking._net import make_net
 
-    def fit(
-        self,
-        item_vectors: np.ndarray,
-        user_vectors: np.ndarray,
-        positives: Sequence[Sequence[int]],
-        popularity: np.ndarray | None = None,
-        negatives: Sequence[Sequence[int]] | None = None,
-        progress: Callable[[dict[str, float]], None] | None = None,
-    ) -> "MLPRanker":
-        """Train on (user, positive item) pairs against explicit and sampled negatives.
+        cfg = self.config
+        self.dim = int(dim)
+        self._net = make_net(self.dim, len(cfg.scalars), cfg.features, cfg.hidden, cfg.dropout, cfg.seed,
+                             cfg.skip_init)
+        self._apply_scale()
+
+    def _apply_scale(self) -> None:
+        import torch
+
+        self._net.scale = None if self.scale is None else (
+            torch.tensor(self.scale[0], dtype=torch.float32), torch.tensor(self.scale[1], dtype=torch.float32))
+
+    def fit_batches(self, make_batch: Callable[[np.ndarray, np.random.Generator], tuple], n_examples: int,
+                    validate: Callable[["MLPRanker"], float], *, dim: int, log: Callable[[str], None] | None = None,
+                    tag: str | None = None, progress: Callable[[dict], None] | None = None) -> "MLPRanker":
+        """Train on candidate sets a caller builds (the protocols' entry point; :meth:`fit` uses it too).
+
+        Args:
+            make_batch: ``(example indices, rng) -> (I (B, M, d), U (B, d), S (B, M, len(scalars)))`` float32,
+                column 0 of each row the positive.
+            n_examples: number of training examples (indices are drawn from ``range(n_examples)``).
+            validate: ``ranker -> score`` on held-out users (higher is better), run after every epoch.
+            dim: width of the vectors.
+            log: optional line logger; ``tag`` prefixes its lines.
+            progress: called after each epoch with ``{epoch, loss, val, seconds}``.
+
+        Returns:
+            ``self``, with the best epoch's weights and :attr:`history`.
+        """
+        from coldrec.ranking._trainer import train_loop
+
+        cfg = self.config
+        if n_examples < 1:
+            raise ColdrecError("No training example: nothing to learn from.")
+        rng = np.random.default_rng(cfg.seed + (0 if cfg.features == "concat" else 1))
+        self.scale = None
+        self._build(dim)
+        if cfg.standardize and cfg.features == "rich" and cfg.scalars:
+            _, _, S0 = make_batch(rng.permutation(n_examples)[:1024], np.random.default_rng(cfg.seed + 9))
+            S0 = np.asarray(S0, np.float32).reshape(-1, S0.shape[-1])
+            self.scale = (S0.mean(0).tolist(), np.maximum(S0.std(0), 1e-3).tolist())
+            self._apply_scale()
+        self.history = train_loop(self, make_batch, n_examples, validate, rng, log, tag or cfg.method_name,
+                                  progress)
+        self._net = self._net.cpu()
+        return self
+
+    def fit(self, item_vectors: np.ndarray, user_vectors: np.ndarray, positives: Sequence[Sequence[int]],
+            popularity: np.ndarray | None = None, negatives: Sequence[Sequence[int]] | None = None, *,
+            liked: Sequence[Sequence[int]] | None = None, item_ids: Sequence[str] | None = None,
+            progress: Callable[[dict], None] | None = None) -> "MLPRanker":
+        """Train from users' profile vectors and their positive items (the app's, CLI's and demos' entry point).
+
+        Hard negatives come from each user's cosine recall (top ``recall_n``) and the user's explicit
+        ``negatives``; a seeded ``val_fraction`` of users is held out and the epoch with the best NDCG@10 of
+        their re-ranked lists is kept.
 
         Args:
             item_vectors: ``(m, d)`` catalog matrix.
             user_vectors: ``(u, d)`` one profile vector per training user.
-            positives: for each user, the rows of items they liked.
-            popularity: ``(m,)`` interaction counts (used by the ``rich`` features and popularity sampling).
+            positives: for each user, the rows of items they liked (the targets).
+            popularity: ``(m,)`` interaction counts the ``log_popularity`` feature reads (saved with the
+                checkpoint; serving reads these, not its own).
             negatives: for each user, rows of items shown and not liked (optional).
-            progress: called after each epoch with ``{epoch, loss, val_loss, val_auc, seconds}``.
-
-        Returns:
-            ``self``.
+            liked: for each user, rows already in their profile (left out of recall, as at serving).
+            item_ids: catalog ids of the rows; saved so a catalog that does not fit is refused.
+            progress: called after each epoch with ``{epoch, loss, val, seconds}``.
 
         Raises:
             ColdrecError: shapes disagree or no user has a positive.
         """
+        from coldrec.ranking._fit import fit_from_profiles
+
+        return fit_from_profiles(self, item_vectors, user_vectors, positives, popularity, negatives, liked,
+                                 item_ids, progress)
+
+    # ------------------------------------------------------------------------------------------- scoring
+    def _check_fitted(self) -> None:
+        if self._net is None:
+            raise ColdrecError("This ranker is not trained: call fit() or MLPRanker.load(folder) first.")
+
+    def score_batch(self, I: np.ndarray, U: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """Logits ``(B, M)`` (higher is better) of candidate sets ``I (B, M, d)`` for users ``U (B, d)``, with
+        scalar features ``S (B, M, len(config.scalars))``: what the protocols call."""
         import torch
 
-        cfg = self.config
-        item_vectors = np.asarray(item_vectors, dtype=np.float32)
-        user_vectors = np.asarray(user_vectors, dtype=np.float32)
-        if item_vectors.ndim != 2 or user_vectors.ndim != 2 or item_vectors.shape[1] != user_vectors.shape[1]:
-            raise ColdrecError(
-                f"item_vectors {item_vectors.shape} and user_vectors {user_vectors.shape} must be 2-d with the "
-                "same width."
-            )
-        if len(positives) != len(user_vectors):
-            raise ColdrecError(f"positives has {len(positives)} users but user_vectors has {len(user_vectors)}.")
-        m, d = item_vectors.shape
-        users_with_pos = [u for u, p in enumerate(positives) if len(p)]
-        if not users_with_pos:
-            raise ColdrecError("No training user has a positive item: nothing to learn from.")
-        self.dim = d
-        pop_counts = np.zeros(m, dtype=np.float32) if popularity is None else np.asarray(popularity, np.float32)
-        self.pop_scale = float(np.log1p(max(float(pop_counts.max(initial=0)), 1.0)))
-        pop = self._pop(pop_counts, m)
-        rng = np.random.default_rng(cfg.seed)
-        torch.manual_seed(cfg.seed)
-        perm = rng.permutation(users_with_pos)
-        n_val = int(round(len(perm) * cfg.val_fraction)) if len(perm) >= 5 else 0
-        val_users, train_users = perm[:n_val], perm[n_val:]
-        sample_p = None
-        if cfg.negative_sampling == "popularity":
-            w = np.power(pop_counts + 1.0, 0.75)
-            sample_p = w / w.sum()
+        self._check_fitted()
+        with torch.inference_mode():
+            return self._net(torch.from_numpy(np.ascontiguousarray(I, np.float32)),
+                             torch.from_numpy(np.ascontiguousarray(U, np.float32)),
+                             torch.from_numpy(np.ascontiguousarray(S, np.float32))).numpy()
 
-        def pairs(users: np.ndarray, r: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            return training_pairs(users, positives, m, r, cfg.negatives, sample_p, negatives)
+    def scalar_features(self, item_vectors: np.ndarray, user_vectors: np.ndarray,
+                        popularity: np.ndarray | None = None) -> np.ndarray:
+        """``(n, len(config.scalars))`` scalars of pairs (``item_vectors[i]``, ``user_vectors[i]``).
 
-        def feats(us: np.ndarray, its: np.ndarray) -> torch.Tensor:
-            return torch.from_numpy(build_features(item_vectors[its], user_vectors[us], cfg.features, pop[its]))
+        Only the app's scalars (``cosine``, ``log_popularity``) are computed here; a ranker trained by a
+        protocol on other scalars is refused with the names it needs.
+        """
+        return app_scalars(self.config.scalars, item_vectors, user_vectors,
+                           log_popularity(popularity, len(item_vectors), self.pop_scale))
 
-        net = _make_net(feature_dim(cfg.features, d), cfg).to(cfg.device)
-        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        if len(val_users):
-            vu, vi, vy = pairs(val_users, np.random.default_rng(cfg.seed + 1))
-            vx = feats(vu, vi).to(cfg.device)
-        best_auc, best_state, bad = -math.inf, None, 0
-        self.history = []
-        for epoch in range(1, cfg.epochs + 1):
-            t0 = time.perf_counter()
-            net.train()
-            tu, ti, ty = pairs(train_users, rng)
-            order = rng.permutation(len(ty))
-            total = 0.0
-            for s in range(0, len(order), cfg.batch_size):
-                b = order[s : s + cfg.batch_size]
-                x = feats(tu[b], ti[b]).to(cfg.device)
-                y = torch.from_numpy(ty[b]).to(cfg.device)
-                opt.zero_grad()
-                loss = loss_fn(net(x).squeeze(-1), y)
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(b)
-            row: dict[str, float] = {"epoch": epoch, "loss": total / max(1, len(order))}
-            if len(val_users):
-                net.eval()
-                with torch.no_grad():
-                    logits = net(vx).squeeze(-1)
-                    row["val_loss"] = float(loss_fn(logits, torch.from_numpy(vy).to(cfg.device)))
-                    s = logits.cpu().numpy()
-                row["val_auc"] = auc(s[vy == 1], s[vy == 0])
-            row["seconds"] = time.perf_counter() - t0
-            self.history.append(row)
-            if progress:
-                progress(dict(row))
-            score = row.get("val_auc", -row["loss"])
-            if score > best_auc + 1e-4:
-                best_auc, bad = score, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                bad += 1
-                if bad >= cfg.patience:
-                    break
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        net.eval()
-        self._net = net.cpu()
-        self.trained_on = {"users": len(users_with_pos), "items": m, "val_users": int(len(val_users)),
-                           "best_val_auc": float(best_auc) if len(val_users) else None}
-        return self
+    def score_pairs(self, item_vectors: np.ndarray, user_vectors: np.ndarray,
+                    popularity: np.ndarray | None = None) -> np.ndarray:
+        """Scores in (0, 1) of pairs (``item_vectors[i]``, ``user_vectors[i]``); ``popularity`` = their counts.
 
-    def score(
-        self, item_vectors: np.ndarray, user_vector: np.ndarray, popularity: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Scores in [0, 1] of items for one user.
+        The score is ``sigmoid(logit / t)`` with ``t`` the residual weight of a ``rich`` ranker (1 for
+        ``concat``): the same order as the logits, without saturating at 1.
+        """
+        import torch
+
+        self._check_fitted()
+        item_vectors = np.asarray(item_vectors, np.float32)
+        user_vectors = np.asarray(user_vectors, np.float32)
+        S = self.scalar_features(item_vectors, user_vectors, popularity)
+        out = np.empty(len(item_vectors), dtype=np.float64)
+        few = len(item_vectors) <= 4096 and torch.get_num_threads() > 1  # interactive: one thread, no waiting
+        before = torch.get_num_threads()
+        if few:
+            torch.set_num_threads(1)
+        try:
+            for s in range(0, len(item_vectors), 65536):
+                sl = slice(s, s + 65536)
+                out[sl] = self.score_batch(item_vectors[sl, None, :], user_vectors[sl], S[sl, None, :])[:, 0]
+        finally:
+            if few:
+                torch.set_num_threads(before)
+        t = abs(float(self._net.skip.detach())) if getattr(self._net, "residual", False) else 1.0
+        return 1.0 / (1.0 + np.exp(-out / max(t, 1e-3)))
+
+    def score(self, item_vectors: np.ndarray, user_vector: np.ndarray, popularity: np.ndarray | None = None
+              ) -> np.ndarray:
+        """Scores in (0, 1) of items for one user (see :meth:`score_pairs`).
 
         Args:
             item_vectors: ``(n, d)`` candidate item vectors.
             user_vector: ``(d,)`` user vector.
-            popularity: ``(n,)`` interaction counts of the candidates (``rich`` features only).
+            popularity: ``(n,)`` interaction counts of the candidates (``log_popularity`` feature only).
         """
-        if self._net is None:
-            raise ColdrecError("This ranker is not trained: call fit() or MLPRanker.load(folder) first.")
+        self._check_fitted()
         item_vectors = np.asarray(item_vectors, dtype=np.float32)
         user_vector = np.asarray(user_vector, dtype=np.float32).reshape(1, -1)
         if item_vectors.shape[1:] != (self.dim,) or user_vector.shape[1] != self.dim:
@@ -265,95 +229,68 @@ class MLPRanker:
                 f"This ranker was trained on {self.dim}-d vectors, got items {item_vectors.shape} and user "
                 f"{user_vector.shape[1]}-d: use the same encoder as in training."
             )
-        users = np.broadcast_to(user_vector, item_vectors.shape)
-        return self.score_pairs(item_vectors, users, popularity)
+        return self.score_pairs(item_vectors, np.broadcast_to(user_vector, item_vectors.shape), popularity)
 
-    def score_pairs(
-        self, item_vectors: np.ndarray, user_vectors: np.ndarray, popularity: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Scores in [0, 1] of pairs (``item_vectors[i]``, ``user_vectors[i]``) — batched evaluation."""
-        import torch
+    # ------------------------------------------------------------------------------------ serving checks
+    def popularity_for(self, ids: Sequence[str]) -> np.ndarray | None:
+        """The training popularity of each of ``ids`` (0 for ids it never saw), or None if none was saved."""
+        if self.item_popularity is None or self.item_ids is None:
+            return None
+        known = dict(zip(self.item_ids, self.item_popularity.tolist()))
+        return np.array([known.get(str(i), 0.0) for i in ids], dtype=np.float32)
 
-        if self._net is None:
-            raise ColdrecError("This ranker is not trained: call fit() or MLPRanker.load(folder) first.")
-        x = build_features(
-            np.asarray(item_vectors, np.float32), np.asarray(user_vectors, np.float32), self.config.features,
-            self._pop(popularity, len(item_vectors)),
-        )
-        out = np.empty(len(x), dtype=np.float32)
-        # an interactive call scores a few hundred candidates: one thread avoids waiting for a busy second core
-        few = len(x) <= 4096 and torch.get_num_threads() > 1
-        before = torch.get_num_threads()
-        if few:
-            torch.set_num_threads(1)
-        try:
-            with torch.inference_mode():
-                for s in range(0, len(x), 65536):
-                    out[s : s + 65536] = torch.sigmoid(self._net(torch.from_numpy(x[s : s + 65536]))).squeeze(-1).numpy()
-        finally:
-            if few:
-                torch.set_num_threads(before)
-        return out
+    def check_fits(self, ids: Sequence[str] | None = None, encoder_name: str | None = None,
+                   dim: int | None = None) -> None:
+        """Refuse (:class:`CheckpointError`) a catalog this ranker was not trained for, naming what differs.
 
+        A catalog may add items (new items are cold: popularity 0) but must hold every item the ranker was
+        trained on; the encoder (the same model at any precision) and the vector width must be the training ones.
+        """
+        if dim is not None and self.dim not in (None, int(dim)):
+            raise CheckpointError(
+                f"The ranker was trained on {self.dim}-d vectors but this catalog has {dim}-d vectors (another "
+                "encoder?): retrain the ranker or pick the matching model.")
+        trained_enc = self.trained_on.get("encoder")
+        # the same model at another precision ("+bf16", "+onnx-int8": cosine >= 0.99 to fp32) fits; another model not
+        if encoder_name is not None and trained_enc is not None and \
+                str(trained_enc).split("+")[0] != str(encoder_name).split("+")[0]:
+            raise CheckpointError(
+                f"The ranker was trained with encoder {trained_enc!r} but this catalog is embedded with "
+                f"{encoder_name!r}: retrain the ranker with this encoder or pick {trained_enc!r}.")
+        if ids is not None and self.item_ids is not None:
+            have = set(map(str, ids))
+            missing = [i for i in self.item_ids if i not in have]
+            if missing:
+                shown = ", ".join(repr(m) for m in missing[:3]) + (" …" if len(missing) > 3 else "")
+                raise CheckpointError(
+                    f"The ranker was trained on catalog {self.trained_on.get('catalog')!r} ({len(self.item_ids)} "
+                    f"items); {len(missing)} of them are not in this catalog ({shown}): retrain the ranker on "
+                    "this catalog.")
+
+    # ------------------------------------------------------------------------------------------ files
     def save(self, folder: str | Path) -> Path:
         """Write ``model.safetensors`` and ``config.json`` into ``folder`` (created if needed)."""
-        from safetensors.torch import save_file
+        from coldrec.ranking._checkpoint_io import save_checkpoint
 
-        if self._net is None:
-            raise ColdrecError("Cannot save an untrained ranker: call fit() first.")
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in self._net.state_dict().items()}, str(folder / "model.safetensors"))
-        meta = {"format": _FORMAT, "config": asdict(self.config), "dim": self.dim, "pop_scale": self.pop_scale,
-                "history": self.history, "trained_on": self.trained_on}
-        (folder / "config.json").write_text(json.dumps(meta, indent=2))
-        return folder
+        self._check_fitted()
+        return save_checkpoint(self, folder)
 
     @classmethod
     def load(cls, folder: str | Path) -> "MLPRanker":
         """Load a checkpoint written by :meth:`save`; anything else is refused with :class:`CheckpointError`."""
-        import torch
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
+        from coldrec.ranking._checkpoint_io import load_checkpoint
 
-        folder = Path(folder)
-        weights, cfg_path = folder / "model.safetensors", folder / "config.json"
-        for p in (weights, cfg_path):
-            if not p.is_file():
-                raise CheckpointError(
-                    f"Ranker checkpoint {folder.name!r} is missing {p.name}: a checkpoint is a folder with "
-                    "model.safetensors and config.json written by MLPRanker.save()."
-                )
-        try:
-            meta = json.loads(cfg_path.read_text(encoding="utf-8"))
-            if meta.get("format") != _FORMAT:
-                raise ValueError(f"format is {meta.get('format')!r}, expected {_FORMAT!r}")
-            known = {f.name for f in fields(RankerConfig)}
-            config = RankerConfig(**{k: v for k, v in meta["config"].items() if k in known})
-            dim = int(meta["dim"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"Ranker config.json in {folder.name!r} is not a coldrec ranker config: {exc}.") from exc
-        try:
-            state = load_file(str(weights))
-        except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(
-                f"{weights.name} in {folder.name!r} is not a valid safetensors file ({exc}); coldrec loads only "
-                "safetensors checkpoints, never pickles."
-            ) from exc
-        ranker = cls(config)
-        net = _make_net(feature_dim(config.features, dim), config)
-        try:
-            net.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise CheckpointError(
-                f"Weights in {folder.name!r} do not match their config ({config.features}, hidden={config.hidden}, "
-                f"dim={dim}): {str(exc).splitlines()[0]}"
-            ) from exc
-        if not all(torch.isfinite(t).all() for t in state.values()):
-            raise CheckpointError(f"Weights in {folder.name!r} contain NaN or infinite values.")
-        net.eval()
-        ranker._net, ranker.dim = net, dim
-        ranker.pop_scale = float(meta.get("pop_scale", 1.0)) or 1.0
-        ranker.history = list(meta.get("history", []))
-        ranker.trained_on = dict(meta.get("trained_on", {}))
-        return ranker
+        return load_checkpoint(cls, folder)
+
+    def _restore(self, meta: Mapping, state: Mapping) -> None:
+        """Set the learned state from a checked ``config.json`` dict and weights (used by :meth:`load`)."""
+        self.scale = meta.get("scale")
+        self._build(int(meta["dim"]))
+        self._net.load_state_dict(dict(state), strict=True)
+        self._net.eval()
+        self.pop_scale = float(meta.get("pop_scale") or 1.0)
+        pop = meta.get("item_popularity")
+        self.item_ids = [str(i) for i in pop["ids"]] if pop else None
+        self.item_popularity = np.asarray(pop["counts"], np.float32) if pop else None
+        self.history = list(meta.get("history", []))
+        self.trained_on = dict(meta.get("trained_on", {}))

@@ -41,18 +41,24 @@ def holdout_metrics(
     negatives: list[np.ndarray],
     popularity: np.ndarray,
     ranker: MLPRanker | None,
-    n: int = 100,
+    n: int | None = None,
     k: int = 10,
+    liked: list[np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Recall@k / NDCG@k over the whole catalog and AUC (positives vs shown-and-skipped) for each method.
 
-    The ranker re-orders the top-``n`` cosine candidates, as in the app; items below keep cosine order.
+    Each user's list is what :meth:`coldrec.recommend.Recommender.recommend` returns: the cosine recall of ``n``
+    items (default ``ranker.config.recall_n``, else 100; the user's ``liked`` profile items left out) re-ordered
+    by the ranker, which reads its own saved popularity when it has one (else ``popularity``).
     """
+    from coldrec.retrieval import top_n
+
+    n = int(n or (ranker.config.recall_n if ranker is not None else 100))
+    n = max(n, k)
     methods: dict[str, MetricAccumulator] = {}
     aucs: dict[str, list[float]] = {}
-    pop_order = np.argsort(-popularity, kind="stable")
-    sims = user_vectors @ item_vectors.T
     names = ["popularity", "cosine (zero-shot)"] + ([ranker.config.method_name] if ranker is not None else [])
+    rank_pop = popularity if ranker is None or ranker.item_popularity is None else ranker.item_popularity
     for name in names:
         methods[name] = MetricAccumulator([k])
         aucs[name] = []
@@ -60,17 +66,19 @@ def holdout_metrics(
         pos, neg = positives[u], negatives[u]
         if not len(pos):
             continue
-        cos = sims[u]
-        cos_top = np.argsort(-cos, kind="stable")
-        tops = {"popularity": pop_order[:k], "cosine (zero-shot)": cos_top[:k]}
+        seen = liked[u] if liked is not None else np.zeros(0, np.int64)
+        cos = item_vectors @ user_vectors[u]
+        pop_u = np.asarray(popularity, np.float64).copy()
+        pop_u[seen] = -np.inf
+        cand, _ = top_n(item_vectors, user_vectors[u], n, exclude=seen.tolist())
+        tops = {"popularity": np.argsort(-pop_u, kind="stable")[:k], "cosine (zero-shot)": cand[:k]}
         scored = {"popularity": popularity, "cosine (zero-shot)": cos}
         if ranker is not None:
-            cand = cos_top[:n]
-            s = ranker.score(item_vectors[cand], user_vectors[u], popularity[cand])
+            s = ranker.score(item_vectors[cand], user_vectors[u], rank_pop[cand])
             tops[ranker.config.method_name] = cand[np.argsort(-s, kind="stable")][:k]
             if len(neg):
                 rows = np.concatenate([pos, neg])
-                full = ranker.score(item_vectors[rows], user_vectors[u], popularity[rows])
+                full = ranker.score(item_vectors[rows], user_vectors[u], rank_pop[rows])
                 aucs[ranker.config.method_name].append(auc(full[: len(pos)], full[len(pos):]))
         for name, top in tops.items():
             methods[name].add(top[None, :], [set(pos.tolist())])
@@ -99,10 +107,13 @@ def train_ranker(
 ) -> TrainResult:
     """Split users, fit an :class:`MLPRanker`, and compare it with popularity and cosine on held-out users.
 
+    The ranker's popularity feature reads the training users' counts; they are saved with the checkpoint (keyed
+    by item id) and :class:`coldrec.recommend.Recommender` serves with exactly these counts.
+
     Args:
-        catalog: the :class:`coldrec.catalog._catalog.Catalog` of ``item_vectors``.
+        catalog: the :class:`coldrec.catalog.Catalog` of ``item_vectors``.
         item_vectors: catalog matrix.
-        log: from :func:`coldrec.ranking._interactions.load_interactions`.
+        log: from :func:`coldrec.ranking.load_interactions`.
         encode: texts -> vectors (same encoder as the items), needed with ``user_texts``.
         user_texts: user id -> description; without it, profiles come from each user's earlier positives.
         config: ranker hyperparameters.
@@ -111,13 +122,17 @@ def train_ranker(
         encoder_name: recorded in the checkpoint so a ranker is only reused with its encoder.
 
     Example:
-        >>> from coldrec.demo._datasets import load_demo                                 # doctest: +SKIP
+        >>> from coldrec.demo import load_demo                                     # doctest: +SKIP
         >>> demo = load_demo("news"); enc = coldrec.load_encoder()                 # doctest: +SKIP
         >>> E = coldrec.embed_texts(enc, demo.catalog.texts).vectors               # doctest: +SKIP
         >>> res = train_ranker(demo.catalog, E, demo.interactions, encode=enc.encode,
         ...                    user_texts=demo.user_texts)                         # doctest: +SKIP
         >>> res.metrics                                                            # doctest: +SKIP
     """
+    from dataclasses import asdict
+
+    from coldrec.retrieval import ProfileConfig
+
     t0 = time.perf_counter()
     cfg = config or RankerConfig()
     if not 0 < test_fraction < 1:
@@ -134,13 +149,16 @@ def train_ranker(
     pop = np.zeros(len(item_vectors), dtype=np.float32)
     for u in train:
         np.add.at(pop, data.positives[u], 1.0)
+        np.add.at(pop, data.liked[u], 1.0)
     ranker = MLPRanker(cfg).fit(
         item_vectors, data.user_vectors[train], [data.positives[u] for u in train], popularity=pop,
-        negatives=[data.negatives[u] for u in train], progress=progress,
+        negatives=[data.negatives[u] for u in train], liked=[data.liked[u] for u in train],
+        item_ids=list(catalog.ids), progress=progress,
     )
     ranker.trained_on.update({"encoder": encoder_name, "catalog": getattr(catalog, "name", None),
-                              "profile_source": data.profile_source})
+                              "profile_source": data.profile_source, "profile_config": asdict(ProfileConfig()),
+                              "popularity": "positive interactions of the training users (held-out users left out)"})
     metrics = holdout_metrics(item_vectors, data.user_vectors[test], [data.positives[u] for u in test],
-                              [data.negatives[u] for u in test], pop, ranker)
+                              [data.negatives[u] for u in test], pop, ranker, liked=[data.liked[u] for u in test])
     return TrainResult(ranker, metrics, data, [data.user_ids[u] for u in test], time.perf_counter() - t0,
                        list(data.warnings))

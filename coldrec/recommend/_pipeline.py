@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from coldrec.errors import ColdrecError
-from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile
+from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles
 from coldrec.retrieval import recall_method, top_n
 
 __all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain"]
@@ -80,7 +80,8 @@ class Recommender:
         item_vectors: ``(len(catalog), d)`` unit rows from ``encoder``.
         encoder: the encoder for user texts (same model as the items).
         ranker: a fitted :class:`coldrec.ranking._ranker.MLPRanker`, or ``None`` to rank by cosine.
-        popularity: interaction counts per catalog row (popularity blend and ``rich`` ranker features).
+        popularity: interaction counts per catalog row for the popularity blend (default: the ranker's
+            training counts). A ranker's popularity feature always reads the counts saved with it.
         profile_config: weights of the user profile parts.
         config: recall/rank defaults.
     """
@@ -91,18 +92,27 @@ class Recommender:
             raise ColdrecError(
                 f"The catalog has {len(catalog)} items but {len(item_vectors)} vectors were given: re-embed it."
             )
-        if ranker is not None and getattr(ranker, "dim", None) not in (None, item_vectors.shape[1]):
-            raise ColdrecError(
-                f"The ranker was trained on {ranker.dim}-d vectors but this catalog has {item_vectors.shape[1]}-d "
-                "vectors (another encoder?): retrain the ranker or pick the matching model."
-            )
+        if ranker is not None and hasattr(ranker, "check_fits"):
+            # a checkpoint for another catalog, encoder or width is refused, naming what differs
+            ranker.check_fits(ids=list(catalog.ids), encoder_name=getattr(encoder, "name", None),
+                              dim=item_vectors.shape[1])
         self.catalog = catalog
         self.item_vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
         self.encoder = encoder
         self.ranker = ranker
-        self.popularity = (np.zeros(len(catalog), np.float32) if popularity is None
-                           else np.asarray(popularity, dtype=np.float32))
-        self.profile_config = profile_config or ProfileConfig()
+        saved = ranker.popularity_for(list(catalog.ids)) if hasattr(ranker, "popularity_for") else None
+        given = None if popularity is None else np.asarray(popularity, dtype=np.float32)
+        if given is not None and given.shape != (len(catalog),):
+            raise ColdrecError(f"popularity has {given.size} values but the catalog has {len(catalog)} items.")
+        self.popularity = given if given is not None else (saved if saved is not None
+                                                           else np.zeros(len(catalog), np.float32))
+        """Counts of the popularity blend in recall: those given, else the ranker's training counts."""
+        self.ranker_popularity = saved if saved is not None else self.popularity
+        """Counts the ranker's ``log_popularity`` feature reads: always the training counts saved with a
+        checkpoint (items it never saw count 0), so serving sees what training saw."""
+        trained_profile = getattr(ranker, "trained_on", {}).get("profile_config") if ranker is not None else None
+        self.profile_config = profile_config or (ProfileConfig(**trained_profile) if trained_profile
+                                                 else ProfileConfig())
         self.config = config or RecommendConfig()
         self._categories = np.asarray(catalog.items["category"].astype(str).to_numpy())
         self._known_categories = frozenset(self._categories.tolist())  # once, not on every filtered click
@@ -125,6 +135,17 @@ class Recommender:
         """The user's profile (vector and parts) in this catalog's space; ``config`` overrides the weights."""
         return build_profile(user, self.encoder, self.item_vectors, self.catalog.id_to_row,
                              config or self.profile_config)
+
+    def profiles(self, users: Sequence[UserInput | str], config: ProfileConfig | None = None) -> list[UserProfile]:
+        """:meth:`profile` for many users, all their texts encoded in one batch."""
+        return build_profiles(users, self.encoder, self.item_vectors, self.catalog.id_to_row,
+                              config or self.profile_config)
+
+    def recommend_many(self, users: Sequence[UserInput | str], k: int | None = None, **kwargs) -> list[pd.DataFrame]:
+        """:meth:`recommend` for each user (same options for all), encoding every user's texts in one batch:
+        a fairness probe's 72 personas × variants cost one encoder call instead of one per text."""
+        profiles = self.profiles(users, kwargs.pop("profile_config", None))
+        return [self.recommend(u, k, profile=p, **kwargs) for u, p in zip(users, profiles)]
 
     def _allowed(self, categories: Sequence[str] | None, exclude_categories: Sequence[str] | None) -> np.ndarray | None:
         if not categories and not exclude_categories:
@@ -171,7 +192,7 @@ class Recommender:
         )
         cosine = self.item_vectors[rows] @ prof.vector
         if self.ranker is not None and len(rows):
-            rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.popularity[rows])
+            rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.ranker_popularity[rows])
             order = np.argsort(-rscore, kind="stable")
         else:
             rscore = np.full(len(rows), np.nan, dtype=np.float32)

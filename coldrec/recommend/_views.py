@@ -106,24 +106,26 @@ def embeddings_parquet(ids: Sequence[str], vectors: np.ndarray) -> bytes:
 
 
 def loss_frame(history: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """A ranker's per-epoch history → a frame indexed by epoch with ``loss`` / ``val_loss``."""
-    df = pd.DataFrame(list(history))
+    """A ranker's per-epoch history → a frame indexed by epoch with the training ``loss`` (epoch 0, the untrained
+    ``rich`` order, has none and is left out)."""
+    df = pd.DataFrame([r for r in history if r.get("loss") is not None])
     if df.empty:
         return df
-    return df.set_index("epoch")[[c for c in ("loss", "val_loss") if c in df]]
+    return df.set_index("epoch")[["loss"]]
 
 
 def kept_epoch(history: Sequence[dict[str, Any]]) -> str:
-    """Which epoch's weights a ranker kept (best validation AUC, as :meth:`MLPRanker.fit` restores), as a sentence."""
-    rows = [r for r in history if r.get("val_auc") is not None]
+    """Which epoch's weights a ranker kept (the first with the best validation NDCG@10, as the trainer restores)."""
+    rows = [r for r in history if r.get("val") is not None]
     if not rows:
         return f"{len(history)} epoch(s), no validation users: the last epoch is kept." if history else ""
     best = rows[0]
-    for r in rows[1:]:  # the first epoch that beat the best by more than fit()'s 1e-4 margin wins, as in fit()
-        if r["val_auc"] > best["val_auc"] + 1e-4:
+    for r in rows[1:]:  # strictly better only, as in the trainer
+        if r["val"] > best["val"]:
             best = r
-    return (f"Kept epoch {int(best['epoch'])} of {len(history)} (best validation AUC {best['val_auc']:.3f}; "
-            "later epochs did not improve it).")
+    which = "the untrained recall order (epoch 0)" if int(best["epoch"]) == 0 else f"epoch {int(best['epoch'])}"
+    return (f"Kept {which} of {len(rows) - (1 if rows[0]['epoch'] == 0 else 0)} trained (best validation NDCG@10 "
+            f"{best['val']:.3f}; later epochs did not improve it).")
 
 
 def fmt_seconds(s: float) -> str:

@@ -4,10 +4,11 @@ ANN index.
 
 from __future__ import annotations
 
-from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, build_profile, split_sentences
+from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles, split_sentences
 from coldrec.retrieval._recall import cosine_scores, top_n, mmr_rerank, popularity_prior, recall_method
 from coldrec.retrieval._index import EXACT_THRESHOLD, IndexConfig, ANNIndex, index_for, content_hash, KINDS
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
+from coldrec.retrieval._cf import EASE, EASEConfig, ItemKNN, interaction_matrix
 from coldrec.retrieval._milvus import (MilvusStore, StoreConfig, IndexURI, parse_index_uri, filter_expression,
                                         MissingExtraError, require_extra, SCALE_INSTALL)
 
@@ -16,6 +17,7 @@ __all__ = [
     "UserInput",
     "UserProfile",
     "build_profile",
+    "build_profiles",
     "split_sentences",
     "cosine_scores",
     "top_n",
@@ -30,6 +32,10 @@ __all__ = [
     "KINDS",
     "exact_top_k",
     "single_thread_blas",
+    "EASE",
+    "EASEConfig",
+    "ItemKNN",
+    "interaction_matrix",
     "MilvusStore",
     "StoreConfig",
     "IndexURI",

@@ -14,9 +14,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from coldrec.encoders import encode_as
 from coldrec.errors import ColdrecError
 
-__all__ = ["ProfileConfig", "UserInput", "UserProfile", "build_profile", "split_sentences"]
+__all__ = ["ProfileConfig", "UserInput", "UserProfile", "build_profile", "build_profiles", "split_sentences"]
 
 _MAX_SENTENCES = 32
 
@@ -72,8 +73,14 @@ class UserProfile:
     warnings: list[str] = field(default_factory=list)
 
 
-_SENT = re.compile(r"(?<=[.!?。！？])\s+|[\n\r]+|(?<=[。！？])")
-_CLAUSE = re.compile(r"\s*[,;，；]\s*|\s+(?:and|but)\s+")
+# A sentence ends at .!? followed by a space, or at full-width 。！？；．… (with its closing quotes/brackets) with or
+# without a space: Chinese and Japanese put no space between sentences.
+_FULL_END = "。！？；．…｡"
+_CLOSE = "”’」』）》〉】)\"'"
+_SENT = re.compile(rf"(?<=[.!?])\s+|[\n\r]+|(?<=[{_FULL_END}])(?![{_FULL_END}{_CLOSE}])\s*"
+                   rf"|(?<=[{_FULL_END}][{_CLOSE}])\s*")
+_CLAUSE = re.compile(r"\s*[,;，；、]\s*|\s+(?:and|but)\s+")
+_STRIP = " .!?。！？；．…｡"
 
 
 def split_sentences(text: str) -> list[str]:
@@ -82,13 +89,17 @@ def split_sentences(text: str) -> list[str]:
     Example:
         >>> split_sentences("I cook a lot, vegetarian, budget-minded")
         ['I cook a lot', 'vegetarian', 'budget-minded']
+        >>> split_sentences("我住小公寓。天天做饭！吃素；预算有限")
+        ['我住小公寓。', '天天做饭！', '吃素；', '预算有限']
+        >>> split_sentences("深夜学习时，喜欢听安静的爵士乐")
+        ['深夜学习时', '喜欢听安静的爵士乐']
     """
     text = (text or "").strip()
     if not text:
         return []
     parts = [p.strip() for p in _SENT.split(text) if p and p.strip()]
     if len(parts) <= 1:
-        parts = [p.strip(" .!?") for p in _CLAUSE.split(text) if p and p.strip(" .!?")]
+        parts = [p.strip(_STRIP) for p in _CLAUSE.split(text) if p and p.strip(_STRIP)]
     parts = [p for p in parts if re.search(r"\w", p)]
     return parts[:_MAX_SENTENCES] or [text[:2000]]
 
@@ -136,26 +147,64 @@ def build_profile(
         >>> round(float(p.vector @ E[1]), 3)
         1.0
     """
-    cfg = config or ProfileConfig()
-    if isinstance(user, str):
-        user = UserInput(description=user)
-    warnings: list[str] = []
-    dim = item_vectors.shape[1] if item_vectors.ndim == 2 else encoder.dim
-    total = np.zeros(dim, dtype=np.float32)
+    return build_profiles([user], encoder, item_vectors, id_to_row, config)[0]
+
+
+def _texts(user: UserInput) -> tuple[str, list[str], list[str]]:
     description = (user.description or "").strip()
     history = [h for h in (user.history or ()) if isinstance(h, str) and h.strip()]
-    sentences = split_sentences(description)
-    to_encode = ([description] if description else []) + history + sentences
-    vecs = encoder.encode(to_encode) if to_encode else np.zeros((0, dim), dtype=np.float32)
+    return description, history, split_sentences(description)
+
+
+def build_profiles(
+    users: Sequence[UserInput | str],
+    encoder,
+    item_vectors: np.ndarray,
+    id_to_row: Mapping[str, int],
+    config: ProfileConfig | None = None,
+) -> list[UserProfile]:
+    """:func:`build_profile` for many users with one encoder call for all their texts (descriptions, past
+    texts and the description clauses the reasons use): one batch instead of one per user.
+
+    Example:
+        >>> from coldrec.encoders import HashEncoder
+        >>> enc = HashEncoder(dim=16)
+        >>> E = enc.encode(["red shoes", "green tea"])
+        >>> [round(float(p.vector @ E[0]), 3) for p in build_profiles(["red shoes", "green tea"], enc, E, {})]
+        [1.0, 0.0]
+    """
+    cfg = config or ProfileConfig()
+    users = [UserInput(description=u) if isinstance(u, str) else u for u in users]
+    dim = item_vectors.shape[1] if item_vectors.ndim == 2 else encoder.dim
+    parts = [_texts(u) for u in users]
+    to_encode = [t for d, h, s in parts for t in ([d] if d else []) + h + s]
+    # user-side text: an asymmetric encoder (multilingual E5) encodes it as a query, items as passages
+    vecs = encode_as(encoder, to_encode, "query") if to_encode else np.zeros((0, dim), dtype=np.float32)
     if vecs.shape[1:] != (dim,) and len(to_encode):
         raise ColdrecError(
             f"The encoder gives {vecs.shape[1]}-d vectors but the catalog was embedded with {dim}-d vectors; "
             "re-embed the catalog with the same model."
         )
-    truncated = encoder.count_truncated(([description] if description else []) + history)
+    out, pos = [], 0
+    for user, (description, history, sentences) in zip(users, parts):
+        size = (1 if description else 0) + len(history) + len(sentences)
+        truncated = encoder.count_truncated(([description] if description else []) + history)
+        out.append(_assemble(user, (description, history, sentences), vecs[pos:pos + size], truncated,
+                             (item_vectors, id_to_row, cfg, dim), getattr(encoder, "max_seq_length", "?")))
+        pos += size
+    return out
+
+
+def _assemble(user: UserInput, texts: tuple[str, list[str], list[str]], vecs: np.ndarray, truncated: int,
+              space: tuple, window: int) -> UserProfile:
+    """One user's profile from the vectors of its texts (description, past texts, clauses, in that order)."""
+    description, history, sentences = texts
+    item_vectors, id_to_row, cfg, dim = space
+    warnings: list[str] = []
+    total = np.zeros(dim, dtype=np.float32)
     if truncated:
         warnings.append(
-            f"{truncated} text(s) are longer than the model window ({encoder.max_seq_length} tokens); "
+            f"{truncated} text(s) are longer than the model window ({window} tokens); "
             "only their beginning was used."
         )
     pos = 0

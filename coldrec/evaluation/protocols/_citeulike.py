@@ -10,7 +10,7 @@ import numpy as np
 
 from coldrec.evaluation._common import (EvalConfig, Log, _log_default, _normalize, _rows_mean_sparse, _tfidf, embed_cached,
                           get_encoder)
-from coldrec.evaluation._ranker import _eval_matrix, _rerank_set, _train_set_ranker, set_features
+from coldrec.evaluation._reranking import _eval_matrix, _rerank_set, _train_set_ranker, config_record, set_features
 
 # ================================================================================================ CiteULike
 def bridge_features(E: np.ndarray, pairs: np.ndarray, known: np.ndarray, profiles: Sequence[np.ndarray],
@@ -179,7 +179,7 @@ def protocol_citeulike_cold(data: str | Path | None = None, *, encoder: Any = No
             net, hist = _train_set_ranker(feat, E, uz, fz, fnames, pairs, pos_sets, Z, None, validate, fcfg, log, name)
             ts = time.time()
             methods[name] = ev(_rerank_set(net, E, ut, ft, fnames, test_items, cfg.recall_n))
-            ranker_info[name] = {"epochs": hist, "score_seconds": round(time.time() - ts, 1)}
+            ranker_info[name] = {"config": config_record(net), "epochs": hist, "score_seconds": round(time.time() - ts, 1)}
             timings[name] = round(time.time() - t, 1)
             log(f"  {name}: {methods[name]}")
     return {

@@ -11,9 +11,11 @@ import numpy as np
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
                           embed_cached, get_encoder)
-from coldrec.evaluation._ranker import (_eval_matrix, _net_scores, _rerank_set, _sample_negatives, _train_ranker, _train_set_ranker,
-                          set_features)
-from coldrec.evaluation._users import _ml_feats, _ml_profiles
+from coldrec.evaluation._common import tfidf_vectorizer
+from coldrec.evaluation._reranking import (_eval_matrix, _rerank_set, _train_set_ranker, config_record,
+                                          set_features, train_protocol_ranker)
+from coldrec.evaluation._users import ML_SCALARS, _ml_feats, _ml_profiles
+from coldrec.ranking import sample_negatives
 
 # ================================================================================================ custom files
 def split_cold(ids: Sequence, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +175,7 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
                     net, hist = _train_set_ranker(feat, E, uz, fz, names, pairs, pos_sets, Z, None, validate, cfg,
                                                   log, nm)
                     methods[nm] = ev(_rerank_set(net, E, ut, ft, names, cold, cfg.recall_n))
-                    ranker_info[nm] = {"epochs": hist}
+                    ranker_info[nm] = {"config": config_record(net), "epochs": hist}
             else:
                 notes.append("too few warm interactions to train the rankers; mlp rows are missing.")
         n_users, n_ranked = len(test_users), len(cold)
@@ -218,10 +220,8 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         if "popularity" in want:
             methods["popularity"] = ev(np.tile(pop, (B, 1)), jitter=True)
         if "tfidf" in want:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
             utexts = [user_text.get(str(uids[u]), "") for u in test_users]
-            vec = TfidfVectorizer(sublinear_tf=True).fit(texts + utexts)
+            vec = tfidf_vectorizer(texts + utexts).fit(texts + utexts)
             Xi = vec.transform(texts)
             sc = (vec.transform(utexts) @ Xi.T).toarray() if has_text else 0.0
             if shots:
@@ -254,7 +254,7 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
                     pool = user_pos[u][user_pos[u] != p_]
                     lk.append(r.choice(pool, min(s_, len(pool)), replace=False) if s_ and len(pool) else
                               np.zeros(0, np.int64))
-                neg = _sample_negatives(np.zeros((len(us), 0), np.int64), [set(user_pos[u].tolist()) for u in us],
+                neg = sample_negatives(np.zeros((len(us), 0), np.int64), [set(user_pos[u].tolist()) for u in us],
                                         n_items, rcfg.negatives, r)
                 return _ml_feats(E, D, Sim, logpop_n, us, lk, np.concatenate([ps[:, None], neg], axis=1))
 
@@ -265,7 +265,7 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
             def validate(net):
                 if not len(vu):
                     return 0.0
-                sc = _net_scores(net, *_ml_feats(E, D, Sim, logpop_n, vu, vl, np.tile(np.arange(n_items), (len(vu), 1))))
+                sc = net.score_batch(*_ml_feats(E, D, Sim, logpop_n, vu, vl, np.tile(np.arange(n_items), (len(vu), 1))))
                 return _eval_matrix(sc, np.arange(n_items), [set(user_pos[u].tolist()) - set(l.tolist())
                                                              for u, l in zip(vu, vl)], (10,),
                                     np.random.default_rng(0), exclude=vl)["ndcg@10"]
@@ -274,11 +274,12 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
                 for feat in ("concat", "rich"):
                     nm = f"mlp-{feat}"
                     if nm in want:
-                        net, hist = _train_ranker(feat, E.shape[1], 8, min(len(pairs), rcfg.max_examples),
+                        net, hist = train_protocol_ranker(feat, E.shape[1], ML_SCALARS,
+                                                          min(len(pairs), rcfg.max_examples),
                                                   make_batch, validate, rcfg, log, nm)
                         cand = np.tile(np.arange(n_items), (B, 1))
-                        methods[nm] = ev(_net_scores(net, *_ml_feats(E, D, Sim, logpop_n, test_users, liked, cand)))
-                        ranker_info[nm] = {"epochs": hist}
+                        methods[nm] = ev(net.score_batch(*_ml_feats(E, D, Sim, logpop_n, test_users, liked, cand)))
+                        ranker_info[nm] = {"config": config_record(net), "epochs": hist}
         n_users, n_ranked = len(test_users), n_items
     methods = {m: methods[m] for m in METHODS if m in methods}
     return {

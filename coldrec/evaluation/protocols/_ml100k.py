@@ -10,8 +10,11 @@ import numpy as np
 
 from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse,
                           embed_cached, get_encoder)
-from coldrec.evaluation._ranker import _eval_matrix, _net_scores, _sample_negatives, _train_ranker
-from coldrec.evaluation._users import _ml_feats, _ml_profiles, _neighbour_popularity, text_popularity_matrix
+from coldrec.evaluation._common import tfidf_vectorizer
+from coldrec.evaluation._reranking import _eval_matrix, config_record, train_protocol_ranker
+from coldrec.evaluation._users import (ML_SCALARS, ML_SCALARS_TEXT, _ml_feats, _ml_profiles, _neighbour_popularity,
+                                      text_popularity_matrix)
+from coldrec.ranking import sample_negatives
 
 # ================================================================================================ MovieLens
 def user_folds(users: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -69,9 +72,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
 
     X_items = X_users = None
     if "tfidf" in want:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vec = TfidfVectorizer(sublinear_tf=True).fit(item_texts + user_texts)
+        vec = tfidf_vectorizer(item_texts + user_texts).fit(item_texts + user_texts)
         X_items = vec.transform(item_texts)
         X_users = vec.transform(user_texts)
     ranker_info: dict[str, list] = {"mlp-concat": [], "mlp-rich": []}
@@ -108,7 +109,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 liked = [draw_liked(u, p, r) for u, p in zip(us, ps)]
                 pos_sets = [set(user_pos[u].tolist()) for u in us]
                 # uniform negatives only: hard negatives from the popular head would teach "popular = negative"
-                neg = _sample_negatives(np.zeros((len(us), 0), np.int64), pos_sets, n, cfg.negatives, r)
+                neg = sample_negatives(np.zeros((len(us), 0), np.int64), pos_sets, n, cfg.negatives, r)
                 cands = np.concatenate([ps[:, None], neg], axis=1)
                 return _ml_feats(E, D, Sim, logpop_n, us, liked, cands, dpop=dpop, base=base, demo=demo)
 
@@ -166,7 +167,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 tot = 0.0
                 for vu, lk in epoch_sets:
                     cand = np.tile(np.arange(n), (len(vu), 1))
-                    sc = _net_scores(net, *_ml_feats(E, D, Sim, logpop_n, vu, lk, cand, dpop=dpop, base=base,
+                    sc = net.score_batch(*_ml_feats(E, D, Sim, logpop_n, vu, lk, cand, dpop=dpop, base=base,
                                                      demo=demo))
                     tot += _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
                                                            for u, l_ in zip(vu, lk)], ks, np.random.default_rng(0),
@@ -176,10 +177,11 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             n_ex = min(len(pairs), 12000)
             for feat in ("concat", "rich"):
                 if f"mlp-{feat}" in want:
-                    net, hist = _train_ranker(feat, E.shape[1], 9, n_ex, make_batch, validate, cfg, log,
-                                              f"fold {fold + 1} mlp-{feat}")
+                    net, hist = train_protocol_ranker(feat, E.shape[1], ML_SCALARS + ML_SCALARS_TEXT, n_ex, make_batch,
+                                                      validate, cfg, log, f"fold {fold + 1} mlp-{feat}")
                     nets[f"mlp-{feat}"] = net
                     ranker_info[f"mlp-{feat}"].append(hist)
+                    ranker_info.setdefault("config", {})[f"mlp-{feat}"] = config_record(net)
         # --- evaluation per shot
         erng = np.random.default_rng(cfg.seed + 1000 + fold)
         for s in SHOTS:
@@ -210,7 +212,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                     add(s, "text-popularity", demo[us], targets, liked, jitter=True)
             cand = np.tile(np.arange(n), (B, 1))
             for name, net in nets.items():
-                add(s, name, _net_scores(net, *_ml_feats(E, D, Sim, logpop_n, us, liked, cand, dpop=dpop, base=base,
+                add(s, name, net.score_batch(*_ml_feats(E, D, Sim, logpop_n, us, liked, cand, dpop=dpop, base=base,
                                                          demo=demo)), targets, liked)
         log(f"  fold {fold + 1}/5 done in {time.time() - tf:.0f}s")
     few_shot: dict[str, dict[str, dict[str, float]]] = {}

@@ -10,8 +10,13 @@ import numpy as np
 
 from coldrec.evaluation._common import (EvalConfig, Log, _Evaluator, _item_cosine, _log_default, _rows_mean_sparse, _tfidf,
                           _weighted_profiles, embed_cached, get_encoder, history_scores, recency_weights)
-from coldrec.evaluation._ranker import _net_scores, _rerank, _sample_negatives, _train_ranker
+from coldrec.evaluation._reranking import config_record, train_protocol_ranker
 from coldrec.metrics import topk_rows
+from coldrec.ranking import rerank, sample_negatives
+
+# the rich scalars of :func:`_sci_features`, in column order (the first is the recall score the ranker corrects)
+SCALARS = ("zero-shot", "cos-recency-profile", "max-sim", "cos-last-item", "mean-cos", "log-popularity")
+SCALARS_CF = SCALARS + ("item-cf", "last-item-transition")
 
 # ================================================================================================ Scientific
 def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, cfg: EvalConfig | None = None,
@@ -47,13 +52,13 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         return history_scores(sims, lengths, recency_weights(lengths, gamma), tau)
 
     def eval_scores(split: str, score_fn: Callable[[np.ndarray], np.ndarray], uids: np.ndarray,
-                    jitter: bool = False) -> dict[str, float]:
+                    jitter: bool = False, mask: bool = True) -> dict[str, float]:
         hist = ds.valid_history if split == "valid" else ds.test_history
         tgt = ds.valid_target if split == "valid" else ds.test_target
         ev = _Evaluator(ks, np.arange(n), np.random.default_rng(cfg.seed))
         for s in range(0, len(uids), cfg.batch_users):
             b = uids[s:s + cfg.batch_users]
-            ev.add(score_fn(b), [{int(tgt[u])} for u in b], [hist[u] for u in b], jitter=jitter)
+            ev.add(score_fn(b), [{int(tgt[u])} for u in b], [hist[u] for u in b] if mask else None, jitter=jitter)
         return ev.result()
 
     methods: dict[str, dict[str, float]] = {}
@@ -108,6 +113,12 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         timings["zero-shot"] = round(time.time() - t, 1)
         log(f"  zero-shot ({zs_label}): {methods['zero-shot']}")
     zero_shot_fn = lambda hists: agg(hists, best_g, best_tau)  # noqa: E731
+    # RecBole's evaluator leaves the history items in the ranking; ours removes them. Both are reported.
+    unmasked: dict[str, dict[str, float]] = {}
+    if "zero-shot" in want:
+        unmasked["zero-shot"] = eval_scores("test", lambda b: zero_shot_fn([ds.test_history[u] for u in b]), users,
+                                            mask=False)
+        log(f"  zero-shot, history items left in the ranking: {unmasked['zero-shot']}")
 
     # --- trained rankers
     ranker_info: dict[str, Any] = {}
@@ -122,9 +133,9 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         net, hist_log, sel_users = _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, best_g, best_tau, feat, users,
                                                       cfg, log, eval_scores, fcf)
 
-        def fn(b, net=net, N=cfg.recall_n, fcf=fcf, split="test"):
+        def fn(b, net=net, N=cfg.recall_n, fcf=fcf, split="test", mask=True):
             hists = [(ds.test_history if split == "test" else ds.valid_history)[u] for u in b]
-            return _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, best_g, best_tau, fcf)
+            return _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, best_g, best_tau, fcf, mask)
 
         # recall N: chosen on the same held-out validation targets as the epochs (cfg.recall_n when fixed by a
         # CI slice); the test rows for every N are reported under recall_n_cost
@@ -136,9 +147,11 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         t_score = time.time()
         methods[name] = eval_scores("test", lambda b: fn(b, N=best_n), users)
         timings[name] = round(time.time() - t, 1)
-        ranker_info[name] = {"epochs": hist_log, "score_seconds": round(time.time() - t_score, 1),
+        ranker_info[name] = {"config": config_record(net), "epochs": hist_log, "score_seconds": round(time.time() - t_score, 1),
                              "recall_n": best_n, "recall_n_validation_ndcg@10": n_val}
         log(f"  {name}: {methods[name]}")
+        unmasked[name] = eval_scores("test", lambda b: fn(b, N=best_n, mask=False), users, mask=False)
+        log(f"  {name}, history items left in recall and ranking: {unmasked[name]}")
         if feat == "rich" and len(n_grid) > 1:
             for N in n_grid:
                 if N == best_n:
@@ -157,6 +170,7 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         "ks": list(ks),
         "methods": methods,
         "variants": variants,
+        "unmasked": unmasked,
         "zero_shot_aggregation": {"gamma": best_g, "tau": best_tau,
                                   "selected_on": "validation targets (ndcg@10 + recall@10)",
                                   "grid": {f"gamma={g},tau={tau}": v for (g, tau), v in val_scores.items()}},
@@ -170,26 +184,30 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
             "counted on the training part of each sequence) never include the example's own interaction; "
             "mlp-concat is trained on RecBole's training prefixes.",
             "Full ranking over all items; the user's history items are excluded from the ranking "
-            "(0.6% of test targets repeat a history item, so this costs at most 0.006 recall).",
+            "(0.6% of test targets repeat a history item, so this costs at most 0.006 recall). RecBole's evaluator "
+            "(the published rows) leaves them in: 'unmasked' holds zero-shot and the rankers scored that way "
+            "(history items left in the recall, the re-ranking and the metrics).",
             "popularity/itemknn count only training interactions (each sequence up to its validation target).",
         ],
         "seconds_total": round(time.time() - t_start, 1),
     }
 
 
-def _recall(zero_shot_fn: Callable, hists: Sequence[np.ndarray], N: int) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-shot scores with each user's history items masked out, and the top-``N`` candidates per user."""
+def _recall(zero_shot_fn: Callable, hists: Sequence[np.ndarray], N: int, mask: bool = True
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-shot scores (each user's history items masked out unless ``mask`` is False) and the top-``N``."""
     zs = zero_shot_fn(hists)
-    for r, h in enumerate(hists):
-        zs[r, h] = -np.inf
+    if mask:
+        for r, h in enumerate(hists):
+            zs[r, h] = -np.inf
     return zs, topk_rows(zs, N)
 
 
-def _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf=None) -> np.ndarray:
+def _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf=None, mask=True) -> np.ndarray:
     """Scores over all items: the recalled top-``N`` re-ranked by ``net``, the rest in zero-shot order."""
-    zs, top = _recall(zero_shot_fn, hists, N)
+    zs, top = _recall(zero_shot_fn, hists, N, mask)
     I, U, Sc = _sci_features(E, S, logpop_n, hists, top, gamma, tau, cf)
-    return _rerank(zs, top, _net_scores(net, I, U, Sc))
+    return rerank(zs, top, net.score_batch(I, U, Sc))
 
 
 def _pad_histories(hists: Sequence[np.ndarray], gamma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +315,7 @@ def _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, feat, users
     def make_batch(bidx, rng):
         hb = [hists[i] for i in bidx]
         pos = [{int(targets[i])} for i in bidx]
-        neg = _sample_negatives(pools[bidx], pos, n, cfg.negatives, rng)
+        neg = sample_negatives(pools[bidx], pos, n, cfg.negatives, rng)
         cands = np.concatenate([targets[bidx][:, None], neg], axis=1)
         return _sci_features(E, S, logpop_n, hb, cands, gamma, tau, cf)
 
@@ -310,7 +328,7 @@ def _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, feat, users
         r = eval_scores("valid", fn, vusers)
         return r["ndcg@10"]
 
-    net, hist = _train_ranker(feat, E.shape[1], 6 if cf is None else 8, len(hists), make_batch, validate, cfg, log,
-                              f"mlp-{feat}")
+    net, hist = train_protocol_ranker(feat, E.shape[1], SCALARS if cf is None else SCALARS_CF, len(hists),
+                                      make_batch, validate, cfg, log, f"mlp-{feat}")
     return net, hist, vusers
 

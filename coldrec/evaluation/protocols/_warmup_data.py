@@ -1,0 +1,169 @@
+"""``warmup`` protocol: the warm-up study on ml100k / scientific / a demo domain, and its Markdown report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from coldrec.errors import ColdrecError
+from coldrec.evaluation._common import Log, _log_default, embed_cached, get_encoder
+from coldrec.evaluation.protocols._warmup import TextSide, WarmupConfig, WarmupData
+from coldrec.evaluation.protocols._warmup_study import warmup_study
+
+WARMUP_DATASETS: tuple[str, ...] = ("ml100k", "scientific")
+
+
+def text_sides(item_texts: Sequence[str], user_texts: Sequence[str] | None, E: np.ndarray,
+               D: np.ndarray | None) -> dict[str, TextSide]:
+    """The three text sides: the language model (``E``, ``D`` given), the hashing encoder and TF-IDF."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from coldrec.encoders import HashEncoder
+
+    sides = {"lm": TextSide(E @ E.T, None if D is None else D @ E.T)}
+    h = HashEncoder()
+    He = np.asarray(h.encode(list(item_texts)), np.float32)
+    Hd = None if user_texts is None else np.asarray(h.encode(list(user_texts)), np.float32)
+    sides["hash"] = TextSide(He @ He.T, None if Hd is None else Hd @ He.T)
+    vec = TfidfVectorizer(sublinear_tf=True).fit(list(item_texts) + list(user_texts or []))
+    Xi = vec.transform(list(item_texts))
+    U0 = None if user_texts is None else (vec.transform(list(user_texts)) @ Xi.T).toarray().astype(np.float32)
+    sides["tfidf"] = TextSide((Xi @ Xi.T).toarray().astype(np.float32), U0)
+    return sides
+
+
+def ml100k_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int | None = None, seed: int = 0
+                       ) -> WarmupData:
+    """MovieLens-100K: positives (rating ≥ 4) oldest first, demographic text as the user's own text."""
+    from coldrec.evaluation._realdata import load_movielens100k
+
+    ds = load_movielens100k(data)
+    enc = get_encoder(encoder)
+    item_texts, user_texts = ds.item_texts, ds.user_texts()
+    E = embed_cached(enc, item_texts, "ml100k-items")
+    D = embed_cached(enc, user_texts, "ml100k-users")
+    R = ds.ratings[ds.ratings[:, 2] >= 4]
+    R = R[np.lexsort((R[:, 1], R[:, 3]))]  # by timestamp, ties by item
+    seqs = [R[R[:, 0] == u, 1].astype(np.int64) for u in range(ds.n_users)]
+    if max_users:  # the same users as ml100k-cold-users with the same max_users and seed
+        keep = set(np.random.default_rng(seed).choice(np.arange(ds.n_users), min(max_users, ds.n_users),
+                                                      replace=False).tolist())
+        seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
+    return WarmupData("ml100k", ds.n_items, seqs, "rest", text_sides(item_texts, user_texts, E, D))
+
+
+def scientific_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int | None = None, seed: int = 0
+                           ) -> WarmupData:
+    """Amazon Scientific: each user's sequence (history + held-out last item); users have no text of their own."""
+    from coldrec.evaluation._realdata import load_scientific
+
+    ds = load_scientific(data)
+    enc = get_encoder(encoder)
+    E = embed_cached(enc, ds.texts, "scientific")
+    seqs = [np.concatenate([h, [t]]).astype(np.int64) for h, t in zip(ds.test_history, ds.test_target)]
+    if max_users:
+        keep = set(np.random.default_rng(seed).choice(len(seqs), min(max_users, len(seqs)), replace=False).tolist())
+        seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
+    return WarmupData("scientific", ds.n_items, seqs, "last", text_sides(ds.texts, None, E, None))
+
+
+def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> WarmupData:
+    """A demo domain (or any catalog + log): positives oldest first, the users' written descriptions as text."""
+    cat = demo.catalog
+    pos = demo.interactions.positives.sort_values(["timestamp", "item_id"], kind="stable")
+    id_to_row = cat.id_to_row
+    uids = [str(u) for u in demo.users["user_id"]]
+    by_user = {u: [] for u in uids}
+    for u, i in zip(pos["user_id"].astype(str), pos["item_id"].astype(str)):
+        if u in by_user and i in id_to_row:
+            by_user[u].append(id_to_row[i])
+    seqs = [np.array(list(dict.fromkeys(by_user[u])), dtype=np.int64) for u in uids]
+    texts = list(demo.users["description"].astype(str))
+    E = np.asarray(item_vectors, np.float32)
+    D = np.asarray(encoder.encode(texts), np.float32)
+    return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D))
+
+
+def protocol_warmup(data: str | Path | None = None, *, dataset: str = "ml100k", encoder: Any = None,
+                    seed: int = 0, max_users: int | None = None, folds: int | None = None, log: Log = _log_default
+                    ) -> dict[str, Any]:
+    """``coldrec evaluate --protocol warmup --dataset ml100k|scientific``: the warm-up curves."""
+    if dataset not in WARMUP_DATASETS:
+        raise ColdrecError(f"unknown warm-up dataset {dataset!r}; valid choices: {', '.join(WARMUP_DATASETS)}")
+    folds = folds or {"ml100k": 5, "scientific": 3}[dataset]  # scientific: 8,442 users, 2,800 test users per fold
+    t0 = time.time()
+    load = ml100k_warmup_data if dataset == "ml100k" else scientific_warmup_data
+    wd = load(data, encoder, max_users=max_users, seed=seed)
+    t_embed = round(time.time() - t0, 1)
+    grid = {"ml100k": (1000.0, 3000.0, 10000.0, 30000.0, 100000.0), "scientific": (10.0, 50.0, 200.0, 1000.0)}
+    # ml100k's 943 users leave ~110 hold-out users per fold: 3 inner folds let all training users validate
+    val_folds = {"ml100k": 3, "scientific": 1}
+    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, l2_grid=grid[dataset], val_folds=val_folds[dataset]),
+                       log=log)
+    names = {"ml100k": "MovieLens 100K (movielens-100k/), positives = ratings ≥ 4, known = the first s by time, "
+                       "targets = all later positives",
+             "scientific": "Amazon Scientific (amazon-scientific/), known = the s most recent items before the "
+                           "held-out last one, target = that item"}
+    res["dataset"] = names[dataset]
+    res["result_name"] = f"warmup-{dataset}"
+    res["methods"] = {f"{m} [{s} known]": {k: v[i] for k, v in res["curves"][m].items()}
+                      for i, s in enumerate(res["points"]) for m in res["curves"]
+                      if res["curves"][m]["ndcg@10"][i] is not None}
+    res["timings"] = {"data + text sides": t_embed, "study": round(time.time() - t0 - t_embed, 1)}
+    res["notes"] = _notes(dataset, folds)
+    return res
+
+
+def _notes(dataset: str, folds: int) -> list[str]:
+    notes = [f"{folds} seeded folds over users; each user is a test user once; EASE, item-KNN and popularity are "
+             "fitted on the fold's training users only (test users' interactions never enter them).",
+             "All items are ranked; the user's known items are excluded from the ranking and never are targets.",
+             "Every choice is made on validation users, held out of the CF fit inside each fold's training users "
+             f"({'3 inner folds: every training user validates once' if dataset == 'ml100k' else 'one 15% hold-out'}): "
+             "EASE λ (on the first fold's validation users, then kept), the text aggregation per text side, and the "
+             "hybrid's weights and CF per history length.",
+             "hybrid-X = w·z(text-X) + wp·z(log popularity) + (1 − w − wp)·z(CF), CF = EASE or item-KNN, with "
+             "(w, wp, CF) chosen per history length on the validation users; z = per-user standardised scores; "
+             "lm = the language model, hash = the model-free hashing encoder, tfidf = TF-IDF of the same texts.",
+             "With 0 known items EASE and item-KNN are the popularity order."]
+    if dataset == "scientific":
+        notes.append("Scientific users have no text of their own, so at 0 known items there is no text-only row "
+                     "and every hybrid is popularity.")
+    return notes
+
+
+def format_warmup_markdown(result: dict[str, Any]) -> str:
+    """Markdown of a warm-up result: one table per metric (methods × points), user counts, crossover, LM gain."""
+    pts = result["points"]
+    m = result.get("machine", {})
+    out = [f"# {result.get('result_name', result['protocol'])}", "", f"- dataset: {result.get('dataset')}",
+           f"- model: {result.get('model')}",
+           f"- commit: {result.get('commit')}, seed {result.get('seed')}, {result.get('seconds')} s on "
+           f"{m.get('cpu')} ({m.get('cores')} cores, GPU {m.get('gpu')})",
+           "- test users per point: " + ", ".join(f"{s}: {result['n_users'][str(s)]}" for s in pts), ""]
+    head = "| method | " + " | ".join(f"{s} known" for s in pts) + " |"
+    for metric in result["metrics"]:
+        out += [f"## {metric}", "", head, "|---|" + "---|" * len(pts)]
+        for name, c in result["curves"].items():
+            out.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.4f}" for v in c[metric]) + " |")
+        out.append("")
+    if "crossover" in result:
+        out += ["## crossover (NDCG@10: smallest history length at which CF alone ≥ text-lm alone)", ""]
+        out += [f"- {cf}: {'never on these points' if s is None else s}" for cf, s in result["crossover"].items()]
+        out.append("")
+    if "lm_gain" in result:
+        out += ["## language model's gain (hybrid-lm − hybrid-X), NDCG@10", "", head.replace("method", "vs"),
+                "|---|" + "---|" * len(pts)]
+        for vs, g in result["lm_gain"].items():
+            out.append(f"| {vs} | " + " | ".join("–" if v is None else f"{v:+.4f}" for v in g["ndcg@10"]) + " |")
+        t = result["targets"]
+        out += ["", f"Hybrid-lm margin over max(text-lm, ease, itemknn) at NDCG@10: "
+                + ", ".join(f"{s}: {v:+.4f}" for s, v in zip(pts, t["margin_over_best_single"]))
+                + f" — within {t['tolerance']} everywhere: {t['within_tolerance_everywhere']}; strictly better "
+                  f"somewhere: {t['strictly_better_somewhere']}.", ""]
+    if result.get("notes"):
+        out += ["## notes", ""] + [f"- {n}" for n in result["notes"]]
+    return "\n".join(out) + "\n"
