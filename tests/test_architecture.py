@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "coldrec"
-STAGES = ("encoders", "catalog", "retrieval", "ranking", "recommend", "analysis", "metrics", "evaluation", "demo", "cli")
+STAGES = ("encoders", "catalog", "retrieval", "ranking", "recommend", "analysis", "metrics", "evaluation", "demo", "scale",
+          "cli")
 
 
 def _module_name(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, recommend, new-item, train-ranker, validate, evaluate, simulate.
+"""The ``coldrec`` command: embed, index, recommend, new-item, train-ranker, validate, evaluate, simulate.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -57,6 +57,10 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from coldrec.cli._scale import cmd_embed_ray
+
+        return cmd_embed_ray(args)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -78,6 +82,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     if not (args.describe or args.like or args.history):
         raise ColdrecError("Describe the user: give --describe TEXT, --like ITEM_ID or --history TEXT.")
+    if args.index:
+        from coldrec.cli._scale import recommend_from_index
+
+        df = recommend_from_index(args)
+        print(f"# ranked by {df.attrs['ranked_by']}; recall {df.attrs['recall']} over {df.attrs['total']} items "
+              f"in {args.index}", file=sys.stderr)
+        common.print_table(df, args.format)
+        return 0
     rec = common.recommender(args)
     common.language_note([args.describe or "", *(args.history or [])], rec.encoder, "The description")
     user = UserInput(description=args.describe or "", liked=args.like or [], disliked=args.dislike or [],
@@ -236,14 +248,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="catalog file → embeddings (Parquet)")
     p.add_argument("catalog", help="CSV, TSV, JSON, JSONL, Parquet or Excel file")
-    p.add_argument("--out", help="output .parquet (default: <catalog>.embeddings.parquet)")
+    p.add_argument("--out", help="output .parquet (default: <catalog>.embeddings.parquet); with --engine ray the "
+                                 "shard folder (default: <catalog>.shards)")
     _mapping_args(p), _model_args(p)
+    from coldrec.cli._scale import add_index_parser, ray_args
+
+    ray_args(p)
     p.set_defaults(func=cmd_embed)
+
+    add_index_parser(sub)
 
     p = sub.add_parser("recommend", help="describe a new user → ranked items with reasons")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--domain", help="demo domain: ecommerce, news, video, music, social")
     src.add_argument("--catalog", help="catalog file")
+    src.add_argument("--index", help="recall from a Milvus store: store.db or milvus://host:port/collection")
     p.add_argument("--describe", help="the user's description")
     p.add_argument("--like", action="append", help="id of an item the user liked (repeat)")
     p.add_argument("--dislike", action="append", help="id of an item the user disliked (repeat)")

@@ -9,6 +9,8 @@ from coldrec.retrieval._recall import cosine_scores, top_n, mmr_rerank, populari
 from coldrec.retrieval._index import EXACT_THRESHOLD, IndexConfig, ANNIndex, index_for, content_hash, KINDS
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
 from coldrec.retrieval._cf import EASE, EASEConfig, ItemKNN, interaction_matrix
+from coldrec.retrieval._milvus import (MilvusStore, StoreConfig, IndexURI, parse_index_uri, filter_expression,
+                                        MissingExtraError, require_extra, SCALE_INSTALL)
 
 __all__ = [
     "ProfileConfig",
@@ -34,4 +36,12 @@ __all__ = [
     "EASEConfig",
     "ItemKNN",
     "interaction_matrix",
+    "MilvusStore",
+    "StoreConfig",
+    "IndexURI",
+    "parse_index_uri",
+    "filter_expression",
+    "MissingExtraError",
+    "require_extra",
+    "SCALE_INSTALL",
 ]

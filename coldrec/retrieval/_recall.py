@@ -115,11 +115,20 @@ def top_n(
     Returns:
         ``(rows, scores)`` where scores are the blended relevance used for ordering.
 
+    ``item_vectors`` may also be a :class:`coldrec.retrieval.MilvusStore`: the search then runs in the store
+    (``exclude`` rows and the popularity blend as above; category filters go to ``store.search`` by name, since a
+    mask over a store-sized catalog is what the store exists to avoid; MMR is not available there).
+
     Example:
         >>> E = np.eye(3, dtype=np.float32)
         >>> top_n(E, np.array([0.0, 1.0, 0.0], dtype=np.float32), 2)[0].tolist()
         [1, 0]
     """
+    if hasattr(item_vectors, "search") and hasattr(item_vectors, "recall"):  # a vector store (retrieval._milvus)
+        if allowed is not None or mmr_lambda is not None:
+            raise ColdrecError("A store-backed top_n takes no allowed= mask or mmr_lambda=; pass category names "
+                               "to store.search(include_categories=..., exclude_categories=...).")
+        return item_vectors.search(query, n, exclude_rows=exclude, popularity=popularity, pop_weight=pop_weight)
     item_vectors = np.asarray(item_vectors)
     if item_vectors.ndim != 2:
         raise ColdrecError(f"item_vectors must be a 2-d matrix, got shape {item_vectors.shape}.")
