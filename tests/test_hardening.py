@@ -396,7 +396,7 @@ def test_pickle_only_model_folder_is_one_line_saying_what_to_pass(tmp_path, caps
     items = tmp_path / "items.csv"
     items.write_text("item_id,title\na,red lamp\n")
     assert main(["embed", str(items), "--model", str(folder), "--device", "cpu", "--out", str(tmp_path / "e.pq")]) == 1
-    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("warning: columns guessed")]
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("note: ")]
     err = "\n".join(err).strip()
     assert len(err.splitlines()) == 1 and "pytorch_model.bin" in err and "model.safetensors" in err, err
 

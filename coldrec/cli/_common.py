@@ -133,7 +133,9 @@ def load_catalog(args):
 
     catalog = read_catalog(args.catalog, columns(args))
     for w in catalog.report.warnings:
-        say(f"warning: {w}", err=True)
+        # what the loader chose (guessed columns, the embedded text) is a note; anything else is a warning
+        kind = "note" if w.startswith(("columns guessed", "embedded text:")) else "warning"
+        say(f"{kind}: {w}", err=True)
     if catalog.report.skipped:
         say(f"note: {len(catalog.report.skipped)} row(s) skipped; run `coldrec validate {args.catalog}` for the list.",
             err=True)
