@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from coldrec.catalog._vocabulary import ROLE_NAMES, normalise_name
+from coldrec.catalog._vocabulary import ROLE_NAMES, name_forms, normalise_name
 from coldrec.errors import CatalogError
 
 __all__ = ["ColumnMap", "guess_columns", "complete_columns"]
@@ -88,7 +88,7 @@ def guess_columns(df: pd.DataFrame) -> ColumnMap:
     """
     cols = [str(c) for c in df.columns]
     norm = {c: normalise_name(c) for c in cols}
-    forms = {c: {norm[c], norm[c].replace("_", "")} for c in cols}
+    forms = {c: name_forms(c) for c in cols}
     used: set[str] = set()
 
     def pick(names: Sequence[str]) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["ROLE_NAMES", "normalise_name", "find_column", "looks_headerless", "restore_header_row"]
+__all__ = ["ROLE_NAMES", "normalise_name", "name_forms", "find_column", "looks_headerless", "restore_header_row"]
 
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "item": ("item_id", "itemid", "item", "iid", "id", "asin", "parent_asin", "sku", "product_id", "productid",
@@ -53,7 +53,8 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
 
 
-def _forms(name: str) -> set[str]:
+def name_forms(name: object) -> set[str]:
+    """The normalised name with and without underscores (``movie_id``, ``movieid``): what vocabulary words match."""
     n = normalise_name(name)
     return {n, n.replace("_", "")}
 
@@ -66,7 +67,7 @@ def find_column(columns: Sequence[object], role: str, used: Iterable[object] = (
         ('movieId', 'userId')
     """
     taken = set(used)
-    forms = {c: _forms(c) for c in columns if c not in taken}
+    forms = {c: name_forms(c) for c in columns if c not in taken}
     for want in ROLE_NAMES[role]:
         for c, f in forms.items():
             if want in f or want.replace("_", "") in f:

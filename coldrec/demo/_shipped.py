@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coldrec.encoders import base_model
+
 __all__ = ["shipped_path", "load_shipped", "write_shipped", "texts_hash"]
 
 
@@ -43,8 +45,8 @@ def load_shipped(folder: Path, model: str, catalog=None, *, texts=None, part: st
     (missing or stale). The same model at another precision (``+bf16``: cosine 0.9999 to fp32) reads the
     fp32 file."""
     path = shipped_path(folder, model, part)
-    if not path.is_file() and "+bf16" in str(model):
-        model = str(model).split("+")[0]
+    if not path.is_file() and str(model).endswith("+bf16"):
+        model = base_model(model)
         path = shipped_path(folder, model, part)
     if not path.is_file():
         return None

@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from coldrec.encoders._base import Encoder, EncoderConfig, default_model_path, pick_device, default_batch_size, PRECISIONS
+from coldrec.encoders._base import base_model, Encoder, EncoderConfig, default_model_path, pick_device, default_batch_size, PRECISIONS
 from coldrec.encoders._base import KINDS, cache_name, encode_as, is_asymmetric
 from coldrec.encoders._sentence import SentenceEncoder
 from coldrec.encoders._transformers import TransformersEncoder
@@ -26,6 +26,7 @@ from coldrec.encoders._multilingual import MultilingualEncoder
 from coldrec.encoders._languages import encoder_languages, is_english_only, language_notice, script_of
 
 __all__ = [
+    "base_model",
     "encoder_languages",
     "is_english_only",
     "language_notice",

@@ -175,6 +175,17 @@ def pick_device(requested: str | None = None) -> str:
     return "cpu"
 
 
+def base_model(name: object) -> str:
+    """The model part of an encoder name without its precision or backend (``+bf16``, ``+onnx-int8``): two
+    names with the same base are one model, whose vectors agree to cosine >= 0.99.
+
+    Example:
+        >>> base_model("all-MiniLM-L6-v2@f578+bf16")
+        'all-MiniLM-L6-v2@f578'
+    """
+    return str(name).split("+")[0]
+
+
 def model_identity(folder: Path) -> str:
     """A short, stable id of a model folder: its name plus a hash of its config and weight sizes."""
     h = hashlib.sha256()

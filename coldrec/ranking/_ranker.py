@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from coldrec.encoders import base_model
 from coldrec.errors import CheckpointError, ColdrecError
 from coldrec.ranking._config import RankerConfig
 from coldrec.ranking._features import app_scalars, log_popularity
@@ -252,8 +253,7 @@ class MLPRanker:
                 "encoder?): retrain the ranker or pick the matching model.")
         trained_enc = self.trained_on.get("encoder")
         # the same model at another precision ("+bf16", "+onnx-int8": cosine >= 0.99 to fp32) fits; another model not
-        if encoder_name is not None and trained_enc is not None and \
-                str(trained_enc).split("+")[0] != str(encoder_name).split("+")[0]:
+        if encoder_name is not None and trained_enc is not None and base_model(trained_enc) != base_model(encoder_name):
             raise CheckpointError(
                 f"The ranker was trained with encoder {trained_enc!r} but this catalog is embedded with "
                 f"{encoder_name!r}: retrain the ranker with this encoder or pick {trained_enc!r}.")
