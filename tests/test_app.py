@@ -359,6 +359,32 @@ def test_ranker_rejects_a_broken_checkpoint_with_a_message():
     assert "Upload both files" in at.error[0].value  # says what to do
 
 
+def test_ranker_load_saved_on_a_broken_checkpoint_is_a_message_not_an_exception():
+    import shutil
+
+    at = goto(start(), "pages/6_Ranker.py")
+    rankers = Path(os.environ["COLDREC_USER_DATA"]) / "sessions" / at.session_state["coldrec_token"] / "rankers"
+    tamper = {
+        "flipped": lambda f: (f / "model.safetensors").write_bytes(
+            (f / "model.safetensors").read_bytes()[:-1] + b"\x01"),
+        "huge": lambda f: (f / "config.json").write_text(
+            (f / "config.json").read_text().replace('"hidden": [\n   128,', '"hidden": [\n   50000,')),
+        "nested": lambda f: (f / "config.json").write_text("[" * 100_000 + "]" * 100_000),
+    }
+    for name, change in tamper.items():
+        shutil.copytree(ROOT / "data" / "ecommerce" / "ranker", rankers / name)
+        change(rankers / name)
+    goto(at, "pages/6_Ranker.py")
+    expected = {"flipped": "do not match their config: the SHA-256", "huge": "config.hidden entry 0 is 50000",
+                "nested": "nested too deep"}
+    for name, message in expected.items():
+        at.selectbox(key="rk_saved").set_value(name)
+        at.button(key="rk_load_saved").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.error and message in at.error[0].value.replace("\\", ""), (name, [e.value for e in at.error])
+        assert "Traceback" not in at.error[0].value
+
+
 def test_switching_domain_forgets_items_and_categories_of_the_old_catalog():
     at = goto(start(), "pages/2_New_user.py")
     at.selectbox(key="nu_persona").select_index(1).run()

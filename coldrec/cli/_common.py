@@ -157,9 +157,10 @@ def recommender(args):
         from coldrec.recommend import Recommender
         from coldrec.ranking import MLPRanker
 
+        ranker = MLPRanker.load(ranker_arg) if ranker_arg else None  # a broken checkpoint fails before any work
         catalog = load_catalog(args)
         enc, _, res = embed_catalog(args, catalog)
-        return Recommender(catalog, res.vectors, enc, ranker=MLPRanker.load(ranker_arg) if ranker_arg else None)
+        return Recommender(catalog, res.vectors, enc, ranker=ranker)
     raise ColdrecError("Give a catalog: --domain NAME (one of the demos) or --catalog FILE.")
 
 

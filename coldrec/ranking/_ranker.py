@@ -276,11 +276,17 @@ class MLPRanker:
         return save_checkpoint(self, folder)
 
     @classmethod
-    def load(cls, folder: str | Path) -> "MLPRanker":
-        """Load a checkpoint written by :meth:`save`; anything else is refused with :class:`CheckpointError`."""
+    def load(cls, folder: str | Path, *, allow_missing_digest: bool = False) -> "MLPRanker":
+        """Load a checkpoint written by :meth:`save`; anything else is refused with :class:`CheckpointError`.
+
+        Args:
+            folder: the folder :meth:`save` wrote.
+            allow_missing_digest: accept a ``config.json`` without ``weights_sha256`` (saved before coldrec
+                stored it), to re-save it once: ``MLPRanker.load(f, allow_missing_digest=True).save(f)``.
+        """
         from coldrec.ranking._checkpoint_io import load_checkpoint
 
-        return load_checkpoint(cls, folder)
+        return load_checkpoint(cls, folder, allow_missing_digest=allow_missing_digest)
 
     def _restore(self, meta: Mapping, state: Mapping) -> None:
         """Set the learned state from a checked ``config.json`` dict and weights (used by :meth:`load`)."""
