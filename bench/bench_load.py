@@ -212,6 +212,15 @@ async def drive(url: str, mix: str, sessions: int, seconds: float, rec: dict) ->
         await browser.close()
 
 
+def by_file(outcomes: list[str]) -> dict[str, list[float]]:
+    """``{file name: [seconds of each upload + validate]}`` from the ``"name: outcome in X s"`` lines."""
+    out: dict[str, list[float]] = {}
+    for line in outcomes:
+        name, rest = line.split(": ", 1)
+        out.setdefault(name, []).append(float(rest.split(" in ")[1].split()[0]))
+    return out
+
+
 def summary(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
@@ -252,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
            "submit": summary(rec["submit"]), "upload": summary(rec["upload"]),
            "first_action_s": [round(x, 1) for x in rec["first"]], "hostile_refused": rec["refused"],
            "upload_outcomes": sorted(set(o.split(" in ")[0] for o in rec["outcomes"])),
+           "upload_s_by_file": by_file(rec["outcomes"]),
            "errors": len(rec["errors"]), "error_list": rec["errors"][:20],
            "server_rss_mb_in_window": {"start": round(warm[0][1]), "max": round(max(r[1] for r in warm)),
                              "end": round(warm[-1][1])},
