@@ -233,6 +233,15 @@ def test_schema_errors_name_the_key_the_value_and_what_is_allowed(tmp_path, wher
         MLPRanker.load(folder)
 
 
+def test_the_schema_bounds_every_field_of_ranker_config():
+    """A field added to RankerConfig without a bound here would pass unchecked (or fail with a KeyError)."""
+    from dataclasses import fields
+
+    from coldrec.ranking._checkpoint_schema import _config_schema
+
+    assert set(_config_schema()) == {f.name for f in fields(RankerConfig)}
+
+
 def test_shipped_demo_rankers_carry_the_digest_of_their_weights():
     import hashlib
 

@@ -190,7 +190,7 @@ def check_meta(meta: Any, folder: str, fmt: str, digest_required: bool = True) -
     ``digest_required=False`` accepts a config without ``weights_sha256`` (returned as None).
 
     Returns:
-        ``meta`` with ``config`` turned into a :class:`RankerConfig` and the optional keys filled in.
+        ``meta`` with ``config`` turned into a :class:`RankerConfig` (and ``weights_sha256`` None when absent).
 
     Raises:
         CheckpointError: naming the first key whose value breaks the schema, the value and what is allowed.
