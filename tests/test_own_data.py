@@ -299,7 +299,9 @@ def test_cli_prints_the_hybrid_row_with_its_chosen_weight(tmp_path, capsys):
     catalog, log = _topic_files(tmp_path, True)
     assert main(["evaluate", "--protocol", "cold-items", "--catalog", str(catalog), "--interactions", str(log),
                  "--model", "hash", "--methods", "tfidf,zero-shot,hybrid", "--positive", "any",
-                 "--seeds", "0,1"]) == 0
+                 "--seeds", "0,1", "--out", str(tmp_path / "res")]) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("hybrid ("))
-    assert "w=" in line and line.count("/") >= 1 and "±" in line
+    chosen = json.loads((tmp_path / "res" / "cold-items-topics.json").read_text())["hybrid"]["per_seed"]
+    label = " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in chosen.values())
+    assert line.startswith(f"hybrid ({label})") and len(chosen) == 2 and "±" in line

@@ -254,10 +254,9 @@ def method_label(result: dict[str, Any], method: str) -> str:
     h = result.get("hybrid")
     if method != "hybrid" or not h:
         return method
-    choices = list(h["per_seed"].values()) if "per_seed" in h else [h]
-    fusions = "/".join(sorted({c["fusion"] for c in choices}))
-    weights = "/".join(f"{c['weight']:.1f}" for c in choices)
-    return f"hybrid ({fusions}, w={weights})"
+    if "per_seed" not in h:
+        return f"hybrid ({h['fusion']}, w={h['weight']:.1f})"
+    return "hybrid (" + " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in h["per_seed"].values()) + ")"
 
 
 def format_table(result: dict[str, Any]) -> str:

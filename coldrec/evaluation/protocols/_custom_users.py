@@ -82,20 +82,9 @@ def cold_users(d, *, user_text: dict[str, str], shots: int | None, cold_fraction
     vu = np.array([u for u in val_users if len(user_pos[u]) > shots], dtype=np.int64)
     vl, vt = _describe(user_pos, vu, shots, np.random.default_rng(cfg.seed + 5))
 
-    texts = d.texts
-    need_lex = bool({"tfidf", "hybrid"} & want)
-    if need_lex:
+    if {"tfidf", "hybrid"} & want:
         utexts = [user_text.get(str(uids[u]), "") for u in test_users]
-        vtexts = [user_text.get(str(uids[u]), "") for u in vu]
-        vec = tfidf_vectorizer(texts + utexts).fit(texts + utexts)
-        Xi = vec.transform(texts)
-        XiT = Xi.T.tocsc()
-
-        def lex_rows(text_rows, liked_rows):
-            sc = (vec.transform(text_rows) @ XiT).toarray() if has_text else np.zeros((len(liked_rows), n_items))
-            if shots:
-                sc = sc + (_rows_mean_sparse(Xi, liked_rows) @ XiT).toarray()
-            return np.asarray(sc, dtype=np.float64)
+        lex_rows = _lexical(d, utexts, has_text, shots)
 
     P = _ml_profiles(E, D, test_users, liked)  # (users, d): one profile per test user
     scorers: dict[str, Any] = {}
@@ -118,19 +107,10 @@ def cold_users(d, *, user_text: dict[str, str], shots: int | None, cold_fraction
     if "zero-shot" in want:
         scorers["zero-shot"] = zs
     if "hybrid" in want:
-        if len(vu):
-            vP = _ml_profiles(E, D, vu, vl)
-            size = block_rows(n_items, block_users)
-            vsel = np.sort(np.random.default_rng(cfg.seed + 7).permutation(len(vu))[:MAX_VAL_USERS])
-            blocks = ((vP[vsel[b]] @ E.T, lex_rows([vtexts[j] for j in vsel[b]], [vl[j] for j in vsel[b]]),
-                       [vt[j] for j in vsel[b]], [vl[j] for j in vsel[b]]) for b in iter_blocks(len(vsel), size))
-            choice = choose_fusion(blocks, np.arange(n_items))
+        choice = _choose_hybrid(d, D, vu, vl, vt, lex_rows, user_text, block_users)
+        if choice:
             scorers["hybrid"] = lambda rows, memo: fuse(zs(rows, memo), lex(rows, memo), choice["weight"],
                                                         choice["fusion"])
-            d.hybrid = choice
-            d.notes.append(hybrid_note(choice, len(vsel), "users (training users described like the test users)"))
-        else:
-            d.notes.append("hybrid is not shown: no validation user has more than the given shots.")
     if "mlp-concat" in want or "mlp-rich" in want:
         scorers.update(_train_rankers(d, D, Sim, logpop_n, fit_users, vu, vl, vt, has_text, shots, test_users,
                                       liked))
@@ -138,6 +118,40 @@ def cold_users(d, *, user_text: dict[str, str], shots: int | None, cold_fraction
                                         exclude=liked, jitter=("popularity", "tfidf", "itemknn"),
                                         block_users=block_users))
     return len(test_users), n_items
+
+
+def _lexical(d, utexts: list[str], has_text: bool, shots: int):
+    """``lex_rows(texts, liked)``: TF-IDF scores of every item for users given by a text and/or liked items (the
+    vocabulary and IDF from the item texts and ``utexts``, the test users' texts: no labels involved)."""
+    texts, n_items = d.texts, d.n_items
+    vec = tfidf_vectorizer(texts + utexts).fit(texts + utexts)
+    Xi = vec.transform(texts)
+    XiT = Xi.T.tocsc()
+
+    def lex_rows(text_rows, liked_rows):
+        sc = (vec.transform(text_rows) @ XiT).toarray() if has_text else np.zeros((len(liked_rows), n_items))
+        if shots:
+            sc = sc + (_rows_mean_sparse(Xi, liked_rows) @ XiT).toarray()
+        return np.asarray(sc, dtype=np.float64)
+
+    return lex_rows
+
+
+def _choose_hybrid(d, D, vu, vl, vt, lex_rows, user_text, block_users) -> dict:
+    """The hybrid's fusion and weight chosen on (a sample of) the validation users, scored in blocks."""
+    if not len(vu):
+        d.notes.append("hybrid is not shown: no validation user has more than the given shots.")
+        return {}
+    E, n_items = d.E, d.n_items
+    vP = _ml_profiles(E, D, vu, vl)
+    vtexts = [user_text.get(str(d.uids[u]), "") for u in vu]
+    vsel = np.sort(np.random.default_rng(d.cfg.seed + 7).permutation(len(vu))[:MAX_VAL_USERS])
+    blocks = ((vP[vsel[b]] @ E.T, lex_rows([vtexts[j] for j in vsel[b]], [vl[j] for j in vsel[b]]),
+               [vt[j] for j in vsel[b]], [vl[j] for j in vsel[b]])
+              for b in iter_blocks(len(vsel), block_rows(n_items, block_users)))
+    d.hybrid = choose_fusion(blocks, np.arange(n_items))
+    d.notes.append(hybrid_note(d.hybrid, len(vsel), "users (training users described like the test users)"))
+    return d.hybrid
 
 
 def _train_rankers(d, D, Sim, logpop_n, fit_users, vu, vl, vt, has_text, shots, test_users, liked) -> dict:
