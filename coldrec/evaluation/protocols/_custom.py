@@ -52,7 +52,9 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
     from training; each user with a held-out positive and at least one warm positive ranks only the held-out
     items from a profile of their warm items. cold-users: a seeded ``cold_fraction`` of users is held out; each
     is described by their text (``users`` file) and/or ``shots`` liked items (default 0 with text, else 3); they
-    rank all items.
+    rank all items, scored ``block_users`` users at a time (default: what fits 64 MB of scores; the result does not
+    depend on it). The ``hybrid`` method fuses zero-shot and TF-IDF with a fusion and weight chosen on validation
+    (:mod:`coldrec.evaluation._hybrid`); the choice is returned under ``hybrid``.
 
     Raises:
         ColdrecError: missing files, unknown columns, or too little data — with what to pass instead.
