@@ -195,3 +195,113 @@ def test_the_report_says_which_positive_rule_ran_and_what_text_is_embedded(own_f
     assert any("rating >= 8 (a 1-10 scale)" in n for n in r["notes"]), r["notes"]
     cat = load_catalog(folder / "movies.csv")
     assert any(w.startswith("embedded text: 'title' + 'plot'; e.g. 'Tea story 0") for w in cat.report.warnings)
+
+
+# ------------------------------------------------------------------------------------------- blocks and the hybrid
+TOPICS = ["jazz", "tent", "tea", "novel"]
+
+
+class _FakeEncoder:
+    """Vectors from a lookup, not from the words: ``oracle`` knows each item's topic (one-hot), ``noise`` is
+    random unit rows; the name starts with ``hash`` so the evaluation does not cache them on disk."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self.name, self.dim = kind, f"hash-fake-{kind}", 8
+
+    def encode(self, texts):
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for r, t in enumerate(texts):
+            i = int(t.split("code")[1].split()[0])
+            if self.kind == "oracle":
+                out[r, i % len(TOPICS)] = 1.0
+            else:
+                out[r] = np.random.default_rng(i).standard_normal(self.dim)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _topic_files(folder, words: bool):
+    """80 items in 4 topics; each user likes 12 items of one topic. With ``words`` the texts name the topic
+    (TF-IDF can find it), without they are unique codes (only the oracle encoder knows the topic)."""
+    items = pd.DataFrame({"item_id": [f"i{i}" for i in range(80)],
+                          "title": [f"code{i} " + (f"{TOPICS[i % 4]} {TOPICS[i % 4]}s" if words else f"x{i}y")
+                                    for i in range(80)]})
+    rows = [(f"u{u}", f"i{(u % 4) + 4 * ((u + 3 * j) % 20)}") for u in range(32) for j in range(12)]
+    items.to_csv(folder / "topics.csv", index=False)
+    pd.DataFrame(rows, columns=["user_id", "item_id"]).to_csv(folder / "likes.csv", index=False)
+    return folder / "topics.csv", folder / "likes.csv"
+
+
+@pytest.mark.parametrize("words, kind, weight, same_as", [(True, "noise", 0.0, "tfidf"),
+                                                           (False, "oracle", 1.0, "zero-shot")])
+def test_the_hybrid_weight_is_chosen_on_validation(tmp_path, words, kind, weight, same_as):
+    from coldrec.evaluation import run_protocol
+
+    catalog, log = _topic_files(tmp_path, words)
+    r = run_protocol("cold-items", catalog=catalog, interactions=log, encoder=_FakeEncoder(kind),
+                     methods=("tfidf", "zero-shot", "hybrid"), positive_threshold="any", log=lambda m: None)
+    assert r["hybrid"]["weight"] == weight, r["hybrid"]
+    assert r["methods"]["hybrid"] == r["methods"][same_as]
+    assert any(n.startswith("hybrid: ") and "validation users" in n for n in r["notes"])
+    # the other weights were tried on validation, and the single method that lost scored lower there
+    val = r["hybrid"]["validation"]
+    assert len(val) == 22 and val[f"score:{1.0 - weight}"] < val[f"score:{weight}"]
+    assert r["hybrid"]["by"] == ["recall@10", "ndcg@10"]
+
+
+def test_choose_fusion_prefers_the_better_single_method_on_ties_and_mixes_when_it_helps():
+    import numpy as np
+    from coldrec.evaluation._hybrid import choose_fusion, fuse
+
+    # two users, six items; the encoder finds item 0 for user 0 only, TF-IDF item 1 for user 1 only
+    enc = np.array([[9, 1, 0, 0, 0, 0], [0, 0, 9, 1, 0, 0]], float)
+    lex = np.array([[0, 0, 0, 9, 1, 0], [0, 9, 0, 0, 0, 1]], float)
+    got = choose_fusion([(enc, lex, [{0}, {1}], None)], np.arange(6), ks=(1,), by=("recall@1",))
+    assert got["validation"]["score:1.0"] == got["validation"]["score:0.0"] == [0.5]
+    assert got["weight"] not in (0.0, 1.0) and got["validation"][f"{got['fusion']}:{got['weight']}"] == [1.0]
+    with pytest.raises(ColdrecError, match="valid choices: score, rank"):
+        fuse(enc, lex, 0.5, "sum")
+    with pytest.raises(ColdrecError, match=r"in \[0, 1\]"):
+        fuse(enc, lex, 1.5)
+
+
+def test_item_cosine_by_rows_equals_the_dense_matrix():
+    import numpy as np
+    import scipy.sparse as sp
+    from coldrec.evaluation._blocks import ItemCosine
+    from coldrec.evaluation._common import _item_cosine
+
+    R = sp.random(30, 12, density=0.3, random_state=1, format="csr", dtype=np.float32)
+    R.data[:] = 1.0
+    dense = _item_cosine(R)
+    assert np.array_equal(ItemCosine(R)[[3, 0, 11]], dense[[3, 0, 11]])
+
+
+def test_cold_users_in_blocks_equals_all_users_at_once(own_files, tmp_path, monkeypatch):
+    from coldrec.evaluation import run_protocol
+
+    folder, _, _ = own_files
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    pd.DataFrame({"user_id": [f"u{u}" for u in range(30)],
+                  "description": [f"I like {WORDS[u % 10]} and {WORDS[(u * 7) % 10]}" for u in range(30)]}
+                 ).to_csv(folder / "users.csv", index=False)
+    opts = dict(catalog=folder / "movies.csv", interactions=folder / "ratings.csv", encoder="hash", shots=2,
+                users=folder / "users.csv", positive_threshold="any", epochs=1, log=lambda m: None, cold_fraction=0.3)
+    whole = run_protocol("cold-users", **opts)
+    assert {"random", "popularity", "tfidf", "itemknn", "zero-shot", "hybrid", "mlp-rich"} <= set(whole["methods"])
+    assert whole["n_users"] > 3
+    for size in (1, 3):
+        assert run_protocol("cold-users", block_users=size, **opts)["methods"] == whole["methods"]
+
+
+def test_cli_prints_the_hybrid_row_with_its_chosen_weight(tmp_path, capsys):
+    catalog, log = _topic_files(tmp_path, True)
+    assert main(["evaluate", "--protocol", "cold-items", "--catalog", str(catalog), "--interactions", str(log),
+                 "--model", "hash", "--methods", "tfidf,zero-shot,hybrid", "--positive", "any",
+                 "--seeds", "0,1", "--out", str(tmp_path / "res")]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("hybrid ("))
+    chosen = json.loads((tmp_path / "res" / "cold-items-topics.json").read_text())["hybrid"]["per_seed"]
+    label = " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in chosen.values())
+    assert line.startswith(f"hybrid ({label})") and len(chosen) == 2 and "±" in line

@@ -212,7 +212,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.protocol in ("cold-items", "cold-users"):
         opts.update(catalog=args.catalog, interactions=args.interactions, columns=common.columns(args))
         opts.update({k: v for k, v in {"users": args.users, "user_text_col": args.user_text_col,
-                                       "shots": args.shots, "cold_fraction": args.cold_fraction}.items()
+                                       "shots": args.shots, "cold_fraction": args.cold_fraction,
+                                       "block_users": args.block_users}.items()
                      if v is not None})
         opts.update(_log_options(args))
         if args.name:
@@ -335,12 +336,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2: mean ± standard deviation per metric")
     p.add_argument("--recall-n", type=int, help="candidates the MLP re-ranks")
     p.add_argument("--max-users", type=int, help="evaluate on at most this many users (quick runs)")
-    p.add_argument("--methods", help="comma-separated subset of methods")
+    p.add_argument("--methods", help="comma-separated subset of methods: random, popularity, tfidf, itemknn, "
+                                     "zero-shot, hybrid (own data: encoder + TF-IDF, weight chosen on validation), "
+                                     "mlp-concat, mlp-rich")
     p.add_argument("--epochs", type=int, help="maximum ranker epochs (best epoch kept on validation)")
     p.add_argument("--users", help="cold-users: user table with a user id and a description column")
     p.add_argument("--user-text-col", help="cold-users: description column of --users (default: auto)")
     p.add_argument("--shots", type=int, help="cold-users: liked items given per cold user (default 0 with --users, else 3)")
     p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
+    p.add_argument("--block-users", type=int, help="cold-users: users scored at a time (default: what fits 64 MB "
+                                                   "of scores); lower it to use less memory, results are the same")
     _mapping_args(p), _log_args(p), _model_args(p)
     p.set_defaults(func=cmd_evaluate)
 

@@ -15,10 +15,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from coldrec.errors import ColdrecError
 from coldrec.metrics import MetricAccumulator, topk_rows
 
 PROTOCOLS: tuple[str, ...] = ("scientific", "citeulike-cold", "ml100k-cold-users", "cold-items", "cold-users")
-METHODS: tuple[str, ...] = ("random", "popularity", "tfidf", "itemknn", "zero-shot", "mlp-concat", "mlp-rich")
+METHODS: tuple[str, ...] = ("random", "popularity", "tfidf", "itemknn", "zero-shot", "hybrid", "mlp-concat", "mlp-rich")
 
 Log = Callable[[str], None]
 
@@ -150,6 +151,18 @@ def _set_threads(n: int) -> None:
         torch.set_num_threads(max(1, n))
     except Exception:
         pass
+
+
+def split_cold(ids: Sequence, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of distinct ``ids`` into (warm, cold); ``cold`` has ``round(fraction * n)`` ids (>= 1)."""
+    if not 0.0 < fraction < 1.0:
+        raise ColdrecError(f"cold fraction must be in (0, 1), got {fraction!r}")
+    ids = np.unique(np.asarray(list(ids)))
+    if len(ids) < 2:
+        raise ColdrecError(f"need at least 2 distinct ids to hold some out as cold, got {len(ids)}")
+    n_cold = min(len(ids) - 1, max(1, int(round(fraction * len(ids)))))
+    perm = np.random.default_rng(seed).permutation(len(ids))
+    return np.sort(ids[perm[n_cold:]]), np.sort(ids[perm[:n_cold]])
 
 
 # ================================================================================================ scoring

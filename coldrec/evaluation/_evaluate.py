@@ -222,6 +222,9 @@ def run_seeds(name: str, seeds: Sequence[int], data: str | Path | None = None, *
             mean.setdefault(method, {})[metric] = round(float(np.mean(vals)), 6)
             spread.setdefault(method, {})[metric] = round(float(np.std(vals)), 6)
     result["methods"], result["spread"] = mean, spread
+    if any("hybrid" in r for r in runs):  # the fusion each seed's validation chose
+        result["hybrid"] = {"per_seed": {str(s): {k: r["hybrid"][k] for k in ("fusion", "weight")}
+                                         for s, r in zip(seeds, runs) if "hybrid" in r}}
     result.setdefault("notes", [])
     result["notes"] = list(result["notes"]) + [f"mean ± standard deviation over seeds {', '.join(map(str, seeds))}"]
     if out:
@@ -246,6 +249,16 @@ def _metric_names(result: dict[str, Any]) -> list[str]:
     return sorted(names, key=key)
 
 
+def method_label(result: dict[str, Any], method: str) -> str:
+    """A row's name in tables: the hybrid's carries the fusion and encoder weight chosen on validation (per seed)."""
+    h = result.get("hybrid")
+    if method != "hybrid" or not h:
+        return method
+    if "per_seed" not in h:
+        return f"hybrid ({h['fusion']}, w={h['weight']:.1f})"
+    return "hybrid (" + " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in h["per_seed"].values()) + ")"
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Plain-text table of ``result['methods']`` (methods × metrics) for the terminal."""
     metrics = _metric_names(result)
@@ -253,7 +266,8 @@ def format_table(result: dict[str, Any]) -> str:
     spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
         sd = spread.get(mname, {})
-        rows.append([mname] + [_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "") for m in metrics])
+        rows.append([method_label(result, mname)] + [_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "")
+                                                     for m in metrics])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in rows]
@@ -274,7 +288,7 @@ def format_markdown(result: dict[str, Any]) -> str:
     spread = result.get("spread", {})
     for mname, vals in result.get("methods", {}).items():
         sd = spread.get(mname, {})
-        out.append(f"| {mname} | " + " | ".join(_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "")
+        out.append(f"| {method_label(result, mname)} | " + " | ".join(_fmt(vals.get(m)) + (f" ± {sd[m]:.4f}" if m in sd else "")
                                                for m in metrics) + " |")
     for pname, vals in result.get("published", {}).items():
         out.append(f"| *{pname}* | " + " | ".join(_fmt(vals.get(m)) for m in metrics) + " |")

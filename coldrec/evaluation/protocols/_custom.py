@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from coldrec.errors import ColdrecError
-from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _item_cosine, _log_default, _normalize, _rows_mean_sparse, _tfidf,
-                          embed_cached, get_encoder)
-from coldrec.evaluation._common import tfidf_vectorizer
-from coldrec.evaluation._reranking import (_eval_matrix, _rerank_set, _train_set_ranker, config_record,
-                                          set_features, train_protocol_ranker)
-from coldrec.evaluation._users import ML_SCALARS, _ml_feats, _ml_profiles
-from coldrec.ranking import sample_negatives
+from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _log_default, _normalize, _rows_mean_sparse, _tfidf,
+                                      embed_cached, get_encoder, split_cold)
+from coldrec.evaluation._hybrid import choose_fusion, fuse, hybrid_note
+from coldrec.evaluation._reranking import _eval_matrix, _rerank_set, _train_set_ranker, config_record, set_features
+from coldrec.evaluation.protocols._custom_users import cold_users
+
+__all__ = ["protocol_custom", "split_cold", "OwnData"]
 
 # ================================================================================================ custom files
-def split_cold(ids: Sequence, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded split of distinct ``ids`` into (warm, cold); ``cold`` has ``round(fraction * n)`` ids (>= 1)."""
-    if not 0.0 < fraction < 1.0:
-        raise ColdrecError(f"cold fraction must be in (0, 1), got {fraction!r}")
-    ids = np.unique(np.asarray(list(ids)))
-    if len(ids) < 2:
-        raise ColdrecError(f"need at least 2 distinct ids to hold some out as cold, got {len(ids)}")
-    n_cold = min(len(ids) - 1, max(1, int(round(fraction * len(ids)))))
-    perm = np.random.default_rng(seed).permutation(len(ids))
-    return np.sort(ids[perm[n_cold:]]), np.sort(ids[perm[:n_cold]])
-
-
 def _read_user_texts(users: Any, user_col: str | None, text_col: str | None) -> dict[str, str]:
     import pandas as pd
 
@@ -55,21 +44,21 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
                     users: Any = None, user_text_col: str | None = None, user_col: str | None = None,
                     item_col: str | None = None, rating_col: str | None = None, time_col: str | None = None,
                     positive_threshold: float | None = None, cold_fraction: float = 0.2, shots: int | None = None,
-                    encoder: Any = None, cfg: EvalConfig | None = None, log: Log = _log_default) -> dict[str, Any]:
+                    encoder: Any = None, cfg: EvalConfig | None = None, log: Log = _log_default,
+                    block_users: int | None = None) -> dict[str, Any]:
     """``cold-items`` / ``cold-users`` on an analyst's own catalog + interaction log.
 
     cold-items: a seeded ``cold_fraction`` of the interacted items is held out; their interactions are hidden
     from training; each user with a held-out positive and at least one warm positive ranks only the held-out
     items from a profile of their warm items. cold-users: a seeded ``cold_fraction`` of users is held out; each
     is described by their text (``users`` file) and/or ``shots`` liked items (default 0 with text, else 3); they
-    rank all items.
+    rank all items, scored ``block_users`` users at a time (default: what fits 64 MB of scores; the result does not
+    depend on it). The ``hybrid`` method fuses zero-shot and TF-IDF with a fusion and weight chosen on validation
+    (:mod:`coldrec.evaluation._hybrid`); the choice is returned under ``hybrid``.
 
     Raises:
         ColdrecError: missing files, unknown columns, or too little data — with what to pass instead.
     """
-    from coldrec.catalog import load_catalog
-    from coldrec.ranking import load_interactions
-
     if name not in ("cold-items", "cold-users"):
         raise ColdrecError(f"protocol_custom runs cold-items or cold-users, not {name!r}")
     for opt, val in (("--catalog", catalog), ("--interactions", interactions)):
@@ -79,24 +68,82 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
         if isinstance(val, (str, Path)) and not Path(val).is_file():
             raise ColdrecError(f"{opt} file not found: {val}")
     cfg = cfg or EvalConfig()
-    ks = (10, 20, 50)
     t_start = time.time()
+    d = _load_own(catalog, columns, interactions, dict(user_col=user_col, item_col=item_col, rating_col=rating_col,
+                                                      time_col=time_col, positive_threshold=positive_threshold),
+                  encoder, cfg, log)
+    d.notes.insert(0, f"{name}: seeded {cold_fraction:.0%} of the "
+                      f"{'interacted items' if name == 'cold-items' else 'users'} held out (seed {cfg.seed}); "
+                      f"{d.n_positive} positive rows of {d.rows_read} read; positives: {d.positive}.")
+    if name == "cold-items":
+        n_users, n_ranked = _cold_items(d, cold_fraction)
+    else:
+        user_text = _read_user_texts(users, user_col, user_text_col) if users is not None else {}
+        n_users, n_ranked = cold_users(d, user_text=user_text, shots=shots, cold_fraction=cold_fraction,
+                                       block_users=block_users)
+    out = {
+        "dataset": f"own files: catalog {catalog if isinstance(catalog, (str, Path)) else '<data frame>'}, "
+                   f"interactions {interactions if isinstance(interactions, (str, Path)) else '<data frame>'}",
+        "methods": {m: d.methods[m] for m in METHODS if m in d.methods},
+        "n_users": int(n_users),
+        "n_items": int(n_ranked),
+        "ks": list(d.ks),
+        "recall_n": cfg.recall_n,
+        "ranker": d.ranker_info,
+        "timings": d.timings,
+        "warnings": d.warnings,
+        "notes": d.notes,
+        "seconds_total": round(time.time() - t_start, 1),
+    }
+    if d.hybrid:
+        out["hybrid"] = d.hybrid
+    return out
+
+
+@dataclass
+class OwnData:
+    """What both own-data protocols share once the files are read: embeddings, positives per user, the report."""
+
+    name: str
+    texts: list
+    E: np.ndarray
+    uids: np.ndarray
+    user_pos: list
+    n_items: int
+    cfg: EvalConfig
+    enc: Any
+    log: Log
+    rng: np.random.Generator
+    n_positive: int
+    rows_read: int
+    positive: str
+    warnings: list
+    ks: tuple = (10, 20, 50)
+    want: set = field(default_factory=set)
+    methods: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    ranker_info: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    hybrid: dict = field(default_factory=dict)
+
+
+def _load_own(catalog, columns, interactions, log_opts: dict, encoder, cfg: EvalConfig, log: Log) -> OwnData:
+    from coldrec.catalog import load_catalog
+    from coldrec.ranking import load_interactions
+
     cat = load_catalog(catalog, columns)
     ids = [str(x) for x in cat.items["item_id"].tolist()]
     texts = cat.items["text"].astype(str).tolist()
     row = {x: r for r, x in enumerate(ids)}
-    ilog = load_interactions(interactions, known_items=ids, user_col=user_col, item_col=item_col,
-                             rating_col=rating_col, time_col=time_col, positive_threshold=positive_threshold)
+    ilog = load_interactions(interactions, known_items=ids, **log_opts)
     posf = ilog.positives
     if len(posf) < 10:
         raise ColdrecError(f"the interaction log has only {len(posf)} positive row(s) on catalog items; at least 10 "
                            "are needed to hold some out (check --rating-col / the positive threshold and that item "
                            "ids match the catalog's id column)")
-    warnings = cat.report.warnings + list(ilog.warnings)
     pu = posf["user_id"].astype(str).to_numpy()
     pi = np.array([row[x] for x in posf["item_id"].astype(str)], dtype=np.int64)
     uids, uidx = np.unique(pu, return_inverse=True)
-    n_items = len(ids)
     user_pos = [[] for _ in range(len(uids))]
     for u, i in zip(uidx, pi):
         user_pos[u].append(i)
@@ -104,198 +151,105 @@ def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None,
     enc = get_encoder(encoder)
     t0 = time.time()
     E = embed_cached(enc, texts, f"custom-{cat.name}")
-    timings = {"embedding": round(time.time() - t0, 1)}
-    rng = np.random.default_rng(cfg.seed)
-    want = set(cfg.methods)
-    methods: dict[str, dict[str, float]] = {}
-    notes = [f"{name}: seeded {cold_fraction:.0%} of the {'interacted items' if name == 'cold-items' else 'users'} "
-             f"held out (seed {cfg.seed}); {len(posf)} positive rows of {ilog.rows_read} read; positives: "
-             f"{ilog.positive}."]
-    ranker_info: dict[str, Any] = {}
+    return OwnData(name=cat.name, texts=texts, E=E, uids=uids, user_pos=user_pos, n_items=len(ids), cfg=cfg,
+                   enc=enc, log=log, rng=np.random.default_rng(cfg.seed), n_positive=len(posf),
+                   rows_read=ilog.rows_read, positive=ilog.positive, warnings=cat.report.warnings + list(ilog.warnings),
+                   want=set(cfg.methods), timings={"embedding": round(time.time() - t0, 1)})
 
-    if name == "cold-items":
-        warm, cold = split_cold(np.unique(pi), cold_fraction, cfg.seed)
-        cold_set = set(cold.tolist())
-        prof = [np.array([i for i in p if i not in cold_set], dtype=np.int64) for p in user_pos]
-        tgt = [set(int(i) for i in p if i in cold_set) for p in user_pos]
-        test_users = np.array([u for u in range(len(uids)) if tgt[u] and len(prof[u])], dtype=np.int64)
-        if cfg.max_users and len(test_users) > cfg.max_users:
-            test_users = np.sort(rng.choice(test_users, cfg.max_users, replace=False))
-        if not len(test_users):
-            raise ColdrecError("no user has both a held-out (cold) item and a warm item; cold-items needs users with "
-                               "several positives — use more interactions or a larger --cold-fraction")
-        ccol = {int(i): c for c, i in enumerate(cold)}
-        targets = [set(ccol[i] for i in tgt[u]) for u in test_users]
-        taus = (None, 0.1)
-        ft = set_features(E, [prof[u] for u in test_users], cold, taus)
-        ev = lambda sc, jitter=False: _eval_matrix(sc, np.arange(len(cold)), targets, ks,  # noqa: E731
-                                                   np.random.default_rng(cfg.seed), jitter=jitter)
-        if "random" in want:
-            methods["random"] = ev(rng.random((len(test_users), len(cold))))
-        if "popularity" in want:
-            pop = np.zeros(n_items)
-            for p in prof:
-                np.add.at(pop, p, 1)
-            if pop[cold].any():
-                methods["popularity"] = ev(np.tile(pop[cold], (len(test_users), 1)), jitter=True)
-            else:  # every cold item has 0 training interactions: "popularity" would be the random row again
-                notes.append("popularity is not shown: the held-out items have no training interactions, so it "
-                             "would rank them in random order (that is the random row).")
-        if "tfidf" in want:
-            X = _tfidf(texts)
-            methods["tfidf"] = ev((_rows_mean_sparse(X, [prof[u] for u in test_users]) @ X[cold].T).toarray())
-        notes.append("itemknn is not applicable: the ranked items are cold.")
-        zs_name = "kernel:0.1"
-        if "zero-shot" in want:
-            methods["zero-shot"] = ev(ft[zs_name])
-        names = [zs_name, "kernel:None", "max", "cos"]
-        if ("mlp-concat" in want or "mlp-rich" in want) and len(warm) >= 10:
-            zr = np.random.default_rng(cfg.seed + 11)
-            wperm = zr.permutation(warm)
-            n_z = max(1, len(warm) // 5)
-            Z, Zv = np.sort(wperm[:n_z]), np.sort(wperm[n_z:2 * n_z])
-            hide = set(Z.tolist()) | set(Zv.tolist())
-            p2 = [np.array([i for i in p if i not in hide], dtype=np.int64) for p in prof]
-            zc = {int(i): c for c, i in enumerate(Z)}
-            vc = {int(i): c for c, i in enumerate(Zv)}
-            pos_sets = [set(zc[int(i)] for i in p if int(i) in zc) for p in prof]
-            pairs = np.array([(r, c) for r, ps in enumerate(pos_sets) if len(p2[r]) for c in ps], dtype=np.int64)
-            vus = [r for r in range(len(prof)) if len(p2[r]) and any(int(i) in vc for i in prof[r])]
-            if len(pairs) and vus:
-                fz = set_features(E, p2, Z, taus)
-                fv = set_features(E, [p2[r] for r in vus], Zv, taus)
-                vt = [set(vc[int(i)] for i in prof[r] if int(i) in vc) for r in vus]
-                mean_vec = lambda ps: _normalize(np.stack([E[p].mean(0) if len(p) else  # noqa: E731
-                                                           np.zeros(E.shape[1], np.float32) for p in ps]))
-                uz, uv, ut = mean_vec(p2), mean_vec([p2[r] for r in vus]), mean_vec([prof[u] for u in test_users])
-                for feat in ("concat", "rich"):
-                    nm = f"mlp-{feat}"
-                    if nm not in want:
-                        continue
-                    validate = lambda net: _eval_matrix(  # noqa: E731
-                        _rerank_set(net, E, uv, fv, names, Zv, cfg.recall_n), np.arange(len(Zv)), vt, (20,),
-                        np.random.default_rng(0))["recall@20"]
-                    net, hist = _train_set_ranker(feat, E, uz, fz, names, pairs, pos_sets, Z, None, validate, cfg,
-                                                  log, nm)
-                    methods[nm] = ev(_rerank_set(net, E, ut, ft, names, cold, cfg.recall_n))
-                    ranker_info[nm] = {"config": config_record(net), "epochs": hist}
-            else:
-                notes.append("too few warm interactions to train the rankers; mlp rows are missing.")
-        n_users, n_ranked = len(test_users), len(cold)
-    else:
-        user_text: dict[str, str] = {}
-        if users is not None:
-            user_text = _read_user_texts(users, user_col, user_text_col)
-        has_text = bool(user_text) and any(user_text.get(str(u), "").strip() for u in uids)
-        if shots is None:
-            shots = 0 if has_text else 3
-        if not has_text and shots == 0:
-            raise ColdrecError("cold-users with --shots 0 needs a text per user: pass --users FILE (a table with a user "
-                               "id and a description column; name the column with --user-text-col COLUMN), or give "
-                               "each cold user a few liked items with --shots N (e.g. --shots 3)")
-        if not has_text:
-            notes.append(f"no user text given: each cold user is described by {shots} liked item(s) only.")
-        D = embed_cached(enc, [user_text.get(str(u), "") for u in uids], f"custom-users-{cat.name}") if has_text \
-            else np.zeros((len(uids), E.shape[1]), np.float32)
-        warm_u, cold_u = split_cold(np.arange(len(uids)), cold_fraction, cfg.seed)
-        test_users = np.array([u for u in cold_u if len(user_pos[u]) > shots], dtype=np.int64)
-        if cfg.max_users and len(test_users) > cfg.max_users:
-            test_users = np.sort(rng.choice(test_users, cfg.max_users, replace=False))
-        if not len(test_users):
-            raise ColdrecError(f"no held-out user has more than {shots} positive(s); lower --shots or add interactions")
-        trR = np.array([(u, i) for u in warm_u for i in user_pos[u]], dtype=np.int64).reshape(-1, 2)
-        pop = np.bincount(trR[:, 1], minlength=n_items).astype(np.float64)
-        logpop_n = (np.log1p(pop) / max(np.log1p(pop).max(), 1e-6)).astype(np.float32)
-        import scipy.sparse as sp
 
-        Rm = sp.csr_matrix((np.ones(len(trR), np.float32), (trR[:, 0], trR[:, 1])), shape=(len(uids), n_items))
-        Rm.data[:] = 1.0
-        Sim = _item_cosine(Rm)
-        erng = np.random.default_rng(cfg.seed + 1000)
-        liked = [erng.choice(user_pos[u], shots, replace=False) if shots else np.zeros(0, np.int64)
-                 for u in test_users]
-        targets = [set(user_pos[u].tolist()) - set(l.tolist()) for u, l in zip(test_users, liked)]
-        B = len(test_users)
-        ev = lambda sc, jitter=False: _eval_matrix(sc, np.arange(n_items), targets, ks,  # noqa: E731
-                                                   np.random.default_rng(cfg.seed), exclude=liked, jitter=jitter)
-        if "random" in want:
-            methods["random"] = ev(rng.random((B, n_items)))
-        if "popularity" in want:
-            methods["popularity"] = ev(np.tile(pop, (B, 1)), jitter=True)
-        if "tfidf" in want:
-            utexts = [user_text.get(str(uids[u]), "") for u in test_users]
-            vec = tfidf_vectorizer(texts + utexts).fit(texts + utexts)
-            Xi = vec.transform(texts)
-            sc = (vec.transform(utexts) @ Xi.T).toarray() if has_text else 0.0
-            if shots:
-                sc = sc + (_rows_mean_sparse(Xi, liked) @ Xi.T).toarray()
-            methods["tfidf"] = ev(np.asarray(sc) + np.zeros((B, n_items)), jitter=True)
-        if "itemknn" in want:
-            if shots:
-                methods["itemknn"] = ev(np.stack([Sim[l].sum(0) for l in liked]), jitter=True)
-            else:
-                notes.append("itemknn needs liked items (shots > 0); not run.")
-        if "zero-shot" in want:
-            methods["zero-shot"] = ev(_ml_profiles(E, D, test_users, liked) @ E.T)
-        if "mlp-concat" in want or "mlp-rich" in want:
-            import dataclasses
+def _lex_scores(X, hists: Sequence[np.ndarray], cand: np.ndarray) -> np.ndarray:
+    return (_rows_mean_sparse(X, hists) @ X[cand].T).toarray()
 
-            rcfg = dataclasses.replace(cfg, hidden=min(cfg.hidden, 64), negatives=min(cfg.negatives, 16),
-                                       max_examples=min(cfg.max_examples, 6000), skip_init=min(cfg.skip_init, 5.0))
-            inner = np.random.default_rng(cfg.seed + 100).permutation(warm_u)
-            n_val = max(1, len(inner) // 10)
-            val_users, fit_users = inner[:n_val], inner[n_val:]
-            pairs = np.array([(u, i) for u in fit_users for i in user_pos[u]], dtype=np.int64).reshape(-1, 2)
-            shot_choices = (0, 1, 3, 5) if has_text else (1, 3, 5)
 
-            def make_batch(bidx, r):
-                bidx = r.integers(0, len(pairs), size=len(bidx))
-                us, ps = pairs[bidx, 0], pairs[bidx, 1]
-                lk = []
-                for u, p_ in zip(us, ps):
-                    s_ = shot_choices[r.integers(len(shot_choices))]
-                    pool = user_pos[u][user_pos[u] != p_]
-                    lk.append(r.choice(pool, min(s_, len(pool)), replace=False) if s_ and len(pool) else
-                              np.zeros(0, np.int64))
-                neg = sample_negatives(np.zeros((len(us), 0), np.int64), [set(user_pos[u].tolist()) for u in us],
-                                        n_items, rcfg.negatives, r)
-                return _ml_feats(E, D, Sim, logpop_n, us, lk, np.concatenate([ps[:, None], neg], axis=1))
+def _cold_items(d: OwnData, cold_fraction: float) -> tuple[int, int]:
+    """Fill ``d`` for cold-items; returns (users, items ranked)."""
+    cfg, want, E, user_pos, rng = d.cfg, d.want, d.E, d.user_pos, d.rng
+    warm, cold = split_cold(np.unique(np.concatenate(user_pos)), cold_fraction, cfg.seed)
+    cold_set = set(cold.tolist())
+    prof = [np.array([i for i in p if i not in cold_set], dtype=np.int64) for p in user_pos]
+    tgt = [set(int(i) for i in p if i in cold_set) for p in user_pos]
+    test_users = np.array([u for u in range(len(user_pos)) if tgt[u] and len(prof[u])], dtype=np.int64)
+    if cfg.max_users and len(test_users) > cfg.max_users:
+        test_users = np.sort(rng.choice(test_users, cfg.max_users, replace=False))
+    if not len(test_users):
+        raise ColdrecError("no user has both a held-out (cold) item and a warm item; cold-items needs users with "
+                           "several positives — use more interactions or a larger --cold-fraction")
+    ccol = {int(i): c for c, i in enumerate(cold)}
+    targets = [set(ccol[i] for i in tgt[u]) for u in test_users]
+    taus = (None, 0.1)
+    ft = set_features(E, [prof[u] for u in test_users], cold, taus)
+    ev = lambda sc, jitter=False: _eval_matrix(sc, np.arange(len(cold)), targets, d.ks,  # noqa: E731
+                                               np.random.default_rng(cfg.seed), jitter=jitter)
+    methods, notes = d.methods, d.notes
+    if "random" in want:
+        methods["random"] = ev(rng.random((len(test_users), len(cold))))
+    if "popularity" in want:
+        pop = np.zeros(d.n_items)
+        for p in prof:
+            np.add.at(pop, p, 1)
+        if pop[cold].any():
+            methods["popularity"] = ev(np.tile(pop[cold], (len(test_users), 1)), jitter=True)
+        else:  # every cold item has 0 training interactions: "popularity" would be the random row again
+            notes.append("popularity is not shown: the held-out items have no training interactions, so it "
+                         "would rank them in random order (that is the random row).")
+    X = _tfidf(d.texts) if {"tfidf", "hybrid"} & want else None
+    lex = _lex_scores(X, [prof[u] for u in test_users], cold) if X is not None else None
+    if "tfidf" in want:
+        methods["tfidf"] = ev(lex)
+    notes.append("itemknn is not applicable: the ranked items are cold.")
+    zs_name = "kernel:0.1"
+    if "zero-shot" in want:
+        methods["zero-shot"] = ev(ft[zs_name])
+    names = [zs_name, "kernel:None", "max", "cos"]
+    if not ({"hybrid", "mlp-concat", "mlp-rich"} & want):
+        return len(test_users), len(cold)
+    if len(warm) < 10:
+        notes.append("too few warm items to hold some out for validation; hybrid and mlp rows are missing.")
+        return len(test_users), len(cold)
+    # validation: a fifth of the warm items (Zv) ranked from profiles without them; another fifth (Z) trains
+    zr = np.random.default_rng(cfg.seed + 11)
+    wperm = zr.permutation(warm)
+    n_z = max(1, len(warm) // 5)
+    Z, Zv = np.sort(wperm[:n_z]), np.sort(wperm[n_z:2 * n_z])
+    hide = set(Z.tolist()) | set(Zv.tolist())
+    p2 = [np.array([i for i in p if i not in hide], dtype=np.int64) for p in prof]
+    vc = {int(i): c for c, i in enumerate(Zv)}
+    vus = [r for r in range(len(prof)) if len(p2[r]) and any(int(i) in vc for i in prof[r])]
+    if not vus:
+        notes.append("no user has a validation item and a remaining warm item; hybrid and mlp rows are missing.")
+        return len(test_users), len(cold)
+    fv = set_features(E, [p2[r] for r in vus], Zv, taus)
+    vt = [set(vc[int(i)] for i in prof[r] if int(i) in vc) for r in vus]
+    if "hybrid" in want:
+        choice = choose_fusion([(fv[zs_name], _lex_scores(X, [p2[r] for r in vus], Zv), vt, None)],
+                               np.arange(len(Zv)))
+        methods["hybrid"] = ev(fuse(ft[zs_name], lex, choice["weight"], choice["fusion"]))
+        d.hybrid = choice
+        notes.append(hybrid_note(choice, len(vus), f"users ranking {len(Zv)} held-out warm items"))
+    if {"mlp-concat", "mlp-rich"} & want:
+        _cold_item_rankers(d, prof, p2, Z, Zv, vus, fv, vt, names, taus, ft, test_users, cold, ev)
+    return len(test_users), len(cold)
 
-            vr = np.random.default_rng(cfg.seed + 5)
-            vu = np.array([u for u in val_users if len(user_pos[u]) > shots], dtype=np.int64)
-            vl = [vr.choice(user_pos[u], shots, replace=False) if shots else np.zeros(0, np.int64) for u in vu]
 
-            def validate(net):
-                if not len(vu):
-                    return 0.0
-                sc = net.score_batch(*_ml_feats(E, D, Sim, logpop_n, vu, vl, np.tile(np.arange(n_items), (len(vu), 1))))
-                return _eval_matrix(sc, np.arange(n_items), [set(user_pos[u].tolist()) - set(l.tolist())
-                                                             for u, l in zip(vu, vl)], (10,),
-                                    np.random.default_rng(0), exclude=vl)["ndcg@10"]
-
-            if len(pairs):
-                for feat in ("concat", "rich"):
-                    nm = f"mlp-{feat}"
-                    if nm in want:
-                        net, hist = train_protocol_ranker(feat, E.shape[1], ML_SCALARS,
-                                                          min(len(pairs), rcfg.max_examples),
-                                                  make_batch, validate, rcfg, log, nm)
-                        cand = np.tile(np.arange(n_items), (B, 1))
-                        methods[nm] = ev(net.score_batch(*_ml_feats(E, D, Sim, logpop_n, test_users, liked, cand)))
-                        ranker_info[nm] = {"config": config_record(net), "epochs": hist}
-        n_users, n_ranked = len(test_users), n_items
-    methods = {m: methods[m] for m in METHODS if m in methods}
-    return {
-        "dataset": f"own files: catalog {catalog if isinstance(catalog, (str, Path)) else '<data frame>'}, "
-                   f"interactions {interactions if isinstance(interactions, (str, Path)) else '<data frame>'}",
-        "methods": methods,
-        "n_users": int(n_users),
-        "n_items": int(n_ranked),
-        "ks": list(ks),
-        "recall_n": cfg.recall_n,
-        "ranker": ranker_info,
-        "timings": timings,
-        "warnings": warnings,
-        "notes": notes,
-        "seconds_total": round(time.time() - t_start, 1),
-    }
+def _cold_item_rankers(d: OwnData, prof, p2, Z, Zv, vus, fv, vt, names, taus, ft, test_users, cold, ev) -> None:
+    cfg, E = d.cfg, d.E
+    zc = {int(i): c for c, i in enumerate(Z)}
+    pos_sets = [set(zc[int(i)] for i in p if int(i) in zc) for p in prof]
+    pairs = np.array([(r, c) for r, ps in enumerate(pos_sets) if len(p2[r]) for c in ps], dtype=np.int64)
+    if not len(pairs):
+        d.notes.append("too few warm interactions to train the rankers; mlp rows are missing.")
+        return
+    fz = set_features(E, p2, Z, taus)
+    mean_vec = lambda ps: _normalize(np.stack([E[p].mean(0) if len(p) else  # noqa: E731
+                                               np.zeros(E.shape[1], np.float32) for p in ps]))
+    uz, uv, ut = mean_vec(p2), mean_vec([p2[r] for r in vus]), mean_vec([prof[u] for u in test_users])
+    for feat in ("concat", "rich"):
+        nm = f"mlp-{feat}"
+        if nm not in d.want:
+            continue
+        validate = lambda net: _eval_matrix(  # noqa: E731
+            _rerank_set(net, E, uv, fv, names, Zv, cfg.recall_n), np.arange(len(Zv)), vt, (20,),
+            np.random.default_rng(0))["recall@20"]
+        net, hist = _train_set_ranker(feat, E, uz, fz, names, pairs, pos_sets, Z, None, validate, cfg, d.log, nm)
+        d.methods[nm] = ev(_rerank_set(net, E, ut, ft, names, cold, cfg.recall_n))
+        d.ranker_info[nm] = {"config": config_record(net), "epochs": hist}
