@@ -180,12 +180,15 @@ def progress_reporter(bar: Any, noun: str = "items") -> Callable[[int, int], Non
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any) -> dict[str, Any]:
-    """Embeddings for one catalog content + model (the progress bar is drawn in here, so it replays cleanly)."""
+def _embed(content_hash: str, model: str, _texts: tuple[str, ...], _encoder: Any,
+           kind: str = "passage") -> dict[str, Any]:
+    """Embeddings for one catalog content + model + kind (``"passage"``: items, ``"query"``: user-side texts; the
+    progress bar is drawn in here, so it replays cleanly)."""
     from coldrec.encoders import EmbeddingCache, embed_texts
 
-    bar = st.progress(0.0, text=f"Embedding {len(_texts):,} items with {model}…")
-    res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar))
+    noun = "items" if kind == "passage" else "user texts"
+    bar = st.progress(0.0, text=f"Embedding {len(_texts):,} {noun} with {model}…")
+    res = embed_texts(_encoder, list(_texts), cache=EmbeddingCache(), progress=progress_reporter(bar), kind=kind)
     bar.empty()
     return {"vectors": res.vectors, "encoded": res.encoded, "cached": res.cached,
             "truncated": res.truncated, "seconds": res.seconds, "warnings": list(res.warnings)}
@@ -197,10 +200,13 @@ def embed_catalog(catalog: Any) -> dict[str, Any]:
     return _embed(catalog.content_hash(), enc.name, tuple(catalog.texts), enc)
 
 
-def embed_texts_cached(texts: Sequence[str]) -> np.ndarray:
-    """Vectors of arbitrary texts (e.g. the log users' descriptions), cached by content + model."""
+def embed_texts_cached(texts: Sequence[str], kind: str = "query") -> np.ndarray:
+    """Vectors of user-side texts (e.g. the log users' descriptions), cached by content + model + kind.
+
+    ``kind="query"`` (the default) is how profiles encode a description at serving (E5's ``query:``), so a ranker
+    trained on these vectors sees what it is served; pass ``"passage"`` for item-side texts."""
     enc = encoder()
-    return _embed(texts_key(texts), enc.name, tuple(str(t) for t in texts), enc)["vectors"]
+    return _embed(texts_key(texts), enc.name, tuple(str(t) for t in texts), enc, kind)["vectors"]
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
@@ -236,12 +242,13 @@ def _build_user_vectors(domain: str, kind: str) -> np.ndarray:
     """The log users' description vectors: shipped (data/<domain>/embeddings/) or embedded through the cache."""
     from coldrec.demo import load_demo
     from coldrec.demo._shipped import load_shipped
-    from coldrec.encoders import EmbeddingCache, embed_texts
+    from coldrec.encoders import EmbeddingCache, cache_name, embed_texts
 
     enc, demo = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind), load_demo(domain)
     texts = demo.users["description"].fillna("").astype(str).tolist()
-    shipped = load_shipped(demo.folder, enc.name, texts=texts, part="users")
-    return shipped if shipped is not None else embed_texts(enc, texts, EmbeddingCache()).vectors
+    # user side: encoded as queries (E5), as profiles are at serving; the shipped file is named by that key
+    shipped = load_shipped(demo.folder, cache_name(enc, "query"), texts=texts, part="users")
+    return shipped if shipped is not None else embed_texts(enc, texts, EmbeddingCache(), kind="query").vectors
 
 
 def log_user_vectors(ws: Any) -> np.ndarray:

@@ -75,8 +75,11 @@ def get_encoder(encoder: Any = None) -> Any:
     return encoder
 
 
-def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts") -> np.ndarray:
-    """Encode ``texts`` once; later calls with the same encoder and texts load an ``.npy`` from the cache.
+def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts", kind: str = "passage") -> np.ndarray:
+    """Encode ``texts`` once; later calls with the same encoder, kind and texts load an ``.npy`` from the cache.
+
+    ``kind`` is ``"passage"`` for item texts and ``"query"`` for user-side texts (descriptions), as
+    :func:`coldrec.retrieval.build_profile` encodes them at serving; only asymmetric encoders (E5) tell them apart.
 
     The per-text cache of ``coldrec.encoders._cache`` does the encoding; the file here is a
     whole-corpus shortcut so a protocol re-run does not even hash 17k texts one by one.
@@ -85,7 +88,10 @@ def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts") -> np
     name = getattr(encoder, "name", type(encoder).__name__)
     if str(name).startswith("hash"):
         return np.asarray(encoder.encode(texts), dtype=np.float32)
-    h = hashlib.sha256((str(name) + "\x00" + "\x00".join(texts)).encode("utf-8")).hexdigest()[:20]
+    from coldrec.encoders import cache_name
+
+    key = cache_name(encoder, kind) if hasattr(encoder, "name") else str(name)  # MiniLM: the name alone, as before
+    h = hashlib.sha256((key + "\x00" + "\x00".join(texts)).encode("utf-8")).hexdigest()[:20]
     path = _cache_root() / f"{label}-{h}.npy"
     if path.is_file():
         arr = np.load(path)
@@ -93,7 +99,7 @@ def embed_cached(encoder: Any, texts: Sequence[str], label: str = "texts") -> np
             return arr
     from coldrec.encoders import EmbeddingCache, embed_texts
 
-    vec = np.asarray(embed_texts(encoder, texts, EmbeddingCache()).vectors, dtype=np.float32)
+    vec = np.asarray(embed_texts(encoder, texts, EmbeddingCache(), kind=kind).vectors, dtype=np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, vec)

@@ -204,7 +204,7 @@ def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
     text = str(text or "").strip()
     if not text:
         raise ColdrecError("Describe the new item: its title and a sentence or two about it.")
-    vec = np.asarray(rec.encoder.encode([text]), dtype=np.float32)[0]
+    vec = np.asarray(encode_as(rec.encoder, [text], "passage"), dtype=np.float32)[0]  # the item side
     count = getattr(rec.encoder, "count_truncated", None)
     truncated = bool(count([text])) if count else False
     if not np.any(vec):

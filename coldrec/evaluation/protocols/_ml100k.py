@@ -48,7 +48,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
     t0 = time.time()
     item_texts, user_texts = ds.item_texts, ds.user_texts()  # both built on each call: once here
     E = embed_cached(enc, item_texts, "ml100k-items")
-    D = embed_cached(enc, user_texts, "ml100k-users")
+    D = embed_cached(enc, user_texts, "ml100k-users", kind="query")
     timings: dict[str, float] = {"embedding": round(time.time() - t0, 1)}
     R = ds.ratings
     posR = R[R[:, 2] >= 4]

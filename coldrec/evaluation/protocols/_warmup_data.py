@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from coldrec.encoders import encode_as
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import Log, _log_default, embed_cached, get_encoder
 from coldrec.evaluation.protocols._warmup import TextSide, WarmupConfig, WarmupData
@@ -44,7 +45,7 @@ def ml100k_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int 
     enc = get_encoder(encoder)
     item_texts, user_texts = ds.item_texts, ds.user_texts()
     E = embed_cached(enc, item_texts, "ml100k-items")
-    D = embed_cached(enc, user_texts, "ml100k-users")
+    D = embed_cached(enc, user_texts, "ml100k-users", kind="query")
     R = ds.ratings[ds.ratings[:, 2] >= 4]
     R = R[np.lexsort((R[:, 1], R[:, 3]))]  # by timestamp, ties by item
     seqs = [R[R[:, 0] == u, 1].astype(np.int64) for u in range(ds.n_users)]
@@ -83,7 +84,7 @@ def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> Warmu
     seqs = [np.array(list(dict.fromkeys(by_user[u])), dtype=np.int64) for u in uids]
     texts = list(demo.users["description"].astype(str))
     E = np.asarray(item_vectors, np.float32)
-    D = np.asarray(encoder.encode(texts), np.float32)
+    D = np.asarray(encode_as(encoder, texts, "query"), np.float32)  # user side, as served
     return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D))
 
 
