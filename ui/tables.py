@@ -29,9 +29,11 @@ RESULT_COLUMNS = {
                                                   help="Cosine similarity of item and user profile"),
     "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
                                                   help="The ranker's score in [0, 1]"),
-    "rank_change": st.column_config.TextColumn("Δ rank", width=62, help="▲ moved up vs recall order (the Why column says by what)"),
-    "reason": st.column_config.TextColumn("Why", width=206, help="What moved the item (ranker, popularity, diversity), then how well it matches your words: "
-                                          "strong / some / weak, or no close match"),
+    "rank_change": st.column_config.TextColumn("Δ rank", width=62,
+                                               help="▲ moved up vs recall order (the Why column says by what)"),
+    "reason": st.column_config.TextColumn("Why", width=206,
+                                          help="What moved the item (ranker, popularity, diversity), then how well "
+                                               "it matches your words: strong / some / weak, or no close match"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
 RESULT_ROW_HEIGHT = 76  # three wrapped lines
