@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from coldrec.recommend import RecommendConfig
-from coldrec.recommend._views import item_label, item_options
+from coldrec.recommend._views import controls_summary, item_label, item_options
 from ui.feedback_loop import feedback_panel
 
 ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates, "
@@ -36,8 +36,11 @@ with st.form("nu_form"):
         a.slider("Shown k", 3, 50, 10, key="nu_k")
         b.slider("Description vs history weight", 0.0, 1.0, 0.6, 0.05, key="nu_desc_weight",
                  help="1 = only the description, 0 = only the history lines below")
-        b.slider("Popularity blend", 0.0, 1.0, 0.0, 0.05, key="nu_pop")
-        c.slider("Diversity (MMR)", 0.0, 1.0, 0.0, 0.05, key="nu_mmr", help="0 = off; higher = more varied list")
+        b.slider("Popularity blend", 0.0, 1.0, 0.0, 0.05, key="nu_pop",
+                 help="Acts on the final list, after the ranker: 0 = the ranker's order, 1 = most popular first")
+        c.slider("Diversity (MMR)", 0.0, 1.0, 0.0, 0.05, key="nu_mmr",
+                 help="Acts on the final list, after the ranker: 0 = off; 1 = each item unlike those above it")
+        effect = c.empty()  # filled below: categories shown and items the two controls changed
         c.multiselect("Only these categories", sorted({x for x in cat.categories if x}), key="nu_cats")
         st.text_area("History (optional, one query or title per line, most recent last)", key="nu_history",
                      height=68)
@@ -51,6 +54,7 @@ ui.language_hint([user.description, *user.history], "This description")
 with ui.guard("Shorten or rephrase the description, or relax the category filter."):
     recs = ui.recommend(ws, user, prefix="nu")
 ui.remember_user(ws, "typed user", user, recs)
+effect.caption(controls_summary(recs))
 
 st.subheader(f"Top {len(recs)} for this user")
 ui.result_notes(recs)

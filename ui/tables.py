@@ -29,8 +29,11 @@ RESULT_COLUMNS = {
                                                   help="Cosine similarity of item and user profile"),
     "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
                                                   help="The ranker's score in [0, 1]"),
-    "rank_change": st.column_config.TextColumn("Δ rank", width=62, help="▲ moved up vs recall order"),
-    "reason": st.column_config.TextColumn("Why", width=206, help="Which part of the profile the item matches"),
+    "rank_change": st.column_config.TextColumn("Δ rank", width=62,
+                                               help="▲ moved up vs recall order (the Why column says by what)"),
+    "reason": st.column_config.TextColumn("Why", width=206,
+                                          help="What moved the item (ranker, popularity, diversity), then how well "
+                                               "it matches your words: strong / some / weak, or no close match"),
     "item_id": st.column_config.TextColumn("Item id", width="small"),
 }
 RESULT_ROW_HEIGHT = 76  # three wrapped lines
@@ -52,7 +55,9 @@ def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key
     data: Any = _category_colored(view, colors) if colors and "category" in view else view
     order = [c for c in RESULT_ORDER if c in view]
     if "ranker_score" in view and view["ranker_score"].isna().all():  # cosine only: no ranker column
-        order = [c for c in order if c not in ("ranker_score", "rank_change", "recall_rank")]
+        moved = "rank_change" in df and (pd.to_numeric(df["rank_change"], errors="coerce").fillna(0) != 0).any()
+        hide = ("ranker_score",) if moved else ("ranker_score", "rank_change", "recall_rank")  # keep what moved
+        order = [c for c in order if c not in hide]
     if height == "auto":  # every row shown (up to 25) with the taller rows
         height = RESULT_ROW_HEIGHT * min(len(view), 25) + 38
     st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height,

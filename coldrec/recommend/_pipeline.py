@@ -19,8 +19,9 @@ import pandas as pd
 from coldrec.errors import ColdrecError
 from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles
 from coldrec.retrieval import recall_method, top_n
+from coldrec.recommend._explain import MATCH_LEVELS, RANKER_NOTE_MIN, apply_controls, bounded_order, explain
 
-__all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain"]
+__all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain", "RANKER_NOTE_MIN"]
 
 RESULT_COLUMNS = [
     "item_id", "title", "category", "recall_rank", "recall_score", "ranker_score", "final_rank", "rank_change",
@@ -38,38 +39,23 @@ class RecommendConfig:
     k: int = 10
     """Items shown."""
     pop_weight: float = 0.0
-    """Blend of log-popularity into the recall score (0 = pure cosine)."""
+    """Popularity blend on the final list (after the ranker): ``(1 - w) * position score + w * log-popularity``,
+    the position score running from 1 (first) to 0 (last of the N); 0 = the ranker's order as is."""
     mmr_lambda: float | None = None
-    """MMR diversity in recall: ``None`` off, 1 = relevance only, lower = more diverse."""
+    """MMR diversity on the final list (after the ranker and the popularity blend): ``None`` off, 1 = relevance
+    only, lower = more varied, 0 = each next item as unlike the ones above as possible."""
     exclude_seen: bool = True
     """Leave out items the user liked or disliked."""
-
-
-RANKER_NOTE_MIN = 5
-"""Rank change from which the reason names the ranker as the cause of the item's place."""
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def explain(item_vectors: np.ndarray, rows: np.ndarray, profile: UserProfile, titles: Sequence[str]) -> list[str]:
-    """For each row, the description sentence or liked item it matches best, with the cosine."""
-    sources: list[str] = []
-    vecs: list[np.ndarray] = []
-    if profile.sentence_vectors is not None and len(profile.sentences):
-        sources += [f"matches “{_short(s)}”" for s in profile.sentences]
-        vecs.append(profile.sentence_vectors)
-    if len(profile.liked_rows):
-        sources += [f"like your liked “{_short(titles[r], 50)}”" for r in profile.liked_rows]
-        vecs.append(item_vectors[profile.liked_rows])
-    if not sources:
-        return ["close to your profile"] * len(rows)
-    src = np.concatenate(vecs)
-    sims = item_vectors[rows] @ src.T
-    best = sims.argmax(axis=1)
-    return [f"{sources[b]} ({sims[i, b]:.2f})" for i, b in enumerate(best)]
+    max_lift: int | None = None
+    """Most places the ranker may move an item above its recall position unless the item's cosine to the profile
+    is at least ``lift_floor`` (a real text match), so an off-topic item cannot jump from the tail to the top.
+    ``None`` (default) lets the ranker reorder the N freely; either way a lifted item without a real match is
+    flagged first in its reason ("lifted by the ranker from #35 · ⚠ no close text match"). Off by default because
+    the bound costs the shipped demo rankers held-out accuracy (``scripts/measure_lift_bound.py``: at 10, e-commerce
+    recall@10 .274 → .181, news .222 → .183) and the trainer's held-out numbers measure the unbounded order."""
+    lift_floor: float = MATCH_LEVELS["weak"]
+    """Cosine from which the ranker may lift an item without the ``max_lift`` bound (default: the weak text-match
+    level of :data:`coldrec.recommend.MATCH_LEVELS`, chosen on the demo data)."""
 
 
 class Recommender:
@@ -163,12 +149,16 @@ class Recommender:
                   categories: Sequence[str] | None = None, exclude_categories: Sequence[str] | None = None,
                   mmr_lambda: float | None = None, pop_weight: float | None = None,
                   exclude_seen: bool | None = None, profile: UserProfile | None = None,
-                  profile_config: ProfileConfig | None = None) -> pd.DataFrame:
-        """Recall ``n`` items by cosine, rank them, return the top ``k`` with reasons.
+                  profile_config: ProfileConfig | None = None, max_lift: int | None | str = "config") -> pd.DataFrame:
+        """Recall ``n`` items by cosine, rank them (the lift bounded by ``max_lift``), apply the popularity blend
+        and MMR to that final order, and return the top ``k`` with reasons.
 
         Returns:
-            A DataFrame with :data:`RESULT_COLUMNS`; ``rank_change`` > 0 means the ranker moved the item up.
-            ``attrs`` holds ``ranked_by``, ``recall`` ("exact"), ``truncated`` and ``warnings``.
+            A DataFrame with :data:`RESULT_COLUMNS`; ``rank_change`` > 0 means the item ends above its recall
+            position, and the reason names the stage that moved it. ``attrs`` holds ``ranked_by``, ``recall``
+            ("exact"), ``truncated``, ``warnings``, ``categories`` (distinct categories shown),
+            ``categories_before_controls`` and ``changed_by_controls`` (shown items that the popularity blend and
+            MMR brought in, out of ``k``).
 
         Raises:
             ColdrecError: nothing usable describes the user, or a filter names an unknown category.
@@ -179,27 +169,41 @@ class Recommender:
         if k < 1:
             raise ColdrecError(f"k must be at least 1, got {k}.")
         pop_weight = cfg.pop_weight if pop_weight is None else pop_weight
+        if not 0 <= pop_weight <= 1:
+            raise ColdrecError(f"pop_weight must be between 0 and 1, got {pop_weight!r}.")
+        mmr_lambda = cfg.mmr_lambda if mmr_lambda is None else mmr_lambda
+        if mmr_lambda is not None and not 0 <= mmr_lambda <= 1:
+            raise ColdrecError(f"MMR lambda must be between 0 and 1 (or None for off), got {mmr_lambda!r}.")
+        max_lift = cfg.max_lift if max_lift == "config" else max_lift
         prof = profile if profile is not None else self.profile(user, profile_config)
         if prof.empty:
             raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
             cfg.exclude_seen if exclude_seen is None else exclude_seen) else np.zeros(0, np.int64)
-        rows, _ = top_n(
-            self.item_vectors, prof.vector, n,
-            allowed=self._allowed(categories, exclude_categories), exclude=seen.tolist(),
-            mmr_lambda=cfg.mmr_lambda if mmr_lambda is None else mmr_lambda,
-            popularity=self.popularity, pop_weight=pop_weight,
-        )
+        rows, _ = top_n(self.item_vectors, prof.vector, n,
+                        allowed=self._allowed(categories, exclude_categories), exclude=seen.tolist())
         cosine = self.item_vectors[rows] @ prof.vector
         if self.ranker is not None and len(rows):
             rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.ranker_popularity[rows])
-            order = np.argsort(-rscore, kind="stable")
+            order = bounded_order(rscore, cosine, max_lift, cfg.lift_floor)
         else:
             rscore = np.full(len(rows), np.nan, dtype=np.float32)
             order = np.arange(len(rows))
-        shown = order[:k]
+        blended, final = apply_controls(self.item_vectors, rows[order], self.popularity, k, pop_weight, mmr_lambda)
+        return self._table(prof, rows, order, blended, final, cosine, rscore, k)
+
+    def _table(self, prof: UserProfile, rows, order, blended, final, cosine, rscore, k: int) -> pd.DataFrame:
+        """The shown items with their positions at each stage, reasons and notes (see :meth:`recommend`)."""
+        shown = order[final]  # positions into the recall list
+        at_rank = np.empty(len(order), np.int64)
+        at_rank[order] = np.arange(len(order))  # recall position -> position after the ranker
+        at_blend = np.empty(len(order), np.int64)
+        at_blend[blended] = np.arange(len(order))  # ranker position -> position after the blend
         recall_rank = shown + 1
         final_rank = np.arange(1, len(shown) + 1)
+        ranked_pos = at_rank[shown]
+        moves = [(int(r - a), int(a - at_blend[f]), int(at_blend[f] - i), int(r + 1))
+                 for i, (r, a, f) in enumerate(zip(shown, ranked_pos, final))]
         items = self.catalog.items
         picked = rows[shown]
         out = pd.DataFrame({
@@ -211,20 +215,19 @@ class Recommender:
             "ranker_score": rscore[shown].astype(float),
             "final_rank": final_rank,
             "rank_change": recall_rank - final_rank,
-            "reason": explain(self.item_vectors, picked, prof, items["title"].to_numpy()),
+            "reason": explain(self.item_vectors, picked, prof, items["title"].to_numpy(), moves),
         })
-        if self.ranker is not None:
-            # A big jump is the ranker's doing, not the text match: say so, or the reason misleads.
-            moved = out["rank_change"].to_numpy() >= RANKER_NOTE_MIN
-            out.loc[moved, "reason"] = [f"{r} · ranker moved it up {c}" for r, c in
-                                        zip(out.loc[moved, "reason"], out.loc[moved, "rank_change"])]
         warnings = list(prof.warnings)
         if self.ranker is None:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
         if len(rows) < k:
             warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
+        before = set(order[:k].tolist())
         out.attrs.update({"ranked_by": self.ranked_by,
-                          "recall": recall_method(len(self.item_vectors), pop_weight=pop_weight),
+                          "recall": recall_method(len(self.item_vectors)),
                           "recalled": int(len(rows)),
+                          "categories": int(pd.Series(self._categories[picked]).nunique()),
+                          "categories_before_controls": int(pd.Series(self._categories[rows[order[:k]]]).nunique()),
+                          "changed_by_controls": int(sum(int(s) not in before for s in shown)),
                           "truncated": prof.truncated, "warnings": warnings})
         return out

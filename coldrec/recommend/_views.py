@@ -20,6 +20,7 @@ __all__ = [
     "kept_epoch",
     "arrow",
     "results_view",
+    "controls_summary",
     "item_label",
     "item_options",
     "attribute_labels",
@@ -53,6 +54,29 @@ def results_view(df: pd.DataFrame) -> pd.DataFrame:
     if "rank_change" in out:
         out["rank_change"] = out["rank_change"].map(arrow)
     return out
+
+
+def controls_summary(df: pd.DataFrame) -> str:
+    """What the popularity blend and MMR did to a ``Recommender.recommend`` list, in one line.
+
+    Example:
+        >>> df = pd.DataFrame({"item_id": list("abc")})
+        >>> df.attrs.update(categories=3, categories_before_controls=1, changed_by_controls=2)
+        >>> controls_summary(df)
+        '3 categories in the top 3 (1 without popularity and diversity) · popularity and diversity changed 2 of 3 items'
+    """
+    a, k = df.attrs, len(df)
+    cats, before, changed = a.get("categories"), a.get("categories_before_controls"), a.get("changed_by_controls")
+    if cats is None:
+        return ""
+    plural = "category" if cats == 1 else "categories"
+    line = f"{cats} {plural} in the top {k}"
+    if before is not None and before != cats:
+        line += f" ({before} without popularity and diversity)"
+    if changed is not None:
+        line += f" · popularity and diversity changed {changed} of {k} items" if changed else \
+            " · popularity and diversity change none of these items"
+    return line
 
 
 def item_label(catalog: Any) -> Callable[[str], str]:
