@@ -81,8 +81,12 @@ def visit(page, domain: str) -> None:
     goto_page(page, "Home")
     page.wait_for_selector('[data-testid="stRadio"]', timeout=240_000)  # after the first run's loading skeleton
     source = page.locator('[data-testid="stRadio"]').filter(has_text="Demo domain or uploaded catalog")
-    source.locator("label").nth(1 + domains().index(domain)).click()  # options: the label, then each domain
-    wait_idle(page, timeout=240)
+    option = source.locator("label").nth(1 + domains().index(domain))  # options: the label, then each domain
+    name = (option.text_content() or "").strip()
+    option.click()
+    # the rerun may start a moment after the click: wait until the sidebar names the domain, then until idle
+    page.locator('[data-testid="stSidebar"]').get_by_text(f"Catalog: {name}", exact=False).wait_for()
+    wait_idle(page, timeout=240, settle=2.0)
     check(page, f"Home ({domain})", "stMetric")
     shot("0_Home")
     goto_page(page, "Catalog")
