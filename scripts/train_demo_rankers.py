@@ -67,16 +67,25 @@ def _verdict(frame, shipped: str | None) -> str | None:
     return None if shipped and float(m[shipped]) > float(m[best]) else best
 
 
+def _config(features: str, seed: int):
+    """The demo rankers' config: defaults, except that they learn on the candidate set the app serves them
+    (``RecommendConfig.n``, the cosine top-N every page re-ranks), not on a wider one."""
+    from coldrec.ranking import RankerConfig
+    from coldrec.recommend import RecommendConfig
+
+    return RankerConfig(features=features, seed=seed, recall_n=RecommendConfig.n)
+
+
 def _train_domain(domain, demo, enc, cache, E, seed: int) -> tuple[list[str], object]:
     from coldrec.encoders import embed_texts
     from coldrec.evaluation import holdout_comparison
-    from coldrec.ranking import RankerConfig, train_ranker
+    from coldrec.ranking import train_ranker
 
     encode = lambda t: embed_texts(enc, t, cache).vectors  # noqa: E731
     frames, rankers = {}, {}
     for features in ("concat", "rich"):
         res = train_ranker(demo.catalog, E, demo.interactions, encode=encode, user_texts=demo.user_texts,
-                           config=RankerConfig(features=features, seed=seed), encoder_name=enc.name)
+                           config=_config(features, seed), encoder_name=enc.name)
         rankers[features] = res.ranker
         frames[features] = holdout_comparison(demo.catalog, E, enc, demo.interactions, ranker=res.ranker,
                                               user_texts=demo.user_texts, encode=encode)
@@ -126,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     from coldrec.demo import DOMAINS, ENGLISH_DOMAINS, load_demo
     from coldrec.encoders import EmbeddingCache, embed_texts, load_encoder
     from coldrec.evaluation import describe_holdout
-    from coldrec.ranking import RankerConfig
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", action="append", choices=DOMAINS, help="default: the English domains")
@@ -160,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
              "Every row is `coldrec.evaluation.holdout_comparison`, the function the Ranker page (after training) "
              "and the Evaluation page's quick check call: " + protocol, "",
              "Each ranker is `coldrec.ranking.MLPRanker` trained by `coldrec.ranking.train_ranker` with "
-             f"`RankerConfig(features=...)` and otherwise default values: `{asdict(RankerConfig(features='rich'))}`. "
+             f"`RankerConfig(features=..., recall_n={_config('rich', args.seed).recall_n})` (the app's recall size) "
+             f"and otherwise default values: `{asdict(_config('rich', args.seed))}`. "
              f"A ranker ships (`data/<domain>/ranker/`) only when its {DECIDING.upper()} beats popularity, TF-IDF "
              "and cosine; otherwise none ships and the app ranks by cosine (Home says why). `--measure-only` "
              "re-measures the shipped checkpoints without training.", "",
