@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from coldrec.evaluation import describe_holdout
 from coldrec.ranking import FEATURE_SETS, OBJECTIVES, RankerConfig
 from coldrec.recommend._views import kept_epoch, loss_frame
 
@@ -42,9 +43,7 @@ with train_tab:
         left, right = st.columns([2, 3])
         left.line_chart(loss_frame(res.ranker.history), x_label="epoch", y_label="training loss", height=260)
         right.dataframe(res.metrics, hide_index=True, key="rk_metrics", column_config=ui.METRIC_COLUMNS)
-        right.caption(f"{len(res.test_users)} users held out before training (cold users); user profiles from "
-                      f"their {res.data.profile_source}. Recall/NDCG over the whole catalog, each list re-ranked "
-                      f"from the top {res.ranker.config.recall_n} by cosine, exactly as the pages serve it. "
+        right.caption(describe_holdout(res.metrics) + " The Evaluation page's quick check measures the same way. "
                       + kept_epoch(res.ranker.history))
         for w in res.warnings:
             st.warning(ui.md(w))

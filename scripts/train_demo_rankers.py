@@ -1,103 +1,183 @@
-"""Rebuild the small demo ranker shipped with each demo domain (``data/<domain>/ranker/``).
+"""Rebuild (or only re-measure) the small demo ranker shipped with each demo domain (``data/<domain>/ranker/``).
 
-    python scripts/train_demo_rankers.py                 # all five domains, bundled MiniLM
-    python scripts/train_demo_rankers.py --domain news
-    python scripts/train_demo_rankers.py --encoder multilingual   # the five Chinese domains, multilingual-e5-small
+    python scripts/train_demo_rankers.py                       # the English domains, bundled MiniLM (fp32)
+    python scripts/train_demo_rankers.py --domain news          # one domain (its rows in data/RANKERS.md only)
+    python scripts/train_demo_rankers.py --measure-only         # no training: re-measure the shipped checkpoints
+    python scripts/train_demo_rankers.py --domain music-zh --encoder multilingual
 
-For each domain both feature sets of :class:`coldrec.ranking.MLPRanker` (the listwise ranker the evaluation
-protocols measure) are trained with :func:`coldrec.ranking.train_ranker` on the domain's interaction log (user
-descriptions as profiles, a seeded 20% of users held out); the one with the better held-out NDCG@10 is saved, and
-the comparison table is written to ``data/RANKERS.md``. The held-out numbers are those of the lists
-:class:`coldrec.recommend.Recommender` serves with the saved checkpoint (its training popularity is saved with
-it). Checkpoints are safetensors + JSON, under 2 MB each.
+For each domain both feature sets of :class:`coldrec.ranking.MLPRanker` are trained with
+:func:`coldrec.ranking.train_ranker` on the domain's log (user descriptions as profiles, a seeded 20% of users held
+out). Every row of ``data/RANKERS.md`` comes from :func:`coldrec.evaluation.holdout_comparison`, the function the
+Ranker page (after training) and the Evaluation page's quick check call: the same held-out users, the lists
+:class:`coldrec.recommend.Recommender` serves with its defaults, recall@10 / NDCG@10. The better ranker ships only
+when its NDCG@10 beats popularity, TF-IDF and cosine (issue 17: a default earns its place); otherwise none ships and
+the app ranks by cosine. ``--measure-only`` re-measures what ships (after a change to the pipeline's defaults) and
+exits 1 when a shipped ranker no longer beats every baseline. Checkpoints are safetensors + JSON, under 2 MB each.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ZH_HEADER = "## Chinese domains (multilingual encoder)"
 sys.path.insert(0, str(ROOT))
+RANKERS_MD = ROOT / "data" / "RANKERS.md"
+DECIDING = "ndcg@10"
+NONE_ROW = "*none shipped: no trained ranker beats popularity, TF-IDF and cosine; the app ranks by cosine*"
+
+
+def _commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + (" (tree dirty)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _row(domain: str, record: dict, mark: str = "") -> str:
+    return (f"| {domain} | {record['method']}{mark} | {record['recall@10']:.4f} | {record['ndcg@10']:.4f} | "
+            f"{record['auc']:.4f} | {int(record['users'])} |")
+
+
+def _old_rows() -> dict[str, list[str]]:
+    """The table rows of the current data/RANKERS.md, per domain (kept for domains this run does not touch)."""
+    rows: dict[str, list[str]] = {}
+    text = RANKERS_MD.read_text(encoding="utf-8") if RANKERS_MD.is_file() else ""
+    for line in text.splitlines():
+        m = re.match(r"\|\s*([a-z][a-z-]*)\s*\|", line)
+        if m and m.group(1) not in ("domain",):
+            rows.setdefault(m.group(1), []).append(line)
+    return rows
+
+
+def _verdict(frame, shipped: str | None) -> str | None:
+    """The baseline that the shipped ranker does not beat on NDCG@10, or None when it beats all of them."""
+    from coldrec.evaluation import HOLDOUT_BASELINES
+
+    m = frame.set_index("method")[DECIDING]
+    best = max(HOLDOUT_BASELINES, key=lambda b: float(m[b]))
+    return None if shipped and float(m[shipped]) > float(m[best]) else best
+
+
+def _config(features: str, seed: int):
+    """The demo rankers' config: defaults, except that they learn on the candidate set the app serves them
+    (``RecommendConfig.n``, the cosine top-N every page re-ranks), not on a wider one."""
+    from coldrec.ranking import RankerConfig
+    from coldrec.recommend import RecommendConfig
+
+    return RankerConfig(features=features, seed=seed, recall_n=RecommendConfig.n)
+
+
+def _train_domain(domain, demo, enc, cache, E, seed: int) -> tuple[list[str], object]:
+    from coldrec.encoders import embed_texts
+    from coldrec.evaluation import holdout_comparison
+    from coldrec.ranking import train_ranker
+
+    encode = lambda t: embed_texts(enc, t, cache, kind="query").vectors  # noqa: E731  (user text: an E5 query)
+    frames, rankers = {}, {}
+    for features in ("concat", "rich"):
+        res = train_ranker(demo.catalog, E, demo.interactions, encode=encode, user_texts=demo.user_texts,
+                           config=_config(features, seed), encoder_name=enc.name)
+        rankers[features] = res.ranker
+        frames[features] = holdout_comparison(demo.catalog, E, enc, demo.interactions, ranker=res.ranker,
+                                              user_texts=demo.user_texts, encode=encode)
+        print(domain, features, f"{len(res.ranker.history)} epochs, {res.seconds:.0f}s", flush=True)
+        print(frames[features].to_string(index=False), flush=True)
+    best = max(frames, key=lambda f: float(frames[f].iloc[-1][DECIDING]))
+    shutil.rmtree(demo.ranker_path, ignore_errors=True)
+    loses_to = _verdict(frames[best], f"mlp-{best}")
+    if loses_to is None:
+        rankers[best].save(demo.ranker_path)
+    else:
+        print(f"{domain}: no ranker beats {loses_to} on held-out users; none shipped", flush=True)
+        best = None
+    lines = [_row(domain, r) for r in frames["concat"].iloc[:-1].to_dict("records")]
+    for f in ("concat", "rich"):
+        lines.append(_row(domain, frames[f].iloc[-1].to_dict(), " (shipped)" if f == best else ""))
+    return lines + ([f"| {domain} | {NONE_ROW} | | | | |"] if best is None else []), frames["concat"]
+
+
+def _measure_domain(domain, demo, enc, cache, E, old: list[str]) -> tuple[list[str], bool, object]:
+    from coldrec.encoders import embed_texts
+    from coldrec.evaluation import holdout_comparison
+    from coldrec.ranking import MLPRanker
+
+    ranker = MLPRanker.load(demo.ranker_path) if (demo.ranker_path / "config.json").is_file() else None
+    frame = holdout_comparison(demo.catalog, E, enc, demo.interactions, ranker=ranker, user_texts=demo.user_texts,
+                               encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors)
+    print(domain, "(measure only)", flush=True)
+    print(frame.to_string(index=False), flush=True)
+    shipped = ranker.config.method_name if ranker is not None else None
+    loses_to = _verdict(frame, shipped)
+    lines = [_row(domain, r, " (shipped)" if r["method"] == shipped else "") for r in frame.to_dict("records")]
+    # rankers trained but not shipped are not on disk: keep their rows from the last training run, marked
+    kept = [r for r in old if re.match(rf"\|\s*{re.escape(domain)}\s*\|\s*mlp-", r) and "(shipped)" not in r]
+    lines += [re.sub(r"\| (mlp-\w+)( \(last training run\))? \|", r"| \1 (last training run) |", r) for r in kept]
+    if shipped is None:
+        lines.append(f"| {domain} | {NONE_ROW} | | | | |")
+    elif loses_to is not None:
+        lines.append(f"| {domain} | **{shipped} no longer beats {loses_to}: retrain (drop --measure-only)** | | | | |")
+        print(f"{domain}: the shipped {shipped} does not beat {loses_to}", flush=True)
+    return lines, shipped is None or loses_to is None, frame
 
 
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from coldrec.encoders import EmbeddingCache, embed_texts
-    from coldrec.demo import CHINESE_DOMAINS, DOMAINS, ENGLISH_DOMAINS, load_demo
-    from coldrec.encoders import load_encoder
-    from coldrec.ranking import RankerConfig
-    from coldrec.ranking import train_ranker
+    from coldrec.demo import DOMAINS, ENGLISH_DOMAINS, load_demo
+    from coldrec.encoders import EmbeddingCache, embed_texts, load_encoder
+    from coldrec.evaluation import describe_holdout
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--domain", action="append", choices=DOMAINS)
+    ap.add_argument("--domain", action="append", choices=DOMAINS, help="default: the English domains")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--encoder", choices=("minilm", "multilingual"), default="minilm",
-                    help="minilm (English domains, the default) or multilingual (the Chinese *-zh domains)")
+    ap.add_argument("--encoder", default=None, help="encoder for load_encoder (default: the bundled MiniLM); "
+                                                  "e.g. multilingual for the Chinese domains")
+    ap.add_argument("--measure-only", action="store_true",
+                    help="no training: re-measure the shipped checkpoints and baselines with the current pipeline")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     # fp32, so the shipped checkpoints do not depend on the machine that trained them (bf16 ones fit too)
-    zh = args.encoder == "multilingual"
-    enc = load_encoder("multilingual", device="cpu") if zh else load_encoder(device="cpu", precision="fp32")
-    cache = EmbeddingCache()
-    from dataclasses import asdict
-
-    lines = ["# Demo rankers", "", f"Encoder `{enc.name}`; seed {args.seed}; 20% of each domain's users held out "
-             "(cold: never seen in training). Rebuild: `python scripts/train_demo_rankers.py`.", "",
-             "Each ranker is `coldrec.ranking.MLPRanker` trained by `coldrec.ranking.train_ranker` with "
-             f"`RankerConfig(features=...)` and otherwise default values: `{asdict(RankerConfig(features='rich'))}`. "
-             "Lists are the cosine top-`recall_n` re-ranked, exactly as the app and `coldrec recommend` serve them; "
-             "popularity counts only the training users' positives.", "",
-             "| domain | method | recall@10 | ndcg@10 | auc | held-out users |", "|---|---|---|---|---|---|"]
-    # the Chinese domains get no MiniLM ranker (MiniLM is English-only); pass --domain music-zh to train one
-    if zh:  # a section of data/RANKERS.md of its own (the MiniLM run keeps it)
-        lines = [ZH_HEADER, "", f"Encoder `{enc.name}` (user descriptions encoded as E5 queries, items as passages, "
-                 "as served); otherwise as above. Rebuild: `python scripts/train_demo_rankers.py --encoder "
-                 "multilingual`.", "", *lines[-2:]]
-    for domain in args.domain or (CHINESE_DOMAINS if zh else ENGLISH_DOMAINS):
+    enc, cache = load_encoder(args.encoder, device="cpu", precision="fp32"), EmbeddingCache()
+    old, rows, ok, protocol = _old_rows(), {}, True, ""
+    for domain in args.domain or ENGLISH_DOMAINS:
         demo = load_demo(domain)
         E = embed_texts(enc, demo.catalog.texts, cache).vectors
-        results = {}
-        for features in ("concat", "rich"):
-            res = train_ranker(demo.catalog, E, demo.interactions, encode=lambda t: embed_texts(enc, t, cache, kind="query").vectors,
-                               user_texts=demo.user_texts, config=RankerConfig(features=features, seed=args.seed),
-                               encoder_name=enc.name)
-            results[features] = res
-            print(domain, features, f"{len(res.ranker.history)} epochs, {res.seconds:.0f}s", flush=True)
-        best = max(results, key=lambda f: float(results[f].metrics.iloc[-1]["ndcg@10"]))
-        m = results[best].metrics.set_index("method")["ndcg@10"]
-        baselines = float(m.drop(f"mlp-{best}").max())
-        out = demo.ranker_path
-        shutil.rmtree(out, ignore_errors=True)
-        if float(m[f"mlp-{best}"]) > baselines:  # a default must earn its place (issue 17)
-            results[best].ranker.save(out)
+        if args.measure_only:
+            rows[domain], fine, frame = _measure_domain(domain, demo, enc, cache, E, old.get(domain, []))
+            ok = ok and fine
         else:
-            best = None
-            print(f"{domain}: no ranker beats popularity and cosine on held-out users; none shipped", flush=True)
-        table = results["concat"].metrics.iloc[:2].to_dict("records") + [
-            results[f].metrics.iloc[-1].to_dict() for f in ("concat", "rich")]
-        for row in table:
-            mark = " (shipped)" if best and row["method"] == f"mlp-{best}" else ""
-            lines.append(f"| {domain} | {row['method']}{mark} | {row['recall@10']:.4f} | {row['ndcg@10']:.4f} | "
-                         f"{row['auc']:.4f} | {int(row['users'])} |")
-        if best is None:
-            lines.append(f"| {domain} | *none shipped: no trained ranker beats the baselines; the app ranks by cosine* "
-                         "| | | | |")
-        print(results[best or "concat"].metrics.to_string(index=False), flush=True)
-    if not args.domain:
-        path = ROOT / "data" / "RANKERS.md"
-        old = path.read_text() if path.is_file() else ""
-        english, _, chinese = old.partition(ZH_HEADER)
-        if zh:
-            text = english.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-        else:
-            text = "\n".join(lines) + "\n" + ("\n" + ZH_HEADER + chinese if chinese else "")
-        path.write_text(text)
-    return 0
+            rows[domain], frame = _train_domain(domain, demo, enc, cache, E, args.seed)
+        protocol = protocol or describe_holdout(frame)
+    from dataclasses import asdict
+
+    table = {**old, **rows}
+    order = [d for d in DOMAINS if d in table] + [d for d in table if d not in DOMAINS]
+    lines = ["# Demo rankers", "",
+             f"Encoder `{enc.name}` (fp32); seed {args.seed}. Last written by `python scripts/train_demo_rankers.py"
+             f"{' --measure-only' if args.measure_only else ''}` at commit {_commit()}, for "
+             f"{', '.join(rows)}; other domains' rows are kept from earlier runs.", "",
+             "Every row is `coldrec.evaluation.holdout_comparison`, the function the Ranker page (after training) "
+             "and the Evaluation page's quick check call: " + protocol, "",
+             "Each ranker is `coldrec.ranking.MLPRanker` trained by `coldrec.ranking.train_ranker` with "
+             f"`RankerConfig(features=..., recall_n={_config('rich', args.seed).recall_n})` (the app's recall size) "
+             f"and otherwise default values: `{asdict(_config('rich', args.seed))}`. "
+             f"A ranker ships (`data/<domain>/ranker/`) only when its {DECIDING.upper()} beats popularity, TF-IDF "
+             "and cosine; otherwise none ships and the app ranks by cosine (Home says why). `--measure-only` "
+             "re-measures the shipped checkpoints without training.", "",
+             "| domain | method | recall@10 | ndcg@10 | auc | held-out users |", "|---|---|---|---|---|---|"]
+    for d in order:
+        lines += table[d]
+    RANKERS_MD.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from coldrec.errors import ColdrecError
 from coldrec.recommend import RecommendConfig
 
 from ui.resources import encoder, log_user_vectors
@@ -234,8 +235,11 @@ def embeddings_parquet(ws: Workspace) -> bytes:
     return to_parquet(ws.catalog.ids, ws.vectors)
 
 
-def quick_evaluation(ws: Workspace) -> dict[str, Any]:
-    """``run_protocol("cold-users")`` on the demo domain's catalog and log (small and seeded)."""
-    from coldrec.evaluation import quick_cold_users
+def quick_evaluation(ws: Workspace) -> Any:
+    """The session's ranker against popularity, TF-IDF and cosine on the demo log's held-out users: the same
+    :func:`coldrec.evaluation.holdout_comparison` the Ranker page shows after training."""
+    from ui.rankers import compare_on_holdout
 
-    return quick_cold_users(ws.demo, ws.catalog, encoder())
+    if ws.demo is None:
+        raise ColdrecError("The quick check needs an interaction log: pick a demo domain on Home.")
+    return compare_on_holdout(ws, ws.recommender.ranker, ws.demo.interactions, ws.demo.user_texts)

@@ -6,6 +6,7 @@ Checkpoint files are handled by :mod:`coldrec.ranking._checkpoints`; this module
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -50,8 +51,18 @@ def train(ws: Workspace, config: Any, log_file: Any | None, chart: Any, bar: Any
 
     res = train_ranker(ws.catalog, ws.vectors, log, encode=embed_texts_cached, user_texts=texts, config=config,
                        progress=on_epoch, encoder_name=encoder().name)
+    bar.progress(1.0, text="Measuring the served lists on the held-out users…")
+    res = replace(res, metrics=compare_on_holdout(ws, res.ranker, log, texts))
     bar.empty()
     return res
+
+
+def compare_on_holdout(ws: Workspace, ranker: Any, log: Any, texts: dict[str, str] | None) -> Any:
+    """:func:`coldrec.evaluation.holdout_comparison`: the one table the Ranker and Evaluation pages both show."""
+    from coldrec.evaluation import holdout_comparison
+
+    return holdout_comparison(ws.catalog, ws.vectors, encoder(), log, ranker=ranker, user_texts=texts,
+                              encode=embed_texts_cached)
 
 
 def ranker_options(ws: Workspace) -> dict[str, str]:

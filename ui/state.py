@@ -149,8 +149,8 @@ def workspace() -> Workspace:
         default_label = (f"demo checkpoint ({rec.ranked_by})" if getattr(rec, "ranker", None) is not None
                          else "cosine only: the shipped ranker was trained with another encoder"
                          if (demo.ranker_path / "config.json").is_file()
-                         else "cosine only: no trained ranker beat popularity and cosine on this domain's held-out "
-                              "users (data/RANKERS.md)" if value in ENGLISH_DOMAINS
+                         else "cosine only: no trained ranker beat popularity, TF-IDF and cosine on this domain's "
+                              "held-out users (data/RANKERS.md)" if value in ENGLISH_DOMAINS
                          else "cosine only (no ranker trained for this domain yet)")
     else:
         catalog = st.session_state.get(UPLOADS_KEY, {}).get(value)

@@ -13,13 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from coldrec.errors import ColdrecError
-
-__all__ = ["RESULTS_DIR", "QUICK_METHODS", "load_results", "methods_frame", "published_frame", "machine_label",
-           "quick_cold_users"]
+__all__ = ["RESULTS_DIR", "load_results", "methods_frame", "published_frame", "machine_label"]
 
 RESULTS_DIR = "results"
-QUICK_METHODS = ("random", "popularity", "tfidf", "zero-shot", "mlp-concat")
 
 
 def load_results(folder: str | os.PathLike = RESULTS_DIR) -> dict[str, dict[str, Any]]:
@@ -67,32 +63,3 @@ def machine_label(machine: Any) -> str:
     parts = [str(machine.get("cpu") or "?"), f"{machine.get('cores', '?')} cores",
              "no GPU" if gpu in (None, "", "none") else str(gpu)]
     return ", ".join(parts)
-
-
-def quick_cold_users(demo: Any, catalog: Any, encoder: Any, epochs: int = 3) -> dict[str, Any]:
-    """``run_protocol("cold-users")`` on a demo domain's catalog and log (small, seeded, a minute on a CPU).
-
-    Args:
-        demo: a :class:`coldrec.demo._datasets.DemoDomain` (its folder holds ``interactions.csv`` and ``users.csv``),
-            or None.
-        catalog: the domain's :class:`coldrec.catalog._catalog.Catalog`.
-        encoder: the sentence encoder.
-        epochs: ranker training epochs.
-
-    Raises:
-        ColdrecError: no demo domain (no interaction log), or the protocol is not available in this build.
-    """
-    from coldrec.catalog import ColumnMap
-    from coldrec.evaluation._evaluate import run_protocol
-
-    if demo is None:
-        raise ColdrecError("The quick run needs an interaction log: pick a demo domain on Home.")
-    folder = demo.folder
-    try:
-        return run_protocol("cold-users", catalog=catalog.items, interactions=str(folder / "interactions.csv"),
-                            columns=ColumnMap(id="item_id", text=["text"], title="title", category="category"),
-                            users=str(folder / "users.csv"), user_text_col="description", encoder=encoder,
-                            epochs=epochs, methods=QUICK_METHODS, log=lambda msg: None)
-    except NotImplementedError as exc:
-        raise ColdrecError("The quick cold-users evaluation is not available in this build of coldrec yet; run "
-                           "`coldrec evaluate` from a terminal instead.") from exc

@@ -9,7 +9,7 @@ from coldrec.ranking._trainer import sample_negatives, rerank
 from coldrec.ranking._fit import recall_candidates
 from coldrec.ranking._checkpoint_io import FORMAT as CHECKPOINT_FORMAT, read_config
 from coldrec.ranking._interactions import InteractionLog, TrainingData, load_interactions, build_training_data, popularity_counts
-from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics
+from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics, split_users
 from coldrec.ranking._text_popularity import fit_text_popularity
 from coldrec.ranking._checkpoints import RANKER_DIR, save_named, saved_names, load_named, load_from_bytes, checkpoint_files
 
@@ -35,6 +35,7 @@ __all__ = [
     "TrainResult",
     "train_ranker",
     "holdout_metrics",
+    "split_users",
     "RANKER_DIR",
     "save_named",
     "saved_names",

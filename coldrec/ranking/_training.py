@@ -18,7 +18,7 @@ from coldrec.ranking._interactions import InteractionLog, TrainingData, build_tr
 from coldrec.metrics import MetricAccumulator
 from coldrec.ranking._ranker import MLPRanker, RankerConfig, auc
 
-__all__ = ["TrainResult", "train_ranker", "holdout_metrics"]
+__all__ = ["TrainResult", "train_ranker", "holdout_metrics", "split_users"]
 
 
 @dataclass
@@ -32,6 +32,23 @@ class TrainResult:
     test_users: list[str]
     seconds: float
     warnings: list[str] = field(default_factory=list)
+
+
+def split_users(n_users: int, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded user split of :func:`train_ranker`: ``(test, train)`` positions into the training data's users.
+
+    The Ranker page, the Evaluation page's quick check and ``scripts/train_demo_rankers.py`` all hold out these
+    users, so a ranker is only ever measured on users it never saw (same seed, same fraction, same log).
+
+    Raises:
+        ColdrecError: ``test_fraction`` is not strictly between 0 and 1.
+    """
+    if not 0 < test_fraction < 1:
+        raise ColdrecError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction!r}; "
+                           "0.2 holds out a fifth of the users.")
+    perm = np.random.default_rng(seed).permutation(n_users)
+    n_test = max(1, int(round(n_users * test_fraction)))
+    return perm[:n_test], perm[n_test:]
 
 
 def holdout_metrics(
@@ -141,10 +158,7 @@ def train_ranker(
     n_users = len(data.user_ids)
     if n_users < 5:
         raise ColdrecError(f"Only {n_users} usable user(s) in the log: at least 5 are needed to train and test.")
-    rng = np.random.default_rng(cfg.seed)
-    perm = rng.permutation(n_users)
-    n_test = max(1, int(round(n_users * test_fraction)))
-    test, train = perm[:n_test], perm[n_test:]
+    test, train = split_users(n_users, test_fraction, cfg.seed)
     # popularity from training users only: held-out users' clicks must not leak into features
     pop = np.zeros(len(item_vectors), dtype=np.float32)
     for u in train:
@@ -157,7 +171,8 @@ def train_ranker(
     )
     ranker.trained_on.update({"encoder": encoder_name, "catalog": getattr(catalog, "name", None),
                               "profile_source": data.profile_source, "profile_config": asdict(ProfileConfig()),
-                              "popularity": "positive interactions of the training users (held-out users left out)"})
+                              "popularity": "positive interactions of the training users (held-out users left out)",
+                              "holdout": {"seed": cfg.seed, "test_fraction": test_fraction}})
     metrics = holdout_metrics(item_vectors, data.user_vectors[test], [data.positives[u] for u in test],
                               [data.negatives[u] for u in test], pop, ranker, liked=[data.liked[u] for u in test])
     return TrainResult(ranker, metrics, data, [data.user_ids[u] for u in test], time.perf_counter() - t0,
