@@ -162,9 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     table = {**old, **rows}
     order = [d for d in DOMAINS if d in table] + [d for d in table if d not in DOMAINS]
     lines = ["# Demo rankers", "",
-             f"Encoder `{enc.name}` (fp32); seed {args.seed}. Last written by `python scripts/train_demo_rankers.py"
-             f"{' --measure-only' if args.measure_only else ''}` at commit {_commit()}, for "
-             f"{', '.join(rows)}; other domains' rows are kept from earlier runs.", "",
+             "Encoders (fp32): the bundled MiniLM for the English domains, `--encoder multilingual` "
+             "(multilingual-e5-small; user text as E5 queries, items as passages) for the `-zh` ones. "
+             f"Seed {args.seed}. Last written by `python scripts/train_demo_rankers.py"
+             f"{' --measure-only' if args.measure_only else ''}"
+             f"{' --encoder ' + args.encoder if args.encoder else ''}` (encoder `{enc.name}`) at commit {_commit()}, "
+             f"for {', '.join(rows)}; other domains' rows are kept from earlier runs.", "",
              "Every row is `coldrec.evaluation.holdout_comparison`, the function the Ranker page (after training) "
              "and the Evaluation page's quick check call: " + protocol, "",
              "Each ranker is `coldrec.ranking.MLPRanker` trained by `coldrec.ranking.train_ranker` with "
