@@ -57,7 +57,7 @@ ui.remember_user(ws, "typed user", user, recs)
 effect.caption(controls_summary(recs))
 
 st.subheader(f"Top {len(recs)} for this user")
-ui.result_notes(recs)
+ui.result_notes(recs, ws.ranker_label)
 if st.toggle("Feedback mode: mark items liked or not for me", key="nu_fb_on"):
     feedback_panel(ws, user)
     st.stop()

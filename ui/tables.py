@@ -71,8 +71,12 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_csv_bytes(df)
 
 
-def result_notes(recs: pd.DataFrame) -> None:
-    """Caption with how the list was made, plus the pipeline's warnings."""
+def result_notes(recs: pd.DataFrame, ranker_label: str = "") -> None:
+    """Caption with how the list was made, plus the pipeline's warnings.
+
+    ``ranker_label`` is the workspace's account of its ranker: when it says why a demo ships none (no trained
+    ranker beat the baselines), that reason is shown instead of an invitation to train one.
+    """
     attrs = recs.attrs
     st.caption(f"Ranked by **{md(attrs.get('ranked_by', '?'))}** · recall: {md(attrs.get('recall', 'exact'))}")
     if attrs.get("truncated"):
@@ -83,7 +87,9 @@ def result_notes(recs: pd.DataFrame) -> None:
         if attrs.get("truncated") and "model window" in str(w):
             continue  # the same long-text notice as the one above: say it once
         if cosine_only and "No ranker" in str(w):  # already said in the caption; point to the fix instead
-            st.caption("No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
+            st.caption(f"Items keep their cosine order: {md(ranker_label.removeprefix('cosine only: '))}. "
+                       "Train one on the **Ranker** page." if ranker_label.startswith("cosine only: no trained")
+                       else "No ranker yet: items keep their cosine order. Train one on the **Ranker** page.")
         else:
             st.warning(md(w))
 
