@@ -70,10 +70,21 @@ class ItemWarmupData:
     """True: an item's known users are its first ones in ``pairs``; False: a seeded draw."""
 
 
+def pair_keys(pairs: np.ndarray, seed: int) -> np.ndarray:
+    """A seeded pseudo-random key per (user, item) pair that depends on that pair alone (splitmix64), so that an
+    item's draw of known users never moves when other items' pairs change."""
+    with np.errstate(over="ignore"):
+        x = (np.asarray(pairs[:, 0], np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             ^ np.asarray(pairs[:, 1], np.uint64) * np.uint64(0xBF58476D1CE4E5B9)) + np.uint64(seed + 1)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
 def known_order(data: ItemWarmupData, seed: int) -> list[np.ndarray]:
     """Per item, its distinct users in the order they become known (time order, or a seeded shuffle)."""
     pairs = np.asarray(data.pairs, dtype=np.int64)
-    key = np.arange(len(pairs)) if data.ordered else np.random.default_rng(seed).random(len(pairs))
+    key = np.arange(len(pairs)) if data.ordered else pair_keys(pairs, seed)
     order = np.lexsort((key, pairs[:, 1]))
     users, items = pairs[order, 0], pairs[order, 1]
     cuts = np.searchsorted(items, np.arange(data.n_items + 1))
@@ -219,9 +230,12 @@ def item_warmup_study(data: ItemWarmupData, cfg: ItemWarmupConfig | None = None,
             if not len(pt.users):
                 continue
 
+            pad = max(0, max(cfg.ks) - len(pt.cand))  # fewer candidates than K: pad with never-relevant -inf
+
             def add(method, scores, jitter):
-                acc.setdefault((s, method), _Evaluator(cfg.ks, np.arange(len(pt.cand)), rng)).add(
-                    scores, pt.targets, pt.exclude, jitter)
+                scores = np.pad(np.asarray(scores, np.float64), ((0, 0), (0, pad)), constant_values=-np.inf)
+                acc.setdefault((s, method), _Evaluator(cfg.ks, np.r_[np.arange(len(pt.cand)), -np.ones(pad, int)],
+                                                       rng)).add(scores, pt.targets, pt.exclude, jitter)
             add("popularity", np.zeros((len(pt.users), len(pt.cand))), True)
             cfs = _cf_scores(models, pt)
             for name, sc in cfs.items():
