@@ -121,6 +121,12 @@ def test_item_study_is_deterministic_and_reports_counts():
     assert "vs noise" in a["lm_gain"]
 
 
+def test_item_study_pools_folds_with_different_candidate_counts():
+    data = _toy(n_items=62)  # folds of 21, 21, 20 items; more candidates in a later fold at some points
+    res = item_warmup_study(data, ItemWarmupConfig(**{**FAST.__dict__, "folds": 4}))
+    assert res["n_items"]["0"] == 62
+
+
 def test_item_study_refuses_too_few_items():
     data = ItemWarmupData("t", 3, 4, np.array([[0, 0], [1, 1]]), {"lm": np.eye(4, dtype=np.float32)})
     with pytest.raises(ColdrecError, match="only 2 items have interactions.*fewer folds"):

@@ -45,7 +45,7 @@ class ItemWarmupConfig:
     """Seeds the folds, the validation items, the known-user draw and the tie-breaking."""
     val_fraction: float = 0.15
     """Share of each fold's training items held out of the CF fit to choose λ and the hybrid's (w, CF)."""
-    l2_grid: tuple[float, ...] = (30.0, 300.0, 3000.0)
+    l2_grid: tuple[float, ...] = (10.0, 30.0, 100.0)
     """EASE λ values tried on the first fold's validation items (the choice is kept for the other folds)."""
     weights: tuple[float, ...] = WEIGHTS
     """Hybrid text weights tried per point (0 = CF only, 1 = text only)."""
@@ -234,8 +234,9 @@ def item_warmup_study(data: ItemWarmupData, cfg: ItemWarmupConfig | None = None,
 
             def add(method, scores, jitter):
                 scores = np.pad(np.asarray(scores, np.float64), ((0, 0), (0, pad)), constant_values=-np.inf)
-                acc.setdefault((s, method), _Evaluator(cfg.ks, np.r_[np.arange(len(pt.cand)), -np.ones(pad, int)],
-                                                       rng)).add(scores, pt.targets, pt.exclude, jitter)
+                ev = acc.setdefault((s, method), _Evaluator(cfg.ks, np.zeros(0, int), rng))
+                ev.cand = np.r_[np.arange(len(pt.cand)), -np.ones(pad, int)]  # this fold's candidates
+                ev.add(scores, pt.targets, pt.exclude, jitter)
             add("popularity", np.zeros((len(pt.users), len(pt.cand))), True)
             cfs = _cf_scores(models, pt)
             for name, sc in cfs.items():
