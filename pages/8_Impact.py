@@ -7,9 +7,9 @@ import streamlit as st
 import ui
 from coldrec.evaluation import DEFAULT_METHODS, METHOD_LABELS, live_warmup, load_warmup_results, warmup_frame
 from coldrec.recommend import positives_by_user, simulate_sessions
-from ui.impact import headline, session_figure, warmup_figure
+from ui.impact import headline, session_figure, warmup_figure, who
 
-ui.start_page("Impact", "Quality of the list as a user's history grows from nothing to 20 interactions: text "
+ui.start_page("Impact", "Quality of the list as a user's history (or a new item's) grows from nothing: text "
               "(the language model), collaborative filtering, and a hybrid of both. The green band is what the "
               "language model adds over a plain TF-IDF text model.")
 
@@ -24,10 +24,11 @@ def chart(res: dict, prefix: str) -> None:
                              format_func=lambda m: METHOD_LABELS.get(m, m), key=f"{prefix}_methods")
     st.markdown(headline(res, metric))
     st.plotly_chart(warmup_figure(res, metric, methods), key=f"{prefix}_chart")
-    with st.expander("Numbers and users per point"):
+    with st.expander(f"Numbers and {who(res)}s per point"):
         table = warmup_frame(res, metric).pivot(index="label", columns="known", values="value")
         st.dataframe(table, key=f"{prefix}_table")
-        st.caption("Test users per point: " + ", ".join(f"{s} known: {n}" for s, n in res["n_users"].items()))
+        counts = res.get("n_users") or res.get("n_items") or {}
+        st.caption(f"Test {who(res)}s per point: " + ", ".join(f"{s} known: {n}" for s, n in counts.items()))
 
 
 results = load_warmup_results()
@@ -35,7 +36,8 @@ if not results:
     st.info("No warm-up results yet. Run `coldrec evaluate --protocol warmup --dataset ml100k --out results` "
             "(or `--dataset scientific`), or run the live study below.")
 else:
-    dataset = st.selectbox("Dataset", list(results), key="im_dataset")
+    dataset = st.selectbox("Dataset", list(results), key="im_dataset", format_func=lambda d: d.replace(
+        "items-", "") + " — new items" if d.startswith("items-") else d + " — new users")
     res = results[dataset]
     st.caption(f"{res.get('dataset', '?')} · {ui.machine_label(res.get('machine'))} · "
                f"{float(res.get('seconds') or 0):.0f} s · commit {ui.short_commit(res.get('commit'))}")

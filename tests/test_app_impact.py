@@ -52,6 +52,31 @@ def test_impact_page_draws_the_saved_curves(_fast_app):
     assert np.allclose(y, _warmup_result()["curves"]["popularity"]["recall@20"])
 
 
+def test_impact_page_draws_the_item_side_curve(_fast_app):
+    res = _warmup_result()
+    pts = [0, 1, 2, 5, 10]
+    res.update(protocol="warmup-items", result_name="warmup-items-toy", points=pts,
+               n_items={str(s): 900 - 10 * s for s in pts}, n_target_users={str(s): 50 for s in pts})
+    res.pop("n_users")
+    res["curves"] = {m: {k: v[:5] for k, v in c.items()} for m, c in res["curves"].items()}
+    res["curves"]["userknn"] = res["curves"].pop("ease")
+    res["curves"]["ease"] = res["curves"]["userknn"]
+    res["crossover"] = {"ease": 5, "userknn": 5}
+    (_fast_app / "results").mkdir()
+    (_fast_app / "results" / "warmup-toy.json").write_text(json.dumps(_warmup_result()))
+    (_fast_app / "results" / "warmup-items-toy.json").write_text(json.dumps(res))
+    at = goto(start(), "pages/8_Impact.py")
+    box = at.selectbox(key="im_dataset")
+    assert "items-toy" in box.options or "toy — new items" in box.options
+    box.set_value("items-toy").run()
+    ok(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "interactions already known for the item"
+    assert [str(t) for t in spec["layout"]["xaxis"]["ticktext"]] == ["0", "1", "2", "5", "10"]
+    assert any("catches up with text alone at **5**" in m.value for m in at.markdown)
+    assert any("Test items per point: 0 known: 900" in c.value for c in at.caption)
+
+
 def test_impact_page_without_results_says_how_to_make_them():
     at = goto(start(), "pages/8_Impact.py")
     assert any("--protocol warmup" in i.value for i in at.info)

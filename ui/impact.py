@@ -6,9 +6,14 @@ from typing import Any, Sequence
 
 from coldrec.evaluation import METHOD_LABELS, warmup_frame
 
-COLORS = {"popularity": "#9e9e9e", "ease": "#1f77b4", "itemknn": "#6baed6", "text-lm": "#ff7f0e",
+COLORS = {"popularity": "#9e9e9e", "ease": "#1f77b4", "itemknn": "#6baed6", "userknn": "#6baed6", "text-lm": "#ff7f0e",
           "text-hash": "#fdae6b", "text-tfidf": "#e6ab02", "hybrid-lm": "#2ca02c", "hybrid-hash": "#98df8a",
           "hybrid-tfidf": "#8c564b"}
+
+
+def who(result: dict[str, Any]) -> str:
+    """``item`` for an item-side warm-up result, else ``user``."""
+    return "item" if "n_items" in result else "user"
 
 
 def warmup_figure(result: dict[str, Any], metric: str, methods: Sequence[str]) -> Any:
@@ -31,13 +36,13 @@ def warmup_figure(result: dict[str, Any], metric: str, methods: Sequence[str]) -
         fig.add_trace(go.Scatter(x=[x_of[s] for s in d["known"]], y=d["value"], mode="lines+markers",
                                  name=METHOD_LABELS.get(m, m), line=dict(color=COLORS.get(m), width=3 if
                                  m == "hybrid-lm" else 2), customdata=d["users"],
-                                 hovertemplate="%{y:.4f} (%{customdata} users)", **fill))
+                                 hovertemplate="%{y:.4f} (%{customdata} " + f"{who(result)}s)", **fill))
     cross = (result.get("crossover") or {}).get("ease")
     if cross is not None and cross in x_of:
         fig.add_vline(x=x_of[cross], line_dash="dash", line_color="#555",
                       annotation_text=f"CF catches up with text at {cross} known", annotation_position="top")
     fig.update_layout(height=460, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.25),
-                      xaxis=dict(title="interactions already known for the user", tickmode="array",
+                      xaxis=dict(title=f"interactions already known for the {who(result)}", tickmode="array",
                                  tickvals=list(x_of.values()), ticktext=[str(s) for s in x_of]),
                       yaxis=dict(title=metric.replace("ndcg", "NDCG").replace("recall", "Recall")))
     return fig

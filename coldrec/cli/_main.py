@@ -218,12 +218,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         opts.update(_log_options(args))
         if args.name:
             opts["dataset_name"] = args.name
-    elif args.protocol == "warmup":
+    elif args.protocol in ("warmup", "warmup-items"):
         opts.update({k: v for k, v in {"dataset": args.dataset, "folds": args.folds}.items() if v is not None})
         opts.pop("methods", None), opts.pop("epochs", None), opts.pop("recall_n", None)
+        if args.catalog or args.interactions:
+            opts.update(catalog=args.catalog, interactions=args.interactions, columns=common.columns(args))
+            opts.update(_log_options(args))
     elif any([args.catalog, args.interactions, args.users, args.user_col, args.item_col, args.positive]):
         raise ColdrecError(f"--catalog/--interactions/--users and the log column flags are for your own data "
-                           f"(--protocol cold-items or cold-users), not {args.protocol!r}.")
+                           f"(--protocol cold-items, cold-users, warmup or warmup-items), not {args.protocol!r}.")
     if args.cache_dir:
         os.environ["COLDREC_CACHE"] = args.cache_dir
     custom_model = any([args.device, args.batch_size, args.precision != "auto"])
@@ -321,17 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run an evaluation protocol on real data")
     p.add_argument("--protocol", required=True,
-                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users or warmup")
-    p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k)")
-    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5 for ml100k, 3 for scientific)")
+                   help="scientific, citeulike-cold, ml100k-cold-users, cold-items, cold-users, warmup or "
+                        "warmup-items")
+    p.add_argument("--dataset", help="warmup: ml100k or scientific (default ml100k); warmup-items: citeulike")
+    p.add_argument("--folds", type=int, help="warmup: folds over users (default 5 for ml100k, 3 for scientific); "
+                                             "warmup-items: folds over items (default 3)")
     p.add_argument("--data", help="datasets folder (default: $COLDREC_DATA or ../shared/datasets)")
     p.add_argument("--out", help="folder for the results: <protocol>.json|md, or <protocol>-<dataset>.json|md for "
                                  "your own data (e.g. results/)")
     p.add_argument("--force", action="store_true", help="overwrite result files that exist")
     p.add_argument("--name", help="cold-items/cold-users: dataset name for the report and file (default: the "
                                   "catalog file's stem)")
-    p.add_argument("--catalog", help="cold-items/cold-users: catalog file")
-    p.add_argument("--interactions", help="cold-items/cold-users: interaction log")
+    p.add_argument("--catalog", help="cold-items/cold-users/warmup/warmup-items: catalog file")
+    p.add_argument("--interactions", help="cold-items/cold-users/warmup/warmup-items: interaction log")
     p.add_argument("--seed", type=int)
     p.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2: mean ± standard deviation per metric")
     p.add_argument("--recall-n", type=int, help="candidates the MLP re-ranks")

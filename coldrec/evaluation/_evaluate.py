@@ -49,8 +49,9 @@ from coldrec.evaluation.protocols._ml100k import SHOTS, protocol_ml100k_cold_use
 from coldrec.evaluation._reranking import set_features
 from coldrec.evaluation.protocols._scientific import protocol_scientific
 from coldrec.evaluation.protocols._warmup_data import format_warmup_markdown, protocol_warmup
+from coldrec.evaluation.protocols._warmup_items_data import protocol_warmup_items
 
-PROTOCOLS: tuple[str, ...] = _BASE_PROTOCOLS + ("warmup",)
+PROTOCOLS: tuple[str, ...] = _BASE_PROTOCOLS + ("warmup", "warmup-items")
 
 __all__ = [
     "run_seeds",
@@ -139,7 +140,7 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
             raise ColdrecError(f"unknown method(s) {', '.join(bad)}; valid choices: {', '.join(METHODS)}")
         cfg_opts["methods"] = m
     cfg = EvalConfig(**cfg_opts)
-    if name not in ("cold-items", "cold-users", "warmup") and other:
+    if name not in ("cold-items", "cold-users", "warmup", "warmup-items") and other:
         raise ColdrecError(f"unknown option(s) for protocol {name!r}: {', '.join(sorted(other))}")
     _set_threads(cfg.threads)
     t0 = time.time()
@@ -151,6 +152,8 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
         res = protocol_ml100k_cold_users(data, encoder=encoder, cfg=cfg, log=log)
     elif name == "warmup":  # its own options: dataset, folds (seed and max_users from EvalConfig)
         res = protocol_warmup(data, encoder=encoder, seed=cfg.seed, max_users=cfg.max_users, log=log, **other)
+    elif name == "warmup-items":
+        res = protocol_warmup_items(data, encoder=encoder, seed=cfg.seed, max_users=cfg.max_users, log=log, **other)
     else:
         res = protocol_custom(name, encoder=encoder, cfg=cfg, log=log, **other)
     enc = encoder if encoder is not None and not isinstance(encoder, str) else None

@@ -16,6 +16,7 @@ METHOD_LABELS: dict[str, str] = {
     "popularity": "Popularity",
     "ease": "Collaborative filtering (EASE)",
     "itemknn": "Collaborative filtering (item-KNN)",
+    "userknn": "Collaborative filtering (user-KNN)",
     "text-lm": "Text only (language model)",
     "text-hash": "Text only (hashing, no model)",
     "text-tfidf": "Text only (TF-IDF)",
@@ -29,7 +30,8 @@ DEFAULT_METHODS: tuple[str, ...] = ("popularity", "ease", "text-lm", "hybrid-tfi
 
 
 def load_warmup_results(folder: str | os.PathLike = RESULTS_DIR) -> dict[str, dict[str, Any]]:
-    """``{dataset: result}`` of every ``warmup-<dataset>.json`` in ``folder`` (empty when there is none)."""
+    """``{dataset: result}`` of every ``warmup-<dataset>.json`` in ``folder`` (empty when there is none); the item
+    side's ``warmup-items-<dataset>.json`` is keyed ``items-<dataset>``."""
     root = Path(folder)
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(root.glob("warmup-*.json")) if root.is_dir() else []:
@@ -43,15 +45,17 @@ def load_warmup_results(folder: str | os.PathLike = RESULTS_DIR) -> dict[str, di
 
 
 def warmup_frame(result: dict[str, Any], metric: str = "ndcg@10") -> pd.DataFrame:
-    """Long frame ``known, method, label, value, users`` of one metric (rows without a value left out)."""
+    """Long frame ``known, method, label, value, users`` of one metric (rows without a value left out); on the
+    item side ``users`` is the number of test items at that point."""
     if metric not in result.get("metrics", []):
         raise ColdrecError(f"unknown metric {metric!r}; valid choices: {', '.join(result.get('metrics', []))}")
     rows = []
+    counts = result.get("n_users") or result.get("n_items") or {}
     for m, curves in result["curves"].items():
         for s, v in zip(result["points"], curves[metric]):
             if v is not None:
                 rows.append({"known": int(s), "method": m, "label": METHOD_LABELS.get(m, m), "value": float(v),
-                             "users": int(result["n_users"][str(s)])})
+                             "users": int(counts.get(str(s), 0))})
     return pd.DataFrame(rows, columns=["known", "method", "label", "value", "users"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -88,10 +89,58 @@ def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> Warmu
     return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D))
 
 
-def protocol_warmup(data: str | Path | None = None, *, dataset: str = "ml100k", encoder: Any = None,
-                    seed: int = 0, max_users: int | None = None, folds: int | None = None, log: Log = _log_default
-                    ) -> dict[str, Any]:
-    """``coldrec evaluate --protocol warmup --dataset ml100k|scientific``: the warm-up curves."""
+def read_own_log(catalog: Any, interactions: Any, encoder: Any, *, columns: Any = None, user_col: str | None = None,
+                 item_col: str | None = None, rating_col: str | None = None, time_col: str | None = None,
+                 positive_threshold: Any = None) -> dict[str, Any]:
+    """An analyst's catalog + log through the own-data readers: item texts, their vectors and the positive
+    ``(user, item)`` row pairs in time order (log order where there is no time column)."""
+    from coldrec.catalog import load_catalog
+    from coldrec.ranking import load_interactions
+
+    for opt, val in (("--catalog", catalog), ("--interactions", interactions)):
+        if val is None:
+            raise ColdrecError(f"the warm-up on your own data needs {opt} FILE; or pass --dataset "
+                               f"({', '.join(WARMUP_DATASETS)}) for the published data")
+        if isinstance(val, (str, Path)) and not Path(val).is_file():
+            raise ColdrecError(f"{opt} file not found: {val}")
+    cat = load_catalog(catalog, columns)
+    ids = [str(x) for x in cat.items["item_id"].tolist()]
+    texts = cat.items["text"].astype(str).tolist()
+    row = {x: r for r, x in enumerate(ids)}
+    ilog = load_interactions(interactions, known_items=ids, user_col=user_col, item_col=item_col,
+                             rating_col=rating_col, time_col=time_col, positive_threshold=positive_threshold)
+    pos = ilog.positives
+    if "timestamp" in pos.columns and pos["timestamp"].notna().any():
+        pos = pos.sort_values("timestamp", kind="stable")
+    pos = pos[pos["item_id"].astype(str).isin(row)]
+    if len(pos) < 10:
+        raise ColdrecError(f"the interaction log has only {len(pos)} positive row(s) on catalog items; the warm-up "
+                           "needs at least 10 (check --rating-col / --positive and that item ids match the catalog)")
+    uids, uidx = np.unique(pos["user_id"].astype(str).to_numpy(), return_inverse=True)
+    pairs = np.stack([uidx, [row[x] for x in pos["item_id"].astype(str)]], 1).astype(np.int64)
+    _, first = np.unique(pairs, axis=0, return_index=True)
+    E = embed_cached(get_encoder(encoder), texts, f"custom-{cat.name}")
+    name = re.sub(r"[^0-9A-Za-z._-]+", "-", str(cat.name)).strip("-.") or "data"
+    return {"name": name, "texts": texts, "E": E, "pairs": pairs[np.sort(first)], "n_users": len(uids),
+            "n_items": len(ids), "positive": ilog.positive, "rows": ilog.rows_read}
+
+
+def own_warmup_data(own: dict[str, Any]) -> WarmupData:
+    """The user-side study's data from :func:`read_own_log`: positives oldest first, no user text."""
+    seqs = [[] for _ in range(own["n_users"])]
+    for u, i in own["pairs"]:
+        seqs[u].append(i)
+    seqs = [np.array(x, dtype=np.int64) for x in seqs]
+    return WarmupData(own["name"], own["n_items"], seqs, "rest", text_sides(own["texts"], None, own["E"], None))
+
+
+def protocol_warmup(data: str | Path | None = None, *, dataset: str | None = None, encoder: Any = None,
+                    seed: int = 0, max_users: int | None = None, folds: int | None = None, log: Log = _log_default,
+                    catalog: Any = None, interactions: Any = None, **own: Any) -> dict[str, Any]:
+    """``coldrec evaluate --protocol warmup --dataset ml100k|scientific`` (or ``--catalog/--interactions``)."""
+    if catalog is not None or interactions is not None:
+        return _own_warmup(catalog, interactions, encoder, seed, folds, log, own)
+    dataset = dataset or "ml100k"
     if dataset not in WARMUP_DATASETS:
         raise ColdrecError(f"unknown warm-up dataset {dataset!r}; valid choices: {', '.join(WARMUP_DATASETS)}")
     folds = folds or {"ml100k": 5, "scientific": 3}[dataset]  # scientific: 8,442 users, 2,800 test users per fold
@@ -118,6 +167,24 @@ def protocol_warmup(data: str | Path | None = None, *, dataset: str = "ml100k", 
     return res
 
 
+def _own_warmup(catalog, interactions, encoder, seed, folds, log, own_opts) -> dict[str, Any]:
+    t0 = time.time()
+    own = read_own_log(catalog, interactions, encoder, **own_opts)
+    wd = own_warmup_data(own)
+    folds = folds or 5
+    res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, val_folds=1), log=log)
+    res["dataset"] = (f"{own['name']} (your files): {len(own['pairs'])} positives ({own['positive']}) of "
+                      f"{own['rows']} rows; known = each user's first s positives by time, targets = the later ones")
+    res["result_name"] = f"warmup-{own['name']}"
+    res["methods"] = {f"{m} [{s} known]": {k: v[i] for k, v in res["curves"][m].items()}
+                      for i, s in enumerate(res["points"]) for m in res["curves"]
+                      if res["curves"][m]["ndcg@10"][i] is not None}
+    res["timings"] = {"total": round(time.time() - t0, 1)}
+    res["notes"] = _notes("own", folds) + ["Users have no text of their own here, so at 0 known items there is no "
+                                           "text-only row and every hybrid is popularity."]
+    return res
+
+
 def _notes(dataset: str, folds: int) -> list[str]:
     notes = [f"{folds} seeded folds over users; each user is a test user once; EASE, item-KNN and popularity are "
              "fitted on the fold's training users only (test users' interactions never enter them).",
@@ -136,6 +203,14 @@ def _notes(dataset: str, folds: int) -> list[str]:
     return notes
 
 
+def _counts_line(result: dict[str, Any]) -> str:
+    pts = result["points"]
+    if "n_items" in result:  # the item side
+        return ("- test items per point (user rankings, i.e. users with a target among them, summed over folds): " + ", ".join(
+            f"{s}: {result['n_items'][str(s)]} ({result['n_target_users'][str(s)]})" for s in pts))
+    return "- test users per point: " + ", ".join(f"{s}: {result['n_users'][str(s)]}" for s in pts)
+
+
 def format_warmup_markdown(result: dict[str, Any]) -> str:
     """Markdown of a warm-up result: one table per metric (methods × points), user counts, crossover, LM gain."""
     pts = result["points"]
@@ -144,7 +219,7 @@ def format_warmup_markdown(result: dict[str, Any]) -> str:
            f"- model: {result.get('model')}",
            f"- commit: {result.get('commit')}, seed {result.get('seed')}, {result.get('seconds')} s on "
            f"{m.get('cpu')} ({m.get('cores')} cores, GPU {m.get('gpu')})",
-           "- test users per point: " + ", ".join(f"{s}: {result['n_users'][str(s)]}" for s in pts), ""]
+           _counts_line(result), ""]
     head = "| method | " + " | ".join(f"{s} known" for s in pts) + " |"
     for metric in result["metrics"]:
         out += [f"## {metric}", "", head, "|---|" + "---|" * len(pts)]
@@ -152,7 +227,7 @@ def format_warmup_markdown(result: dict[str, Any]) -> str:
             out.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.4f}" for v in c[metric]) + " |")
         out.append("")
     if "crossover" in result:
-        out += ["## crossover (NDCG@10: smallest history length at which CF alone ≥ text-lm alone)", ""]
+        out += [f"## crossover (NDCG@10: smallest {'number of known interactions' if 'n_items' in result else 'history length'} at which CF alone ≥ text-lm alone)", ""]
         out += [f"- {cf}: {'never on these points' if s is None else s}" for cf, s in result["crossover"].items()]
         out.append("")
     if "lm_gain" in result:
@@ -161,7 +236,7 @@ def format_warmup_markdown(result: dict[str, Any]) -> str:
         for vs, g in result["lm_gain"].items():
             out.append(f"| {vs} | " + " | ".join("–" if v is None else f"{v:+.4f}" for v in g["ndcg@10"]) + " |")
         t = result["targets"]
-        out += ["", f"Hybrid-lm margin over max(text-lm, ease, itemknn) at NDCG@10: "
+        out += ["", f"Hybrid-lm margin over max(text-lm, {', '.join(result['crossover'])}) at NDCG@10: "
                 + ", ".join(f"{s}: {v:+.4f}" for s, v in zip(pts, t["margin_over_best_single"]))
                 + f" — within {t['tolerance']} everywhere: {t['within_tolerance_everywhere']}; strictly better "
                   f"somewhere: {t['strictly_better_somewhere']}.", ""]

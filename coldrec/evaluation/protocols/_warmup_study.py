@@ -158,10 +158,12 @@ def warmup_study(data: WarmupData, cfg: WarmupConfig | None = None, *, log=None,
     return summarise(acc, cfg, n_users, list(data.text), choices)
 
 
-def summarise(acc, cfg: WarmupConfig, n_users: dict[int, int], labels: list[str], choices: list) -> dict[str, Any]:
-    """Curves per method and metric (None where a method has no row), crossover, LM gain and target checks."""
+def summarise(acc, cfg: Any, n_users: dict[int, int], labels: list[str], choices: list,
+              cf_names: tuple[str, ...] = ("ease", "itemknn")) -> dict[str, Any]:
+    """Curves per method and metric (None where a method has no row), crossover, LM gain and target checks
+    (``cf_names``: the collaborative rows, e.g. ``ease, userknn`` on the item side)."""
     points = [s for s in cfg.points if n_users[s]]
-    methods = ["popularity", "ease", "itemknn"] + [f"{p}-{lab}" for p in ("text", "hybrid") for lab in labels]
+    methods = ["popularity", *cf_names] + [f"{p}-{lab}" for p in ("text", "hybrid") for lab in labels]
     metrics = [f"{m}@{k}" for k in sorted(cfg.ks) for m in ("recall", "ndcg")]
     curves: dict[str, dict[str, list]] = {}
     for m in methods:
@@ -172,12 +174,12 @@ def summarise(acc, cfg: WarmupConfig, n_users: dict[int, int], labels: list[str]
                            "curves": curves}
     if "text-lm" in curves:
         out["crossover"] = {cf: crossover(points, curves["text-lm"]["ndcg@10"], curves[cf]["ndcg@10"])
-                            for cf in ("ease", "itemknn")}
+                            for cf in cf_names if cf in curves}
     if "hybrid-lm" in curves:
         out["lm_gain"] = {f"vs {lab}": {k: [_diff(a, b) for a, b in zip(curves["hybrid-lm"][k],
                                                                          curves[f"hybrid-{lab}"][k])]
                                         for k in metrics} for lab in labels if lab != "lm"}
-        out["targets"] = hybrid_targets(curves)
+        out["targets"] = hybrid_targets(curves, singles=("text-lm", *cf_names))
     out["choices"] = [{"l2": c["l2"], "text": c["text"], "n_val_users": {str(k): v for k, v in
                                                                        c["n_val_users"].items()},
                        "weights": {lab: {str(k): v for k, v in w.items()} for lab, w in c["weights"].items()}}
@@ -197,11 +199,12 @@ def crossover(points: list[int], text: list, cf: list) -> int | None:
     return None
 
 
-def hybrid_targets(curves: dict[str, dict[str, list]], tol: float = 0.005) -> dict[str, Any]:
-    """Hybrid (LM) ≥ max(text-lm, EASE, item-KNN) − tol at NDCG@10 at every point, and strictly better than all of
-    them somewhere."""
+def hybrid_targets(curves: dict[str, dict[str, list]], tol: float = 0.005,
+                   singles: tuple[str, ...] = ("text-lm", "ease", "itemknn")) -> dict[str, Any]:
+    """Hybrid (LM) ≥ max(``singles``: text-lm, EASE, item-KNN) − tol at NDCG@10 at every point, and strictly better
+    than all of them somewhere."""
     hyb = curves["hybrid-lm"]["ndcg@10"]
-    singles = [curves[m]["ndcg@10"] for m in ("text-lm", "ease", "itemknn") if m in curves]
+    singles = [curves[m]["ndcg@10"] for m in singles if m in curves]
     best = [max(x for x in col if x is not None) for col in zip(*singles)]
     margin = [float(round(h - b, 6)) for h, b in zip(hyb, best)]
     return {"margin_over_best_single": margin, "within_tolerance_everywhere": all(m >= -tol for m in margin),
