@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from ui import persist
-from coldrec.demo import ENGLISH_DOMAINS
 from ui.escape import md
 from ui.resources import demo_bundle, embed_catalog, encoder, wait_until_loaded
 
@@ -150,8 +149,7 @@ def workspace() -> Workspace:
                          else "cosine only: the shipped ranker was trained with another encoder"
                          if (demo.ranker_path / "config.json").is_file()
                          else "cosine only: no trained ranker beat popularity, TF-IDF and cosine on this domain's "
-                              "held-out users (data/RANKERS.md)" if value in ENGLISH_DOMAINS
-                         else "cosine only (no ranker trained for this domain yet)")
+                              "held-out users (data/RANKERS.md)")
     else:
         catalog = st.session_state.get(UPLOADS_KEY, {}).get(value)
         if catalog is None:  # session lost its upload (e.g. server restart): fall back to the demo
