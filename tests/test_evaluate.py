@@ -186,7 +186,8 @@ def test_text_popularity_rows_never_see_their_own_positives():
 @pytest.mark.realdata
 def test_scientific_slice(shared_datasets):
     r = run_protocol("scientific", data=shared_datasets, max_users=60, **FAST)
-    assert set(r["methods"]) == set(METHODS)
+    # every method but the own-data hybrid (encoder + TF-IDF fusion), which the published protocols do not run
+    assert set(r["methods"]) == set(METHODS) - {"hybrid"}
     assert set(r["methods"]["zero-shot"]) == {"recall@10", "ndcg@10", "recall@50", "ndcg@50"}
     assert r["methods"]["random"]["recall@50"] < 0.2
     # RecBole's way (history items left in the ranking) is reported next to ours
