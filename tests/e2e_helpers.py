@@ -27,6 +27,21 @@ PAGES = {"Catalog": "1_Catalog", "New user": "2_New_user", "New item": "3_New_it
          "Profile map": "5_Profile_map", "Ranker": "6_Ranker", "Evaluation": "7_Evaluation"}
 
 
+def require_browser_and_model() -> None:
+    """Skip (with the reason) unless Chromium, Python Playwright and the bundled MiniLM are all usable here."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium chromium-driver`")
+    pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed")
+    try:
+        from coldrec.encoders import default_model_path
+
+        default_model_path()
+    except Exception as exc:  # noqa: BLE001 - any failure means the real model is not usable here
+        pytest.skip(f"the all-MiniLM-L6-v2 model is not available ({exc})")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -13,21 +13,15 @@ import pytest
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from app_helpers import hash_app_env, ok
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
 def _fast_app(monkeypatch, tmp_path_factory):
-    monkeypatch.setenv("COLDREC_ENCODER", "hash")
-    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path_factory.getbasetemp() / "coldrec-cache"))
-    monkeypatch.setenv("COLDREC_USER_DATA", str(tmp_path_factory.mktemp("user-data")))
-    monkeypatch.chdir(tmp_path_factory.mktemp("work"))
+    return hash_app_env(monkeypatch, tmp_path_factory)
 
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def comparison_tables(at: AppTest) -> list[pd.DataFrame]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import CHROMIUM, PAGES, browser_page, goto_page, lasso, running_app, shoot, wait_idle
+from e2e_helpers import require_browser_and_model, CHROMIUM, PAGES, browser_page, goto_page, lasso, running_app, shoot, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,15 +33,7 @@ def expected_titles() -> set[str]:
 
 @pytest.fixture(scope="module")
 def browser_ready():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium chromium-driver`")
-    pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed")
-    try:
-        from coldrec.encoders import default_model_path
-
-        default_model_path()
-    except Exception as exc:  # noqa: BLE001 - any failure means the real model is not usable here
-        pytest.skip(f"the all-MiniLM-L6-v2 model is not available ({exc})")
+    require_browser_and_model()
 
 
 def grid_text(page, index: int = 0) -> str:

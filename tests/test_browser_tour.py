@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import CHROMIUM, SCREENSHOTS, browser_page, goto_page, running_app, shoot, wait_idle
+from e2e_helpers import require_browser_and_model, CHROMIUM, SCREENSHOTS, browser_page, goto_page, running_app, shoot, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,15 +39,7 @@ ZH_REQUEST = "喜欢安静的音乐和自然纪录片"
 
 @pytest.fixture(scope="module")
 def browser_ready():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium chromium-driver`")
-    pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed")
-    try:
-        from coldrec.encoders import default_model_path
-
-        default_model_path()
-    except Exception as exc:  # noqa: BLE001 - any failure means the real model is not usable here
-        pytest.skip(f"the all-MiniLM-L6-v2 model is not available ({exc})")
+    require_browser_and_model()
 
 
 def tour_domains() -> list[str]:
