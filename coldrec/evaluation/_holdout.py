@@ -37,24 +37,13 @@ def describe_holdout(frame: pd.DataFrame) -> str:
 def _tfidf_scores(item_texts: Sequence[str], user_texts: Sequence[str] | None,
                   liked: Sequence[np.ndarray]) -> np.ndarray:
     """TF-IDF cosine of each held-out user (description, else mean of liked items) with every item."""
-    from sklearn.preprocessing import normalize
-
-    from coldrec.evaluation._common import tfidf_vectorizer
+    from coldrec.evaluation._common import _rows_mean_sparse, tfidf_vectorizer
 
     items = [str(t or "") for t in item_texts]
     users = [str(t or "") for t in user_texts] if user_texts is not None else []
     vec = tfidf_vectorizer(items + users, stop_words="english").fit(items + users)
     Xi = vec.transform(items)
-    if user_texts is not None:
-        Xu = vec.transform(users)
-    else:
-        import scipy.sparse as sp
-
-        rows = [np.full(len(l), u) for u, l in enumerate(liked)]
-        A = sp.csr_matrix((np.ones(sum(map(len, liked)), np.float32),
-                           (np.concatenate(rows + [np.zeros(0, int)]), np.concatenate(list(liked) + [np.zeros(0, int)]))),
-                          shape=(len(liked), len(items)))
-        Xu = normalize(A @ Xi)
+    Xu = vec.transform(users) if user_texts is not None else _rows_mean_sparse(Xi, [np.asarray(l) for l in liked])
     return np.asarray((Xu @ Xi.T).todense(), dtype=np.float64)
 
 
