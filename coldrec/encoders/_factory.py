@@ -82,7 +82,11 @@ def _build(model: str | None, device: str | None, batch_size: int | None, precis
 
         return OnnxEncoder(model, precision="int8", batch_size=batch_size or CPU_BATCH_SIZE)
     config = EncoderConfig(model=model, device=device, batch_size=batch_size, precision=precision)
+    from coldrec.encoders._bert import BertEncoder, native_folder
     from coldrec.encoders._transformers import TransformersEncoder, plain_folder
 
-    # A Transformer + Pooling (+ Normalize) folder runs on transformers alone: no sentence-transformers import.
+    # A plain BERT folder (the bundled MiniLM) runs on torch alone: no transformers import (~4.6 s, issue 18);
+    # another Transformer + Pooling (+ Normalize) folder on transformers alone: no sentence-transformers import.
+    if native_folder(model):
+        return BertEncoder(config)
     return TransformersEncoder(config) if plain_folder(model) else SentenceEncoder(config)

@@ -34,6 +34,7 @@ class SentenceEncoder:
 
     def __init__(self, config: EncoderConfig | None = None) -> None:
         self._setup(config)
+        self._quiet_transformers()
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -71,9 +72,13 @@ class SentenceEncoder:
             raise ColdrecError(f"batch_size must be at least 1, got {self.config.batch_size}.")
         self.warnings: list[str] = []
         self.name = model_identity(folder) + ("+bf16" if precision == "bf16" else "")
+
+    @staticmethod
+    def _quiet_transformers() -> None:
+        """Hide transformers' weight-loading bar (noise in a CLI and in app logs); the native BERT never calls it."""
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # the weight-loading bar is noise in a CLI and in app logs
+        hf_logging.disable_progress_bar()
 
     def _torch_dtype(self):
         import torch

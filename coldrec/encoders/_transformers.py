@@ -46,6 +46,7 @@ class TransformersEncoder(SentenceEncoder):
     def __init__(self, config: EncoderConfig | None = None) -> None:
         self._setup(config)
         self.spec = read_folder(self.folder)
+        self._quiet_transformers()
         from transformers import AutoModel, AutoTokenizer
 
         try:
