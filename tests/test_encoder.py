@@ -187,7 +187,7 @@ def test_default_path_does_not_import_sentence_transformers(tmp_path):
     env = {**os.environ, "COLDREC_CACHE": str(tmp_path), "COLDREC_PRECISION": "fp32"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["TransformersEncoder", "(2,", "384)", "False"]
+    assert out.stdout.split() == ["BertEncoder", "(2,", "384)", "False"]  # the native torch BERT (tests/test_bert.py)
 
 
 @pytest.mark.slow
