@@ -2,8 +2,9 @@
 audience and the fairness probe. Ratios come from interleaved rounds in one run; wall-clock lines also give
 process CPU time, since the machine is shared (load recorded per line).
 
-Run: ``python bench/bench_speed.py [--quick] [--only cli,encode,latency,audience,fairness] [--before PATH]``
-(``--before`` times the CLI of another checkout, e.g. ``/work/main``, interleaved with this one).
+Run: ``python bench/bench_speed.py [--quick] [--only cli,load,encode,latency,audience,fairness] [--before PATH]``
+(``--before`` times the CLI and the fresh-process load of another checkout, e.g. ``/work/main``, interleaved with
+this one).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np  # noqa: E402
 
 CLI = ["-m", "coldrec.cli", "recommend", "--domain", "ecommerce", "-k", "10",
        "--describe", "I just moved to a small flat and cook a lot, vegetarian, budget-minded"]
+LOAD = ["-c", "import coldrec; e = coldrec.load_encoder(); e.encode(['hello'])"]  # the app's one-time model load
 
 
 def _cpu_tag() -> str:
@@ -32,10 +34,10 @@ def _cpu_tag() -> str:
     return f"{name} [{' '.join(sorted(flags)) or 'no avx2/avx512/amx flags'}], load {load_avg()}"
 
 
-def _run_cli(cwd: Path) -> tuple[float, float]:
+def _run_cli(cwd: Path, args: list[str] = CLI) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, *CLI], cwd=cwd, capture_output=True, text=True, timeout=900)
+    out = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=900)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode:
@@ -43,28 +45,46 @@ def _run_cli(cwd: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_cli(quick: bool, before: str | None = None) -> list[Result]:
-    """Warm ``coldrec recommend`` (embedding cache and calibration already on disk): median of rounds."""
+def _interleaved(args: list[str], quick: bool, before: str | None):
     trees = {"this": ROOT, **({"before": Path(before)} if before else {})}
     for cwd in trees.values():  # the cold run fills the caches (and calibrates) — not timed
-        _run_cli(cwd)
+        _run_cli(cwd, args)
     rounds = 2 if quick else 4
     walls = {k: [] for k in trees}
     cpus = {k: [] for k in trees}
     for r in range(rounds):
         for k in (list(trees) if r % 2 == 0 else list(trees)[::-1]):
-            w, c = _run_cli(trees[k])
+            w, c = _run_cli(trees[k], args)
             walls[k].append(w)
             cpus[k].append(c)
+    return rounds, walls, cpus
+
+
+def _note(rounds, walls, cpus, before) -> str:
     w, c = median(walls["this"]), median(cpus["this"])
     note = f"median of {rounds} warm runs: wall {w:.2f} s, CPU {c:.2f} s; {_cpu_tag()}"
     if before:
         note += (f"; before ({before}) wall {median(walls['before']):.2f} s, CPU {median(cpus['before']):.2f} s, "
                  f"interleaved")
+    return note
+
+
+def run_cli(quick: bool, before: str | None = None) -> list[Result]:
+    """Warm ``coldrec recommend`` (embedding cache and calibration already on disk): median of rounds."""
+    rounds, walls, cpus = _interleaved(CLI, quick, before)
+    w, c, note = median(walls["this"]), median(cpus["this"]), _note(rounds, walls, cpus, before)
     res = [Result("speed.cli_warm_s", w, "s", "<=3s", w <= 3, note,
                   {"wall": walls, "cpu": cpus})]
     res.append(Result("speed.cli_warm_cpu_s", c, "s", "<=3s", c <= 3, "process CPU time of the same runs"))
     return res
+
+
+def run_load(quick: bool, before: str | None = None) -> list[Result]:
+    """A fresh process: ``import coldrec; load_encoder(); encode(['hello'])`` (issue 16 point 1's model load)."""
+    rounds, walls, cpus = _interleaved(LOAD, quick, before)
+    w, c, note = median(walls["this"]), median(cpus["this"]), _note(rounds, walls, cpus, before)
+    return [Result("speed.load_encode_s", w, "s", "", None, note, {"wall": walls, "cpu": cpus}),
+            Result("speed.load_encode_cpu_s", c, "s", "", None, "process CPU time of the same runs")]
 
 
 def run_encode(quick: bool) -> list[Result]:
@@ -236,14 +256,14 @@ def run_fairness(quick: bool) -> list[Result]:
                    "process CPU time, same runs")]
 
 
-MEASURES = {"cli": run_cli, "encode": run_encode, "latency": run_latency, "audience": run_audience,
+MEASURES = {"cli": run_cli, "load": run_load, "encode": run_encode, "latency": run_latency, "audience": run_audience,
             "fairness": run_fairness}
 
 
 def run(quick: bool = False, only: str | None = None, before: str | None = None) -> list[Result]:
     out: list[Result] = []
     for name in (only.split(",") if only else MEASURES):
-        res = MEASURES[name](quick, before) if name in ("cli", "audience") else MEASURES[name](quick)
+        res = MEASURES[name](quick, before) if name in ("cli", "load", "audience") else MEASURES[name](quick)
         for r in res:
             print(r.line(), "#", r.note, flush=True)
         out += res
