@@ -34,7 +34,8 @@ def _tiny_folder(path, pooling="mean", act="gelu", window=16, lower=False):
 
     torch.manual_seed(0)
     cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                     intermediate_size=64, max_position_embeddings=64, hidden_act=act, layer_norm_eps=1e-7, initializer_range=0.5)  # large weights: GELU forms and eps differ visibly
+                     intermediate_size=64, max_position_embeddings=64, hidden_act=act, layer_norm_eps=1e-7,
+                     initializer_range=0.5)  # large weights: a wrong GELU form or eps shows in the hidden states
     BertModel(cfg).save_pretrained(str(path), safe_serialization=True)
     for name in _TOKENIZER_FILES:
         shutil.copy(default_model_path() / name, path / name)

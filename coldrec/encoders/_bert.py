@@ -46,7 +46,8 @@ def _bert_module(cfg: dict):
     import torch.nn.functional as F
     from torch import nn
 
-    hid, heads, eps = int(cfg["hidden_size"]), int(cfg["num_attention_heads"]), float(cfg.get("layer_norm_eps", 1e-12))
+    hid, heads = int(cfg["hidden_size"]), int(cfg["num_attention_heads"])
+    eps = float(cfg.get("layer_norm_eps", 1e-12))
     approx = _ACTS[cfg.get("hidden_act", "gelu")]
 
     def lin(i, o):
@@ -74,7 +75,8 @@ def _bert_module(cfg: dict):
             def split(t):
                 return t.view(b, n, heads, hid // heads).transpose(1, 2)
 
-            ctx = F.scaled_dot_product_attention(split(s.query(x)), split(s.key(x)), split(s.value(x)), attn_mask=mask)
+            ctx = F.scaled_dot_product_attention(split(s.query(x)), split(s.key(x)), split(s.value(x)),
+                                                 attn_mask=mask)
             ctx = ctx.transpose(1, 2).reshape(b, n, hid)
             o = self.attention.output
             x = o.LayerNorm(o.dense(ctx) + x)
@@ -96,8 +98,8 @@ def _bert_module(cfg: dict):
         def forward(self, input_ids, attention_mask, token_type_ids):
             e = self.embeddings
             pos = torch.arange(input_ids.shape[1], device=input_ids.device)
-            x = e.word_embeddings(input_ids) + e.position_embeddings(pos)[None] + e.token_type_embeddings(token_type_ids)
-            x = e.LayerNorm(x)
+            x = e.word_embeddings(input_ids) + e.position_embeddings(pos)[None]
+            x = e.LayerNorm(x + e.token_type_embeddings(token_type_ids))
             mask = attention_mask.bool()[:, None, None, :]  # (batch, 1, 1, keys): padding keys are never attended
             for layer in self.encoder.layer:
                 x = layer(x, mask)
@@ -126,9 +128,10 @@ class BertEncoder(TransformersEncoder):
         try:
             self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            weights = {k.removeprefix("bert."): v for k, v in load_file(str(self.folder / "model.safetensors")).items()}
+            weights = load_file(str(self.folder / "model.safetensors"))
+            weights = {k.removeprefix("bert."): v for k, v in weights.items()  # the pooler head: used by no pooling
+                       if not k.removeprefix("bert.").startswith("pooler.") and not k.endswith("position_ids")}
             self.model = _bert_module(cfg)
-            weights = {k: v for k, v in weights.items() if not k.startswith("pooler.") and not k.endswith("position_ids")}
             self.model.load_state_dict(weights, strict=True)
         except Exception as exc:  # a damaged folder: unreadable JSON or weights, missing or misshaped tensors
             raise _damaged(self.folder, exc) from exc
