@@ -131,8 +131,11 @@ class BertEncoder(TransformersEncoder):
             weights = load_file(str(self.folder / "model.safetensors"))
             weights = {k.removeprefix("bert."): v for k, v in weights.items()  # the pooler head: used by no pooling
                        if not k.removeprefix("bert.").startswith("pooler.") and not k.endswith("position_ids")}
-            self.model = _bert_module(cfg)
-            self.model.load_state_dict(weights, strict=True)
+            import torch
+
+            with torch.device("meta"):  # no random initialisation (~0.2 s): every parameter comes from the file
+                self.model = _bert_module(cfg)
+            self.model.load_state_dict(weights, strict=True, assign=True)
         except Exception as exc:  # a damaged folder: unreadable JSON or weights, missing or misshaped tensors
             raise _damaged(self.folder, exc) from exc
         pad = self.tokenizer.padding or {}
