@@ -50,7 +50,9 @@ def _time_queries(fn, Q: np.ndarray, repeats: int = 3) -> tuple[list[float], lis
 
 def run(quick: bool = False, n: int | None = None, queries: int | None = None, hnsw_n: int | None = None
         ) -> list[Result]:
-    import faiss
+    from coldrec.retrieval._faiss import load_faiss
+
+    faiss = load_faiss()
 
     from coldrec.retrieval import EXACT_THRESHOLD, ANNIndex, IndexConfig, exact_top_k
 

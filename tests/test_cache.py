@@ -176,3 +176,38 @@ def test_concurrent_processes_share_work_without_corruption(tmp_path):
 def test_checkpoint_every_below_one_still_embeds_everything(tmp_path):
     res = embed_texts(HashEncoder(), texts(7), EmbeddingCache(tmp_path), checkpoint_every=0)
     assert res.vectors.shape[0] == 7 and res.encoded == 7
+
+
+_HOLDER = r"""
+import sys, time
+from coldrec.encoders import EmbeddingCache
+with EmbeddingCache(sys.argv[1]).lock("m"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_waiting_for_a_held_lock_says_who_holds_it_and_where(tmp_path, caplog):
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path), "1.5"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        cache = EmbeddingCache(tmp_path)
+        with caplog.at_level("WARNING", logger="coldrec.cache"):
+            with cache.lock("m"):
+                pass
+    finally:
+        holder.wait(timeout=60)
+    waits = [r.getMessage() for r in caplog.records if "waiting for the embedding cache lock" in r.getMessage()]
+    assert len(waits) == 1
+    assert f"held by PID {holder.pid} at {cache.folder('m') / '.encode.lock'}" in waits[0]
+
+
+def test_a_free_lock_is_taken_silently(tmp_path, caplog):
+    cache = EmbeddingCache(tmp_path)
+    with caplog.at_level("WARNING", logger="coldrec.cache"):
+        for _ in range(2):  # the second time the owner note of the first is gone
+            with cache.lock("m"):
+                assert (cache.folder("m") / ".encode.lock.owner").read_text() == str(os.getpid())
+    assert not caplog.records
+    assert not (cache.folder("m") / ".encode.lock.owner").exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import re
@@ -34,6 +35,8 @@ _SHARD = re.compile(r"^shard-[0-9a-f]{32}\.npz$")
 _MAX_SHARDS = 48
 SECRET_NAME = ".coldrec-secret"
 _SECRET_BYTES = 32
+_LOCK_NAME, _OWNER_NAME = ".encode.lock", ".encode.lock.owner"  # the owner file names the holder's PID
+_log = logging.getLogger("coldrec.cache")
 
 
 def default_cache_dir() -> Path:
@@ -261,12 +264,13 @@ class EmbeddingCache:
 
             folder = self.folder(model)
             folder.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(folder / ".encode.lock"), timeout=3600)
-            lock.acquire()
+            lock = FileLock(str(folder / _LOCK_NAME), timeout=3600)
+            _acquire_saying_who_holds(lock, folder)
+            (folder / _OWNER_NAME).write_text(str(os.getpid()))
         except OSError as exc:
             self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
             return nullcontext()
-        return _Held(lock)
+        return _Held(lock, folder / _OWNER_NAME)
 
     def check(self) -> list[str]:
         """Probe the cache once (its secret, then a test write) and return its warnings; ``[]`` when it works.
@@ -300,14 +304,40 @@ class EmbeddingCache:
                 "approx_vectors": vectors}
 
 
-class _Held:
-    """Context manager releasing an already-acquired file lock."""
+def _acquire_saying_who_holds(lock, folder: Path) -> None:
+    """Take ``lock``; when another process holds it, say so once (who and where) before waiting."""
+    from filelock import Timeout
 
-    def __init__(self, lock) -> None:
+    try:
+        lock.acquire(timeout=0)
+        return
+    except Timeout:
+        pass
+    try:
+        holder = (folder / _OWNER_NAME).read_text().strip() or "unknown"
+    except OSError:
+        holder = "unknown"
+    msg = (f"waiting for the embedding cache lock held by PID {holder} at {folder / _LOCK_NAME} "
+           "(another process is embedding with this model; it continues when that one finishes, "
+           "or use another COLDREC_CACHE)")
+    _log.warning(msg)
+    lock.acquire()
+
+
+class _Held:
+    """Context manager releasing an already-acquired file lock (and removing the owner note first)."""
+
+    def __init__(self, lock, owner: Path | None = None) -> None:
         self._lock = lock
+        self._owner = owner
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc) -> None:
+        if self._owner is not None:
+            try:
+                self._owner.unlink()
+            except OSError:
+                pass
         self._lock.release()

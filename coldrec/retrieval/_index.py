@@ -36,6 +36,7 @@ import numpy as np
 from coldrec.encoders import default_cache_dir
 from coldrec.errors import ColdrecError
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
+from coldrec.retrieval._faiss import load_faiss
 
 __all__ = ["EXACT_THRESHOLD", "IndexConfig", "ANNIndex", "index_for", "recall_method", "content_hash",
            "exact_top_k", "single_thread_blas", "KINDS"]
@@ -100,7 +101,7 @@ def content_hash(vectors: np.ndarray) -> str:
 
 
 def _set_threads(n: int | None) -> None:
-    import faiss
+    faiss = load_faiss()
 
     faiss.omp_set_num_threads(int(n or os.cpu_count() or 1))
 
@@ -139,7 +140,7 @@ class ANNIndex:
         """
         import time
 
-        import faiss
+        faiss = load_faiss()
 
         config = config or IndexConfig()
         if config.kind not in KINDS:
@@ -188,7 +189,7 @@ class ANNIndex:
 
     def save(self, path: str | Path) -> Path:
         """Write the index with ``faiss.write_index`` (atomic rename)."""
-        import faiss
+        faiss = load_faiss()
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +202,7 @@ class ANNIndex:
     @classmethod
     def load(cls, path: str | Path, config: IndexConfig | None = None) -> "ANNIndex":
         """Read an index written by :meth:`save` (``faiss.read_index``)."""
-        import faiss
+        faiss = load_faiss()
 
         path = Path(path)
         if not path.exists():
@@ -240,7 +241,7 @@ class ANNIndex:
 
     def memory_bytes(self) -> int:
         """Approximate resident size of the index (vectors + graph/lists)."""
-        import faiss
+        faiss = load_faiss()
 
         try:
             return int(faiss.serialize_index(self._index).nbytes) if self.n <= 50_000 else self._estimate()
