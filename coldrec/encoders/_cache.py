@@ -9,7 +9,11 @@ check and is rebuilt. The digest does not protect against someone who can read t
 temporary name and renamed, so a killed process never leaves a half-written shard under a final name; a shard
 whose digest does not match is deleted and recomputed, never trusted. Encoding writes a shard about every
 ``flush_seconds`` (2 s) of encoding, and at least every ``checkpoint_every`` texts, so a killed or refreshed embed
-job resumes where it stopped, losing a few seconds of work at most. A file lock per model lets two
+job resumes where it stopped, losing a few seconds of work at most. Small shards are merged *by size tier*
+(:data:`FANOUT` shards of about the same size into one, like a log-structured merge tree), so each vector is
+rewritten about log₄(N) times over a first embed of N texts instead of once per compaction (which was
+quadratic); a merged shard is written before the shards it replaces are deleted, so a killed merge leaves
+duplicates, never a gap. A file lock per model lets two
 processes embedding the same catalog share the work instead of doing it twice. When the folder is unwritable
 or full, coldrec works without the cache and says so in ``warnings``.
 """
@@ -32,7 +36,8 @@ import numpy as np
 __all__ = ["EmbeddingCache", "text_key", "default_cache_dir", "SECRET_NAME"]
 
 _SHARD = re.compile(r"^shard-[0-9a-f]{32}\.npz$")
-_MAX_SHARDS = 48
+FANOUT = 4
+"""How many shards of one size tier are merged into one (tier t holds shards of 4^t to 4^(t+1) - 1 rows)."""
 SECRET_NAME = ".coldrec-secret"
 _SECRET_BYTES = 32
 _LOCK_NAME, _OWNER_NAME = ".encode.lock", ".encode.lock.owner"  # the owner file names the holder's PID
@@ -84,6 +89,8 @@ class EmbeddingCache:
         # model folder -> {shard file name: (keys, vectors)}; only new shard files are read on each lookup
         self._loaded: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         self._secret: bytes | None = None
+        self.rows_rewritten = 0
+        """Rows this object has copied from one shard into a merged one (write amplification, for tests/bench)."""
 
     def secret(self, create: bool = True) -> bytes | None:
         """The per-cache secret (read, or created atomically on first use); None when it cannot be had."""
@@ -206,8 +213,7 @@ class EmbeddingCache:
         name = self._write_shard(model, karr, np.ascontiguousarray(vectors, dtype=np.float32))
         if name is None:
             return False
-        if len(self._loaded[model]) > _MAX_SHARDS:
-            self.compact(model)
+        self._merge_tiers(model)
         return True
 
     def _write_shard(self, model: str, karr: np.ndarray, vecs: np.ndarray) -> str | None:
@@ -235,22 +241,48 @@ class EmbeddingCache:
         return name
 
     def compact(self, model: str) -> None:
-        """Merge a model's shards into one (keeps lookups fast after many small writes)."""
+        """Merge all of a model's shards into one (embedding merges only shards of similar size by itself)."""
         shards = self._refresh(model)
-        if len(shards) < 2:
-            return
-        old = list(shards)
-        keys = np.concatenate([shards[n][0] for n in old])
-        vecs = np.concatenate([shards[n][1] for n in old])
+        if len(shards) >= 2:
+            self._merge(model, list(shards))
+
+    def _merge_tiers(self, model: str) -> None:
+        """Merge :data:`FANOUT` shards of the same size tier until no tier holds that many (after each write)."""
+        shards = self._refresh(model)  # under the lock: lists the folder, reads nothing new
+        while (group := self._merge_plan({n: len(keys) for n, (keys, _) in shards.items()})) is not None:
+            if not self._merge(model, group):
+                return
+
+    @staticmethod
+    def _merge_plan(sizes: dict[str, int]) -> list[str] | None:
+        """The shards to merge next: every shard of the lowest tier holding :data:`FANOUT` or more; else None."""
+        tiers: dict[int, list[str]] = {}
+        for name, rows in sizes.items():
+            tiers.setdefault(_tier(rows), []).append(name)
+        for tier in sorted(tiers):
+            if len(tiers[tier]) >= FANOUT:
+                return sorted(tiers[tier])
+        return None
+
+    def _merge(self, model: str, names: list[str]) -> bool:
+        """Write ``names``' rows (deduplicated) as one new shard, then delete them; False when it cannot write."""
+        shards = self._loaded[model]
+        keys = np.concatenate([shards[n][0] for n in names])
+        vecs = np.concatenate([shards[n][1] for n in names])
         _, first = np.unique(keys, return_index=True)
-        if self._write_shard(model, keys[first], vecs[first]) is None:
-            return
-        for name in old:
+        if len(first) < len(keys):
+            first.sort()
+            keys, vecs = keys[first], vecs[first]
+        if self._write_shard(model, keys, vecs) is None:
+            return False
+        self.rows_rewritten += len(keys)
+        for name in names:
             try:
                 (self.folder(model) / name).unlink()
             except OSError:
                 pass
             shards.pop(name, None)
+        return True
 
     def lock(self, model: str):
         """An inter-process lock for one model's folder (a no-op when the cache is disabled or unwritable).
@@ -302,6 +334,11 @@ class EmbeddingCache:
         writable = self.enabled and not self.check()
         return {"folder": str(self.root), "enabled": writable, "models": models, "bytes": size,
                 "approx_vectors": vectors}
+
+
+def _tier(rows: int) -> int:
+    """Size tier of a shard of ``rows`` rows: floor(log4(rows)) (0 for 1-3 rows, 1 for 4-15, ...)."""
+    return max(0, int(rows).bit_length() - 1) // 2
 
 
 def _acquire_saying_who_holds(lock, folder: Path) -> None:
