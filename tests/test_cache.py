@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -211,3 +212,49 @@ def test_a_free_lock_is_taken_silently(tmp_path, caplog):
                 assert (cache.folder("m") / ".encode.lock.owner").read_text() == str(os.getpid())
     assert not caplog.records
     assert not (cache.folder("m") / ".encode.lock.owner").exists()
+
+
+def _hold_lock(tmp_path, seconds):
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path), str(seconds)], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_lock_held_past_the_timeout_raises_a_coldrec_error_naming_the_file_the_pid_and_the_fix(tmp_path):
+    from coldrec.encoders import CacheLockError
+    from coldrec.errors import ColdrecError
+
+    holder = _hold_lock(tmp_path, 30)
+    try:
+        cache = EmbeddingCache(tmp_path, lock_timeout=0.3)
+        lock_file = cache.folder("m") / ".encode.lock"
+        with pytest.raises(CacheLockError, match=rf"{re.escape(str(lock_file))} is still held by PID {holder.pid} "
+                                                 r"after 0\.3 s\. Fix: wait for PID \d+ to finish") as err:
+            with cache.lock("m"):
+                pass
+        assert isinstance(err.value, ColdrecError) and "no longer running" not in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+
+
+def test_a_lock_whose_owner_pid_is_gone_is_called_stale_while_waiting_and_in_the_error(tmp_path, caplog):
+    from coldrec.encoders import CacheLockError
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(timeout=60)  # reaped: its PID names no process now
+    holder = _hold_lock(tmp_path, 30)
+    try:
+        cache = EmbeddingCache(tmp_path, lock_timeout=0.3)
+        (cache.folder("m") / ".encode.lock.owner").write_text(str(gone.pid))
+        with caplog.at_level("WARNING", logger="coldrec.cache"):
+            with pytest.raises(CacheLockError, match=rf"PID {gone.pid} is gone, so if no other process uses this "
+                                                     r"cache, delete .*\.encode\.lock and .*\.encode\.lock\.owner"):
+                with cache.lock("m"):
+                    pass
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+    waits = [r.getMessage() for r in caplog.records if "waiting for the embedding cache lock" in r.getMessage()]
+    assert len(waits) == 1 and f"PID {gone.pid} is no longer running on this machine" in waits[0]

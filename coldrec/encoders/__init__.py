@@ -18,7 +18,7 @@ from coldrec.encoders._transformers import TransformersEncoder
 from coldrec.encoders._calibrate import PrecisionChoice, cpu_info, describe_precision, calibration_path
 from coldrec.encoders._factory import load_encoder
 from coldrec.encoders._hash import HashEncoder, tokenize
-from coldrec.encoders._cache import EmbeddingCache, text_key, default_cache_dir
+from coldrec.encoders._cache import CacheLockError, EmbeddingCache, text_key, default_cache_dir
 from coldrec.encoders._embed import EmbedResult, embed_texts
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
@@ -52,6 +52,7 @@ __all__ = [
     "HashEncoder",
     "tokenize",
     "EmbeddingCache",
+    "CacheLockError",
     "EmbedResult",
     "embed_texts",
     "text_key",

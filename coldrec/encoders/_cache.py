@@ -33,7 +33,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["EmbeddingCache", "text_key", "default_cache_dir", "SECRET_NAME"]
+from coldrec.errors import ColdrecError
+
+__all__ = ["EmbeddingCache", "CacheLockError", "text_key", "default_cache_dir", "SECRET_NAME"]
 
 _SHARD = re.compile(r"^shard-[0-9a-f]{32}\.npz$")
 FANOUT = 4
@@ -41,7 +43,15 @@ FANOUT = 4
 SECRET_NAME = ".coldrec-secret"
 _SECRET_BYTES = 32
 _LOCK_NAME, _OWNER_NAME = ".encode.lock", ".encode.lock.owner"  # the owner file names the holder's PID
+LOCK_TIMEOUT = 3600.0
+"""Seconds :meth:`EmbeddingCache.lock` waits for another process before raising :class:`CacheLockError`."""
 _log = logging.getLogger("coldrec.cache")
+
+
+class CacheLockError(ColdrecError):
+    """Another process held a model's embedding cache lock longer than the cache waits (``lock_timeout``).
+
+    The message names the lock file, the holder's PID (from ``.encode.lock.owner``) and the fix."""
 
 
 def default_cache_dir() -> Path:
@@ -82,9 +92,11 @@ class EmbeddingCache:
         (2, 2)
     """
 
-    def __init__(self, root: str | Path | None = None, *, enabled: bool = True) -> None:
+    def __init__(self, root: str | Path | None = None, *, enabled: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.root = Path(root).expanduser() if root is not None else default_cache_dir()
         self.enabled = enabled
+        self.lock_timeout = lock_timeout
         self.warnings: list[str] = []
         # model folder -> {shard file name: (keys, vectors)}; only new shard files are read on each lookup
         self._loaded: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
@@ -288,7 +300,10 @@ class EmbeddingCache:
         """An inter-process lock for one model's folder (a no-op when the cache is disabled or unwritable).
 
         The lock is taken here, so an unwritable folder (``PermissionError`` on the lock file, a read-only
-        file system) turns the cache off with a warning instead of failing the caller."""
+        file system) turns the cache off with a warning instead of failing the caller.
+
+        Raises:
+            CacheLockError: another process held the lock for more than ``lock_timeout`` seconds."""
         if not self.enabled or self.secret() is None:
             return nullcontext()
         try:
@@ -296,8 +311,8 @@ class EmbeddingCache:
 
             folder = self.folder(model)
             folder.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(folder / _LOCK_NAME), timeout=3600)
-            _acquire_saying_who_holds(lock, folder)
+            lock = FileLock(str(folder / _LOCK_NAME))
+            _acquire_saying_who_holds(lock, folder, self.lock_timeout)
             (folder / _OWNER_NAME).write_text(str(os.getpid()))
         except OSError as exc:
             self._disable(f"it cannot be written ({exc.strerror or type(exc).__name__})")
@@ -341,8 +356,33 @@ def _tier(rows: int) -> int:
     return max(0, int(rows).bit_length() - 1) // 2
 
 
-def _acquire_saying_who_holds(lock, folder: Path) -> None:
-    """Take ``lock``; when another process holds it, say so once (who and where) before waiting."""
+def _owner(folder: Path) -> tuple[str, bool | None]:
+    """The PID named in the lock's owner note and whether that process runs here (None: unknown)."""
+    try:
+        holder = (folder / _OWNER_NAME).read_text().strip()
+    except OSError:
+        return "unknown", None
+    if not holder.isdigit():
+        return holder or "unknown", None
+    try:
+        os.kill(int(holder), 0)
+    except ProcessLookupError:
+        return holder, False
+    except OSError:  # PermissionError: it runs, under another user
+        return holder, True
+    return holder, True
+
+
+def _stale_note(holder: str, alive: bool | None) -> str:
+    if alive is False:
+        return (f"; PID {holder} is no longer running on this machine, so the lock looks stale (held from another "
+                "container or host sharing the folder, or by a child process that inherited it)")
+    return ""
+
+
+def _acquire_saying_who_holds(lock, folder: Path, timeout: float = LOCK_TIMEOUT) -> None:
+    """Take ``lock``; when another process holds it, say so once (who, where, whether it looks stale) before
+    waiting up to ``timeout`` seconds, then raise :class:`CacheLockError` naming the lock file and the fix."""
     from filelock import Timeout
 
     try:
@@ -350,15 +390,24 @@ def _acquire_saying_who_holds(lock, folder: Path) -> None:
         return
     except Timeout:
         pass
-    try:
-        holder = (folder / _OWNER_NAME).read_text().strip() or "unknown"
-    except OSError:
-        holder = "unknown"
-    msg = (f"waiting for the embedding cache lock held by PID {holder} at {folder / _LOCK_NAME} "
+    holder, alive = _owner(folder)
+    path = folder / _LOCK_NAME
+    msg = (f"waiting for the embedding cache lock held by PID {holder} at {path} "
            "(another process is embedding with this model; it continues when that one finishes, "
-           "or use another COLDREC_CACHE)")
+           f"or use another COLDREC_CACHE){_stale_note(holder, alive)}")
     _log.warning(msg)
-    lock.acquire()
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        holder, alive = _owner(folder)
+        fix = (f"PID {holder} is gone, so if no other process uses this cache, delete {path} and "
+               f"{folder / _OWNER_NAME} and run again" if alive is False else
+               f"wait for PID {holder} to finish (or stop it), or if it is gone and no other process uses this "
+               f"cache, delete {path} and {folder / _OWNER_NAME}")
+        raise CacheLockError(
+            f"The embedding cache lock {path} is still held by PID {holder} after {timeout:g} s"
+            f"{_stale_note(holder, alive)}. Fix: {fix}; or point COLDREC_CACHE (--cache-dir) at another folder."
+        ) from None
 
 
 class _Held:
