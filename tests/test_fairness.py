@@ -164,3 +164,63 @@ def test_persona_probe_encodes_every_variant_in_one_call(tiny_catalog, fake_enco
     assert len(calls) > 5
     pd.testing.assert_frame_equal(df, slow)
     assert df.attrs == slow.attrs
+
+
+def _demo_recommender_with_ranker(encoder, **config):
+    """The e-commerce demo catalog (its personas too) with a small MLP ranker, so the ranker reorders the lists."""
+    import numpy as np
+
+    from coldrec.demo import demo_recommender, load_demo
+    from coldrec.ranking import MLPRanker, RankerConfig
+    from coldrec.recommend import RecommendConfig, Recommender
+
+    base = demo_recommender("ecommerce", encoder, cache=False, ranker=None)
+    E = base.item_vectors
+    rng = np.random.default_rng(0)
+    users = E[rng.integers(0, len(E), 16)] + 0.1 * rng.standard_normal((16, E.shape[1])).astype(np.float32)
+    ranker = MLPRanker(RankerConfig(epochs=2, hidden=(16,))).fit(E, users, [[i, i + 16] for i in range(16)])
+    rec = Recommender(base.catalog, E, encoder, ranker=ranker, config=RecommendConfig(**config))
+    return rec, load_demo("ecommerce").personas
+
+
+@pytest.mark.parametrize("config", [{}, {"mmr_lambda": 0.6, "pop_weight": 0.2}])
+def test_ranked_ids_equal_the_per_user_recommend_lists(fake_encoder, config):
+    rec, personas = _demo_recommender_with_ranker(fake_encoder, **config)
+    from coldrec.retrieval import UserInput
+
+    users = [UserInput(t, list(p.get("liked", ()) or ()), list(p.get("disliked", ()) or ()))
+             for p in personas for t in (p["description"], p["description"] + " She is 70.")]
+    fast = rec.ranked_ids(users, k=10)
+    slow = [list(rec.recommend(u, k=10)["item_id"]) for u in users]
+    assert fast == slow and len({tuple(x) for x in fast}) > 1
+    assert rec.ranked_ids(users[:1], k=10, n=12, categories=[rec.catalog.items["category"].iloc[0]]) == [
+        list(rec.recommend(users[0], k=10, n=12, categories=[rec.catalog.items["category"].iloc[0]])["item_id"])]
+
+
+def _per_variant_probe(rec, personas, axis, k):
+    """The probe as it was computed before batching: one ``recommend`` (with its own encode) per variant."""
+    from coldrec.retrieval import UserInput
+
+    class PerText:
+        def recommend(self, user, k):
+            return rec.recommend(UserInput(user.description, user.liked, user.disliked), k=k)
+
+    return persona_probe(PerText(), personas, axis, k=k)
+
+
+@pytest.mark.parametrize("axis", ["gender", "age"])
+def test_the_batched_probe_equals_the_per_variant_probe_on_the_demo_personas(fake_encoder, axis):
+    rec, personas = _demo_recommender_with_ranker(fake_encoder)
+    many = [{**p, "name": f"{p['name']} #{i}"} for i, p in enumerate(personas * 3)]
+    fast = persona_probe(rec, many, axis, k=10)
+    slow = _per_variant_probe(rec, many, axis, k=10)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.attrs == slow.attrs and fast["shift"].gt(0).any()
+
+
+@pytest.mark.slow
+def test_the_batched_probe_equals_the_per_variant_probe_with_the_real_minilm(minilm):
+    rec, personas = _demo_recommender_with_ranker(minilm)
+    fast = persona_probe(rec, personas[:3], "gender", k=10)
+    slow = _per_variant_probe(rec, personas[:3], "gender", k=10)
+    pd.testing.assert_frame_equal(fast, slow)

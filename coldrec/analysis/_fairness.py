@@ -131,12 +131,12 @@ def _persona_rows(persona: str, description: str, recommend: Callable[[str], Any
     base = _as_ids(recommend(variants[0][1]))
     floor, floor_change = -1.0, ""
     for label, text in neutral_variants(description):
-        shift = 1.0 - compare_lists(base, _as_ids(recommend(text)), k=k, p=p)["rbo"]
+        shift = 1.0 - compare_lists(base, _as_ids(recommend(text)), k=k, p=p, rank_diff=False)["rbo"]
         if shift > floor:
             floor, floor_change = shift, label
     rows = []
     for label, text in variants[1:]:
-        cmp = compare_lists(base, _as_ids(recommend(text)), k=k, p=p)
+        cmp = compare_lists(base, _as_ids(recommend(text)), k=k, p=p, rank_diff=False)
         shift = 1.0 - cmp["rbo"]
         rows.append({
             "persona": persona, "variant": label.removesuffix(ADDED_CLAUSE_SUFFIX),
@@ -291,17 +291,25 @@ def persona_probe(recommender: Any, personas: Sequence[Mapping[str, Any]], axis:
     def user(p: Mapping[str, Any], text: str) -> UserInput:
         return UserInput(text, list(p.get("liked", ()) or ()), list(p.get("disliked", ()) or ()))
 
-    # Every text the probe will recommend for (each persona's swaps and neutral variants), encoded in one batch:
-    # one encoder call instead of one per text (72 personas: ~270 lists).
+    # Every text the probe will recommend for (each persona's swaps and neutral variants): all encoded in one
+    # batch, then ranked without building the reasons the probe never shows (72 personas: ~480 lists).
     wanted = [(str(p["name"]), t) for p in personas for t in _probe_texts(p.get("description", "") or "", axis)]
-    many = getattr(recommender, "profiles", None)
     by_name = {str(p["name"]): p for p in personas}
-    made = dict(zip(wanted, many([user(by_name[n], t) for n, t in wanted]))) if many else {}
+    users = [user(by_name[n], t) for n, t in wanted]
+    if hasattr(recommender, "ranked_ids"):
+        made, profiles = dict(zip(wanted, recommender.ranked_ids(users, k=k))), {}
+    else:
+        many = getattr(recommender, "profiles", None)
+        profiles = dict(zip(wanted, many(users))) if many else {}
+        made = {}
 
     def for_persona(p: Mapping[str, Any]) -> Callable[[str], list[str]]:
         name = str(p["name"])
+
         def rec(t: str) -> list[str]:
-            kw = {"profile": made[(name, t)]} if (name, t) in made else {}
+            if (name, t) in made:
+                return made[(name, t)]
+            kw = {"profile": profiles[(name, t)]} if (name, t) in profiles else {}
             return list(recommender.recommend(user(p, t), k=k, **kw)["item_id"])
 
         return rec

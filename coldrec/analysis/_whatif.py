@@ -93,7 +93,8 @@ def rank_biased_overlap(a: Sequence[Any], b: Sequence[Any], p: float = 0.9, k: i
     return float(min(1.0, max(0.0, value)))
 
 
-def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float = 0.9) -> dict[str, Any]:
+def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float = 0.9, rank_diff: bool = True
+                  ) -> dict[str, Any]:
     """Compare the top-``k`` of two ranked id lists (``a`` = before, ``b`` = after).
 
     Args:
@@ -101,6 +102,8 @@ def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float =
         b: ranked ids after the change.
         k: depth; both lists are cut to their first ``k`` ids.
         p: RBO persistence.
+        rank_diff: build the ``rank_diff`` frame (``False``: leave it out, ~10× faster; the fairness probe
+            compares hundreds of lists and never shows it).
 
     Returns:
         A dict with
@@ -130,6 +133,22 @@ def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float =
     denom = k if max(len(la), len(lb)) >= k else max(len(la), len(lb))
     overlap = len(inter) / denom if denom else 1.0
     jaccard = len(inter) / len(union) if union else 1.0
+    out = {
+        "k": k,
+        "overlap": float(overlap),
+        "jaccard": float(jaccard),
+        "rbo": rank_biased_overlap(la, lb, p=p),
+        "entered": [i for i in lb if i not in sa],
+        "left": [i for i in la if i not in sb],
+    }
+    if rank_diff:
+        out["rank_diff"] = _rank_diff(la, lb)
+    return out
+
+
+def _rank_diff(la: list[str], lb: list[str]) -> pd.DataFrame:
+    """``item_id, rank_a, rank_b, delta`` over both top-k lists (see :func:`compare_lists`)."""
+    sb = set(lb)
     rank_a = {item: i + 1 for i, item in enumerate(la)}
     rank_b = {item: i + 1 for i, item in enumerate(lb)}
     order = lb + [item for item in la if item not in sb]
@@ -141,15 +160,7 @@ def compare_lists(a: Sequence[Any], b: Sequence[Any], k: int = 10, *, p: float =
         }
     )
     rows["delta"] = rows["rank_a"] - rows["rank_b"]
-    return {
-        "k": k,
-        "overlap": float(overlap),
-        "jaccard": float(jaccard),
-        "rbo": rank_biased_overlap(la, lb, p=p),
-        "entered": [i for i in lb if i not in sa],
-        "left": [i for i in la if i not in sb],
-        "rank_diff": rows,
-    }
+    return rows
 
 
 def compare_variants(lists: Mapping[str, pd.DataFrame], k: int = 10) -> pd.DataFrame:

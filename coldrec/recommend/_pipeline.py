@@ -163,6 +163,42 @@ class Recommender:
         Raises:
             ColdrecError: nothing usable describes the user, or a filter names an unknown category.
         """
+        prof = profile if profile is not None else self.profile(user, profile_config)
+        k, stages = self._rank(prof, k, n, categories, exclude_categories, mmr_lambda, pop_weight, exclude_seen,
+                               max_lift)
+        return self._table(prof, *stages, k)
+
+    def ranked_ids(self, users: Sequence[UserInput | str], k: int | None = None, **kwargs) -> list[list[str]]:
+        """The ``item_id`` column :meth:`recommend` would return for each of ``users``, without its reasons:
+        every user's description and past texts encoded in one batch (the description clauses, which only the
+        reasons read, are not encoded), then the same recall, ranker and controls as :meth:`recommend`.
+
+        Takes :meth:`recommend`'s options (``profiles=`` gives ready profiles, one per user).
+
+        Example:
+            >>> from coldrec.demo import demo_recommender
+            >>> from coldrec.encoders import HashEncoder
+            >>> rec = demo_recommender("ecommerce", HashEncoder(), ranker=None, cache=False)
+            >>> ids = rec.ranked_ids(["warm boots for hiking"], k=3)[0]
+            >>> ids == list(rec.recommend("warm boots for hiking", k=3)["item_id"])
+            True
+        """
+        profiles = kwargs.pop("profiles", None)
+        if profiles is None:
+            profiles = build_profiles(users, self.encoder, self.item_vectors, self.catalog.id_to_row,
+                                      kwargs.pop("profile_config", None) or self.profile_config, sentences=False)
+        ids = self.catalog.items["item_id"].to_numpy()
+        out = []
+        for prof in profiles:
+            _, (rows, order, _, final, *_) = self._rank(prof, k, **kwargs)
+            out.append([str(i) for i in ids[rows[order[final]]]])
+        return out
+
+    def _rank(self, prof: UserProfile, k: int | None, n: int | None = None, categories=None,
+              exclude_categories=None, mmr_lambda: float | None = None, pop_weight: float | None = None,
+              exclude_seen: bool | None = None, max_lift: int | None | str = "config") -> tuple[int, tuple]:
+        """Recall, ranker and controls for one profile: ``k`` and ``(rows, order, blended, final, cosine,
+        rscore)`` (see :meth:`recommend`)."""
         cfg = self.config
         k = cfg.k if k is None else int(k)
         n = max(k, cfg.n if n is None else int(n))
@@ -175,7 +211,6 @@ class Recommender:
         if mmr_lambda is not None and not 0 <= mmr_lambda <= 1:
             raise ColdrecError(f"MMR lambda must be between 0 and 1 (or None for off), got {mmr_lambda!r}.")
         max_lift = cfg.max_lift if max_lift == "config" else max_lift
-        prof = profile if profile is not None else self.profile(user, profile_config)
         if prof.empty:
             raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
@@ -190,7 +225,7 @@ class Recommender:
             rscore = np.full(len(rows), np.nan, dtype=np.float32)
             order = np.arange(len(rows))
         blended, final = apply_controls(self.item_vectors, rows[order], self.popularity, k, pop_weight, mmr_lambda)
-        return self._table(prof, rows, order, blended, final, cosine, rscore, k)
+        return k, (rows, order, blended, final, cosine, rscore)
 
     def _table(self, prof: UserProfile, rows, order, blended, final, cosine, rscore, k: int) -> pd.DataFrame:
         """The shown items with their positions at each stage, reasons and notes (see :meth:`recommend`)."""

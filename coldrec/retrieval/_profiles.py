@@ -162,9 +162,14 @@ def build_profiles(
     item_vectors: np.ndarray,
     id_to_row: Mapping[str, int],
     config: ProfileConfig | None = None,
+    *,
+    sentences: bool = True,
 ) -> list[UserProfile]:
     """:func:`build_profile` for many users with one encoder call for all their texts (descriptions, past
     texts and the description clauses the reasons use): one batch instead of one per user.
+
+    ``sentences=False`` leaves the clauses out (profiles with no ``sentences``: the same vectors, for callers
+    that show no reasons, such as the fairness probe).
 
     Example:
         >>> from coldrec.encoders import HashEncoder
@@ -176,7 +181,7 @@ def build_profiles(
     cfg = config or ProfileConfig()
     users = [UserInput(description=u) if isinstance(u, str) else u for u in users]
     dim = item_vectors.shape[1] if item_vectors.ndim == 2 else encoder.dim
-    parts = [_texts(u) for u in users]
+    parts = [_texts(u) if sentences else _texts(u)[:2] + ([],) for u in users]
     to_encode = [t for d, h, s in parts for t in ([d] if d else []) + h + s]
     # user-side text: an asymmetric encoder (multilingual E5) encodes it as a query, items as passages
     vecs = encode_as(encoder, to_encode, "query") if to_encode else np.zeros((0, dim), dtype=np.float32)
