@@ -14,6 +14,7 @@ Any other ``model_type``, a relative position embedding, an unknown activation o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -140,8 +141,9 @@ class BertEncoder(TransformersEncoder):
             raise _damaged(self.folder, exc) from exc
         self._weights = weights
         self._torch_model = self._numpy_model = None
-        #: CPU batches of at most this many texts run on numpy (no torch import); 0 always uses torch.
-        self.numpy_max_texts = NUMPY_MAX_TEXTS
+        #: CPU batches of at most this many texts run on numpy (no torch import); 0 (or ``COLDREC_NUMPY_PATH=0``)
+        #: always uses torch.
+        self.numpy_max_texts = 0 if os.environ.get("COLDREC_NUMPY_PATH", "").strip() == "0" else NUMPY_MAX_TEXTS
         pad = self.tokenizer.padding or {}
         self.tokenizer.enable_truncation(max_length=self.max_seq_length, strategy="longest_first")
         self.tokenizer.enable_padding(pad_id=int(pad.get("pad_id", cfg.get("pad_token_id", 0))),
