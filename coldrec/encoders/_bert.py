@@ -181,8 +181,10 @@ class BertEncoder(TransformersEncoder):
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """A few texts on the CPU: the numpy forward (fp32, equal to torch fp32 to cosine ≥ 0.99999); else torch."""
-        if not self._numpy_path(texts):
-            return super()._encode_batch(texts)
+        return self._numpy_encode(texts) if self._numpy_path(texts) else super()._encode_batch(texts)
+
+    def _numpy_encode(self, texts: list[str]) -> np.ndarray:
+        """Unit float32 rows of non-blank ``texts`` by the numpy forward (one padded batch)."""
         from coldrec.encoders._bert_numpy import NumpyBert, pool
 
         if self._numpy_model is None:
