@@ -65,6 +65,9 @@ def test_save_load_gives_identical_scores(tmp_path, features):
         E, U, pos, popularity=pop, item_ids=ids)
     r.save(tmp_path / "ck")
     r2 = MLPRanker.load(tmp_path / "ck")
+    # a loaded ranker scores on numpy (tests/test_numpy_path.py); its torch net reproduces the saved one exactly
+    np.testing.assert_allclose(r.score(E, U[1], pop), r2.score(E, U[1], pop), rtol=0, atol=1e-6)
+    assert r2._net is not None and r2._numpy_net is None
     np.testing.assert_array_equal(r.score(E, U[1], pop), r2.score(E, U[1], pop))
     assert r2.config == r.config and r2.history == r.history
     meta = json.loads((tmp_path / "ck" / "config.json").read_text())

@@ -156,9 +156,11 @@ def pick_device(requested: str | None = None) -> str:
     Raises:
         ColdrecError: the requested device is unknown or not available here.
     """
+    valid = ("cuda", "mps", "cpu")
+    if (requested or "").split(":")[0] == "cpu" or (not requested and _surely_cpu_only()):
+        return requested or "cpu"  # no torch import (~2.8 s) just to hear "cpu"
     import torch
 
-    valid = ("cuda", "mps", "cpu")
     if requested:
         base = requested.split(":")[0]
         if base not in valid:
@@ -173,6 +175,17 @@ def pick_device(requested: str | None = None) -> str:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def _surely_cpu_only() -> bool:
+    """True when no accelerator torch could use can exist here, told without importing torch: Linux with no
+    NVIDIA (``/dev/nvidiactl``, ``/proc/driver/nvidia``) or ROCm (``/dev/kfd``) device node. Elsewhere (macOS's
+    MPS, Windows) or when torch is already imported, :func:`pick_device` asks torch."""
+    import sys
+
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return False
+    return not any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd"))
 
 
 def base_model(name: object) -> str:

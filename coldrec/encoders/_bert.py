@@ -14,8 +14,11 @@ Any other ``model_type``, a relative position embedding, an unknown activation o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
+
+import numpy as np
 
 from coldrec.encoders._base import EncoderConfig
 from coldrec.encoders._folder import read_folder, read_json
@@ -121,23 +124,26 @@ class BertEncoder(TransformersEncoder):
         self._setup(config)
         self.spec = read_folder(self.folder)
         self.max_seq_length = int(self.spec.max_seq_length)
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        cfg = read_json(self.folder / "config.json", {})
+        from coldrec.encoders._bert_numpy import NUMPY_MAX_TEXTS, check_weights
+
+        self._cfg = cfg = read_json(self.folder / "config.json", {})
         try:
             self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             weights = load_file(str(self.folder / "model.safetensors"))
             weights = {k.removeprefix("bert."): v for k, v in weights.items()  # the pooler head: used by no pooling
                        if not k.removeprefix("bert.").startswith("pooler.") and not k.endswith("position_ids")}
-            import torch
-
-            with torch.device("meta"):  # no random initialisation (~0.2 s): every parameter comes from the file
-                self.model = _bert_module(cfg)
-            self.model.load_state_dict(weights, strict=True, assign=True)
+            check_weights(cfg, weights)  # what load_state_dict(strict=True) would say, before torch is imported
         except Exception as exc:  # a damaged folder: unreadable JSON or weights, missing or misshaped tensors
             raise _damaged(self.folder, exc) from exc
+        self._weights = weights
+        self._torch_model = self._numpy_model = None
+        #: CPU batches of at most this many texts run on numpy (no torch import); 0 (or ``COLDREC_NUMPY_PATH=0``)
+        #: always uses torch.
+        self.numpy_max_texts = 0 if os.environ.get("COLDREC_NUMPY_PATH", "").strip() == "0" else NUMPY_MAX_TEXTS
         pad = self.tokenizer.padding or {}
         self.tokenizer.enable_truncation(max_length=self.max_seq_length, strategy="longest_first")
         self.tokenizer.enable_padding(pad_id=int(pad.get("pad_id", cfg.get("pad_token_id", 0))),
@@ -145,10 +151,50 @@ class BertEncoder(TransformersEncoder):
                                       pad_token=str(pad.get("pad_token", "[PAD]")))  # to the batch's longest
         self._counter.no_truncation()
         self._counter.no_padding()
-        self.model.eval()
-        self._cast()
-        self.model.to(self.device)
         self.dim = int(cfg["hidden_size"])
+
+    @property
+    def model(self):
+        """The torch module, built on first use (a CLI run that encodes only a few texts never imports torch)."""
+        if self._torch_model is None:
+            import torch
+
+            with torch.device("meta"):  # no random initialisation (~0.2 s): every parameter comes from the file
+                model = _bert_module(self._cfg)
+            model.load_state_dict({k: torch.from_numpy(v) for k, v in self._weights.items()}, strict=True,
+                                  assign=True)
+            model.eval()
+            self._torch_model = model
+            self._cast()
+            self._torch_model.to(self.device)
+        return self._torch_model
+
+    @model.setter
+    def model(self, value) -> None:
+        self._torch_model = value
+
+    def _numpy_path(self, texts: list[str]) -> bool:
+        from coldrec.encoders._bert_numpy import NUMPY_MAX_CHARS
+
+        return (self.device == "cpu" and len(texts) <= self.numpy_max_texts
+                and sum(map(len, texts)) <= NUMPY_MAX_CHARS)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """A few texts on the CPU: the numpy forward (fp32, equal to torch fp32 to cosine ≥ 0.99999); else torch."""
+        return self._numpy_encode(texts) if self._numpy_path(texts) else super()._encode_batch(texts)
+
+    def _numpy_encode(self, texts: list[str]) -> np.ndarray:
+        """Unit float32 rows of non-blank ``texts`` by the numpy forward (one padded batch)."""
+        from coldrec.encoders._bert_numpy import NumpyBert, pool
+
+        if self._numpy_model is None:
+            self._numpy_model = NumpyBert(self._cfg, self._weights, _ACTS[self._cfg.get("hidden_act", "gelu")])
+        if self.spec.do_lower_case:
+            texts = [t.lower() for t in texts]
+        enc = self.tokenizer.encode_batch([t.strip() for t in texts])
+        ids, mask, types = (np.array([getattr(e, f) for e in enc], dtype=np.int64)
+                            for f in ("ids", "attention_mask", "type_ids"))
+        return pool(self._numpy_model(ids, mask, types), mask, self.spec.pooling)
 
     def _tokenize(self, texts: list[str]):
         import torch

@@ -105,9 +105,9 @@ def load_checkpoint(cls, folder: str | Path, *, allow_missing_digest: bool = Fal
 
 
 def _load_checked(cls, folder: Path, meta: dict[str, Any]):
-    import torch
+    import numpy as np
     from safetensors import SafetensorError
-    from safetensors.torch import load
+    from safetensors.numpy import load  # numpy arrays: scoring a loaded ranker never needs torch
 
     weights = folder / "model.safetensors"
     check_header(weights, expected_shapes(meta, folder.name), folder.name)
@@ -123,7 +123,7 @@ def _load_checked(cls, folder: Path, meta: dict[str, Any]):
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights.name} in {folder.name!r} is not a valid safetensors file ({exc}); coldrec "
                               "loads only safetensors checkpoints, never pickles.") from None
-    if not all(torch.isfinite(t).all() for t in state.values()):
+    if not all(np.isfinite(t).all() for t in state.values()):
         raise CheckpointError(f"Weights in {folder.name!r} contain NaN or infinite values: {_RESAVE}.")
     ranker = cls(meta["config"])
     try:

@@ -245,19 +245,15 @@ def _digest(v: Any) -> str:
 
 
 def expected_shapes(meta: dict[str, Any], folder: str) -> dict[str, tuple[int, ...]]:
-    """``{tensor name: shape}`` of the network a checked ``meta`` describes, built on torch's ``meta`` device.
+    """``{tensor name: shape}`` of the network a checked ``meta`` describes (:func:`~coldrec.ranking._net.net_shapes`).
 
     Raises:
         CheckpointError: the network would have more than :data:`MAX_PARAMS` weights.
     """
-    import torch
-
-    from coldrec.ranking._net import make_net
+    from coldrec.ranking._net import net_shapes
 
     cfg, dim = meta["config"], int(meta["dim"])
-    with torch.device("meta"):  # shapes only: nothing is allocated (dim and hidden are already bounded)
-        net = make_net(dim, len(cfg.scalars), cfg.features, cfg.hidden, 0.0, 0, cfg.skip_init)
-    shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    shapes = net_shapes(dim, len(cfg.scalars), cfg.features, cfg.hidden)  # no torch import, nothing allocated
     total = sum(math.prod(s) for s in shapes.values())
     if total > MAX_PARAMS:
         raise CheckpointError(f"Ranker config.json in {folder!r} asks for a network of {total:,} weights "

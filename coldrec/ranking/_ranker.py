@@ -12,6 +12,8 @@ a ranking metric of held-out users). Checkpoints are ``model.safetensors`` + ``c
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -70,14 +72,37 @@ class MLPRanker:
         self.trained_on: dict[str, object] = {}
         self._net = None
 
+    @property
+    def _net(self):
+        """The torch network; a loaded checkpoint builds it from its numpy weights only when asked (training,
+        saving): scoring a loaded ranker runs :class:`~coldrec.ranking._net.NumpyRankNet` and never imports torch."""
+        if self._torch_net is None and self._numpy_net is not None:
+            import torch
+
+            from coldrec.ranking._net import make_net
+
+            cfg = self.config
+            net = make_net(int(self.dim), len(cfg.scalars), cfg.features, cfg.hidden, cfg.dropout, cfg.seed,
+                           cfg.skip_init)
+            net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in self._numpy_net.state.items()},
+                                strict=True)
+            net.eval()
+            self._net = net  # from now on torch scores (weights may be changed in place through it)
+            self._apply_scale()
+        return self._torch_net
+
+    @_net.setter
+    def _net(self, net) -> None:
+        self._torch_net, self._numpy_net = net, None
+
     def __repr__(self) -> str:
-        state = f"dim={self.dim}" if self._net is not None else "untrained"
+        state = f"dim={self.dim}" if self.is_fitted else "untrained"
         return f"MLPRanker({self.config.method_name}, {self.config.objective}, {state})"
 
     @property
     def is_fitted(self) -> bool:
         """True once :meth:`fit`, :meth:`fit_batches` or :meth:`load` has run."""
-        return self._net is not None
+        return self._torch_net is not None or self._numpy_net is not None
 
     # ------------------------------------------------------------------------------------------ training
     def _build(self, dim: int) -> None:
@@ -161,15 +186,17 @@ class MLPRanker:
 
     # ------------------------------------------------------------------------------------------- scoring
     def _check_fitted(self) -> None:
-        if self._net is None:
+        if not self.is_fitted:
             raise ColdrecError("This ranker is not trained: call fit() or MLPRanker.load(folder) first.")
 
     def score_batch(self, I: np.ndarray, U: np.ndarray, S: np.ndarray) -> np.ndarray:
         """Logits ``(B, M)`` (higher is better) of candidate sets ``I (B, M, d)`` for users ``U (B, d)``, with
         scalar features ``S (B, M, len(config.scalars))``: what the protocols call."""
+        self._check_fitted()
+        if self._numpy_net is not None:  # a loaded checkpoint: numpy, equal to torch to 1e-5
+            return self._numpy_net(np.asarray(I, np.float32), np.asarray(U, np.float32), np.asarray(S, np.float32))
         import torch
 
-        self._check_fitted()
         with torch.inference_mode():
             return self._net(torch.from_numpy(np.ascontiguousarray(I, np.float32)),
                              torch.from_numpy(np.ascontiguousarray(U, np.float32)),
@@ -192,25 +219,19 @@ class MLPRanker:
         The score is ``sigmoid(logit / t)`` with ``t`` the residual weight of a ``rich`` ranker (1 for
         ``concat``): the same order as the logits, without saturating at 1.
         """
-        import torch
-
         self._check_fitted()
         item_vectors = np.asarray(item_vectors, np.float32)
         user_vectors = np.asarray(user_vectors, np.float32)
         S = self.scalar_features(item_vectors, user_vectors, popularity)
         out = np.empty(len(item_vectors), dtype=np.float64)
-        few = len(item_vectors) <= 4096 and torch.get_num_threads() > 1  # interactive: one thread, no waiting
-        before = torch.get_num_threads()
-        if few:
-            torch.set_num_threads(1)
-        try:
+        with _one_thread(len(item_vectors) <= 4096 and self._numpy_net is None):  # interactive: no waiting
             for s in range(0, len(item_vectors), 65536):
                 sl = slice(s, s + 65536)
                 out[sl] = self.score_batch(item_vectors[sl, None, :], user_vectors[sl], S[sl, None, :])[:, 0]
-        finally:
-            if few:
-                torch.set_num_threads(before)
-        t = abs(float(self._net.skip.detach())) if getattr(self._net, "residual", False) else 1.0
+        if self._numpy_net is not None:
+            t = abs(self._numpy_net.skip) if self._numpy_net.residual else 1.0
+        else:
+            t = abs(float(self._net.skip.detach())) if getattr(self._net, "residual", False) else 1.0
         return 1.0 / (1.0 + np.exp(-out / max(t, 1e-3)))
 
     def score(self, item_vectors: np.ndarray, user_vector: np.ndarray, popularity: np.ndarray | None = None
@@ -290,13 +311,39 @@ class MLPRanker:
 
     def _restore(self, meta: Mapping, state: Mapping) -> None:
         """Set the learned state from a checked ``config.json`` dict and weights (used by :meth:`load`)."""
+        from coldrec.ranking._net import NumpyRankNet, net_shapes
+
         self.scale = meta.get("scale")
-        self._build(int(meta["dim"]))
-        self._net.load_state_dict(dict(state), strict=True)
-        self._net.eval()
+        self.dim = int(meta["dim"])
+        cfg = self.config
+        want = net_shapes(self.dim, len(cfg.scalars), cfg.features, cfg.hidden)
+        got = {k: tuple(np.shape(v)) for k, v in state.items()}
+        if got != want:
+            raise RuntimeError(f"state_dict shapes {got} differ from the network's {want}")
+        self._numpy_net = NumpyRankNet(dict(state), cfg.features, len(cfg.scalars), self.scale)
+        if os.environ.get("COLDREC_NUMPY_PATH", "").strip() == "0":  # the torch path, for comparisons
+            _ = self._net
         self.pop_scale = float(meta.get("pop_scale") or 1.0)
         pop = meta.get("item_popularity")
         self.item_ids = [str(i) for i in pop["ids"]] if pop else None
         self.item_popularity = np.asarray(pop["counts"], np.float32) if pop else None
         self.history = list(meta.get("history", []))
         self.trained_on = dict(meta.get("trained_on", {}))
+
+
+@contextmanager
+def _one_thread(on: bool):
+    """torch on one thread inside the block when ``on`` (a few pairs: two threads on a busy CPU only wait)."""
+    if not on:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before > 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            torch.set_num_threads(before)
