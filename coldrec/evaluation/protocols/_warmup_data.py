@@ -54,7 +54,7 @@ def ml100k_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int 
         keep = set(np.random.default_rng(seed).choice(np.arange(ds.n_users), min(max_users, ds.n_users),
                                                       replace=False).tolist())
         seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
-    return WarmupData("ml100k", ds.n_items, seqs, "rest", text_sides(item_texts, user_texts, E, D))
+    return WarmupData("ml100k", ds.n_items, seqs, "rest", text_sides(item_texts, user_texts, E, D), E, D)
 
 
 def scientific_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int | None = None, seed: int = 0
@@ -69,7 +69,7 @@ def scientific_warmup_data(data: str | Path | None, encoder: Any, *, max_users: 
     if max_users:
         keep = set(np.random.default_rng(seed).choice(len(seqs), min(max_users, len(seqs)), replace=False).tolist())
         seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
-    return WarmupData("scientific", ds.n_items, seqs, "last", text_sides(ds.texts, None, E, None))
+    return WarmupData("scientific", ds.n_items, seqs, "last", text_sides(ds.texts, None, E, None), E)
 
 
 def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> WarmupData:
@@ -86,7 +86,7 @@ def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> Warmu
     texts = list(demo.users["description"].astype(str))
     E = np.asarray(item_vectors, np.float32)
     D = np.asarray(encode_as(encoder, texts, "query"), np.float32)  # user side, as served
-    return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D))
+    return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D), E, D)
 
 
 def read_own_log(catalog: Any, interactions: Any, encoder: Any, *, columns: Any = None, user_col: str | None = None,
@@ -131,7 +131,8 @@ def own_warmup_data(own: dict[str, Any]) -> WarmupData:
     for u, i in own["pairs"]:
         seqs[u].append(i)
     seqs = [np.array(x, dtype=np.int64) for x in seqs]
-    return WarmupData(own["name"], own["n_items"], seqs, "rest", text_sides(own["texts"], None, own["E"], None))
+    return WarmupData(own["name"], own["n_items"], seqs, "rest", text_sides(own["texts"], None, own["E"], None),
+                      np.asarray(own["E"], np.float32))
 
 
 def protocol_warmup(data: str | Path | None = None, *, dataset: str | None = None, encoder: Any = None,
