@@ -196,3 +196,46 @@ def test_citeulike_item_data_is_every_pair_and_splits_stay_leak_free(shared_data
     kept, known, targets = split_items(order, np.arange(data.n_items), 10)
     assert all(not set(k.tolist()) & set(t.tolist()) for k, t in zip(known, targets))
     assert len(kept) == sum(len(o) > 10 for o in order) < data.n_items
+
+
+def _users_file(tmp_path, ids, col="bio"):
+    topics = ["space rockets orbit", "cooking pasta recipes", "jazz piano music", "football league goals"]
+    path = tmp_path / "people.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["user_id", col])
+        w.writerows([f"u{u}", f"I love {topics[u % 4]}"] for u in ids)
+    return path
+
+
+def test_cli_warmup_reads_a_users_file_for_a_text_only_zero_known_row(small_files, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    cat, log = small_files
+    users = _users_file(tmp_path, range(60))  # "bio": found by the cold-users reader's column guesses
+    base = ["evaluate", "--protocol", "warmup", "--catalog", str(cat), "--interactions", str(log), "--model", "hash",
+            "--folds", "3"]
+    assert main(base + ["--users", str(users), "--out", str(tmp_path / "with")]) == 0, capsys.readouterr().err
+    assert main(base + ["--out", str(tmp_path / "without")]) == 0, capsys.readouterr().err
+    with_text = json.loads((tmp_path / "with" / "warmup-papers.json").read_text())
+    without = json.loads((tmp_path / "without" / "warmup-papers.json").read_text())
+    assert without["curves"]["text-lm"]["ndcg@10"][0] is None
+    zero = with_text["curves"]["text-lm"]["ndcg@10"][0]
+    # each user's text names their topic: far above popularity (a quarter of the catalog is on-topic)
+    assert zero is not None and zero > with_text["curves"]["popularity"]["ndcg@10"][0] + 0.2
+    assert with_text["curves"]["ranker"]["ndcg@10"][0] is not None
+    assert any("users file (60 of 60" in n for n in with_text["notes"])
+
+
+def test_cli_warmup_users_file_errors(small_files, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    cat, log = small_files
+    base = ["evaluate", "--protocol", "warmup", "--catalog", str(cat), "--interactions", str(log), "--model", "hash"]
+    assert main(base + ["--users", str(tmp_path / "nope.csv")]) == 1
+    assert "--users file not found" in capsys.readouterr().err
+    strangers = tmp_path / "strangers.csv"
+    strangers.write_text("user_id,description\nzz1,hello\n")
+    assert main(base + ["--users", str(strangers)]) == 1
+    assert "describes none of the log's 60 users" in capsys.readouterr().err
+    assert main(["evaluate", "--protocol", "warmup-items", "--catalog", str(cat), "--interactions", str(log),
+                 "--model", "hash", "--users", str(strangers)]) == 1
+    assert "--users (user descriptions) goes with --protocol warmup" in capsys.readouterr().err

@@ -224,6 +224,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.catalog or args.interactions:
             opts.update(catalog=args.catalog, interactions=args.interactions, columns=common.columns(args))
             opts.update(_log_options(args))
+            if args.users and args.protocol == "warmup":
+                opts.update(users=args.users, user_text_col=args.user_text_col)
+        if args.users and not (args.protocol == "warmup" and (args.catalog or args.interactions)):
+            raise ColdrecError("--users (user descriptions) goes with --protocol warmup on your own "
+                               "--catalog/--interactions (or cold-users); the item-side warm-up and the published "
+                               "datasets do not read it")
     elif any([args.catalog, args.interactions, args.users, args.user_col, args.item_col, args.positive]):
         raise ColdrecError(f"--catalog/--interactions/--users and the log column flags are for your own data "
                            f"(--protocol cold-items, cold-users, warmup or warmup-items), not {args.protocol!r}.")
@@ -345,8 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "zero-shot, hybrid (own data: encoder + TF-IDF, weight chosen on validation), "
                                      "mlp-concat, mlp-rich")
     p.add_argument("--epochs", type=int, help="maximum ranker epochs (best epoch kept on validation)")
-    p.add_argument("--users", help="cold-users: user table with a user id and a description column")
-    p.add_argument("--user-text-col", help="cold-users: description column of --users (default: auto)")
+    p.add_argument("--users", help="cold-users/warmup (own files): user table with a user id and a description "
+                                   "column (warmup: the 0-known point gets a text-only row)")
+    p.add_argument("--user-text-col", help="cold-users/warmup: description column of --users (default: auto)")
     p.add_argument("--shots", type=int, help="cold-users: liked items given per cold user (default 0 with --users, else 3)")
     p.add_argument("--cold-fraction", type=float, help="cold-items/cold-users: share held out (default 0.2)")
     p.add_argument("--block-users", type=int, help="cold-users: users scored at a time (default: what fits 64 MB "

@@ -55,6 +55,11 @@ class WarmupConfig:
     min_val_users: int = 20
     """Fewer validation users at a point than this: the hybrid weight of the previous point (0.5 at the first)
     is reused."""
+    ranker_features: tuple[str, ...] = ("concat", "rich")
+    """Feature sets of the trained coldrec ranker (:class:`coldrec.ranking.MLPRanker`) tried on the validation
+    users (the best is the ``ranker`` row); empty = no ranker row."""
+    ranker_epochs: int = 8
+    """Upper bound on the ranker's epochs (its best epoch is chosen on its own held-out share of the fit users)."""
 
 
 @dataclass
@@ -79,6 +84,10 @@ class WarmupData:
     """``rest`` (targets = everything after the known prefix) or ``last`` (target = the last item)."""
     text: dict[str, TextSide] = field(default_factory=dict)
     """Text sides by label, e.g. ``lm``, ``tfidf``, ``hash``."""
+    item_vectors: np.ndarray | None = None
+    """``(n_items, d)`` language-model item vectors the trained ranker reads; None = no ranker row."""
+    user_vectors: np.ndarray | None = None
+    """``(n_users, d)`` language-model vectors of the users' own text (queries); None = users have no text."""
 
 
 def split_user(seq: np.ndarray, s: int, mode: str) -> tuple[np.ndarray, set] | None:

@@ -54,7 +54,7 @@ def ml100k_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int 
         keep = set(np.random.default_rng(seed).choice(np.arange(ds.n_users), min(max_users, ds.n_users),
                                                       replace=False).tolist())
         seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
-    return WarmupData("ml100k", ds.n_items, seqs, "rest", text_sides(item_texts, user_texts, E, D))
+    return WarmupData("ml100k", ds.n_items, seqs, "rest", text_sides(item_texts, user_texts, E, D), E, D)
 
 
 def scientific_warmup_data(data: str | Path | None, encoder: Any, *, max_users: int | None = None, seed: int = 0
@@ -69,7 +69,7 @@ def scientific_warmup_data(data: str | Path | None, encoder: Any, *, max_users: 
     if max_users:
         keep = set(np.random.default_rng(seed).choice(len(seqs), min(max_users, len(seqs)), replace=False).tolist())
         seqs = [s if u in keep else s[:0] for u, s in enumerate(seqs)]
-    return WarmupData("scientific", ds.n_items, seqs, "last", text_sides(ds.texts, None, E, None))
+    return WarmupData("scientific", ds.n_items, seqs, "last", text_sides(ds.texts, None, E, None), E)
 
 
 def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> WarmupData:
@@ -86,7 +86,7 @@ def demo_warmup_data(demo: Any, item_vectors: np.ndarray, encoder: Any) -> Warmu
     texts = list(demo.users["description"].astype(str))
     E = np.asarray(item_vectors, np.float32)
     D = np.asarray(encode_as(encoder, texts, "query"), np.float32)  # user side, as served
-    return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D))
+    return WarmupData(demo.name, len(cat), seqs, "rest", text_sides(list(cat.texts), texts, E, D), E, D)
 
 
 def read_own_log(catalog: Any, interactions: Any, encoder: Any, *, columns: Any = None, user_col: str | None = None,
@@ -122,16 +122,41 @@ def read_own_log(catalog: Any, interactions: Any, encoder: Any, *, columns: Any 
     E = embed_cached(get_encoder(encoder), texts, f"custom-{cat.name}")
     name = re.sub(r"[^0-9A-Za-z._-]+", "-", str(cat.name)).strip("-.") or "data"
     return {"name": name, "texts": texts, "E": E, "pairs": pairs[np.sort(first)], "n_users": len(uids),
-            "n_items": len(ids), "positive": ilog.positive, "rows": ilog.rows_read}
+            "n_items": len(ids), "positive": ilog.positive, "rows": ilog.rows_read, "user_ids": [str(u) for u in uids]}
 
 
-def own_warmup_data(own: dict[str, Any]) -> WarmupData:
-    """The user-side study's data from :func:`read_own_log`: positives oldest first, no user text."""
+def own_user_texts(own: dict[str, Any], users: Any, encoder: Any, *, user_col: str | None = None,
+                   text_col: str | None = None) -> tuple[list[str], np.ndarray]:
+    """The log users' descriptions from a users file (read as ``cold-users`` reads it: the same reader and column
+    guesses) in :func:`read_own_log`'s user order, and their query vectors; a user missing from the file gets "".
+
+    Raises:
+        ColdrecError: the file names none of the log's users.
+    """
+    from coldrec.evaluation.protocols._custom import _read_user_texts
+
+    if isinstance(users, (str, Path)) and not Path(users).is_file():
+        raise ColdrecError(f"--users file not found: {users}")
+    table = _read_user_texts(users, user_col, text_col)
+    texts = [table.get(u, "") for u in own["user_ids"]]
+    if not any(t.strip() for t in texts):
+        raise ColdrecError(f"the users file describes none of the log's {len(texts)} users (first log ids: "
+                           f"{', '.join(own['user_ids'][:3])}; first file ids: {', '.join(list(table)[:3])}): "
+                           "its user ids must match the log's user column")
+    return texts, np.asarray(embed_cached(get_encoder(encoder), texts, f"custom-users-{own['name']}", kind="query"),
+                             np.float32)
+
+
+def own_warmup_data(own: dict[str, Any], user_texts: Sequence[str] | None = None, D: np.ndarray | None = None
+                    ) -> WarmupData:
+    """The user-side study's data from :func:`read_own_log`: positives oldest first; with ``user_texts`` and
+    their vectors ``D`` (:func:`own_user_texts`) the users' own text is the 0-known profile."""
     seqs = [[] for _ in range(own["n_users"])]
     for u, i in own["pairs"]:
         seqs[u].append(i)
     seqs = [np.array(x, dtype=np.int64) for x in seqs]
-    return WarmupData(own["name"], own["n_items"], seqs, "rest", text_sides(own["texts"], None, own["E"], None))
+    E = np.asarray(own["E"], np.float32)
+    return WarmupData(own["name"], own["n_items"], seqs, "rest", text_sides(own["texts"], user_texts, E, D), E, D)
 
 
 def protocol_warmup(data: str | Path | None = None, *, dataset: str | None = None, encoder: Any = None,
@@ -169,8 +194,11 @@ def protocol_warmup(data: str | Path | None = None, *, dataset: str | None = Non
 
 def _own_warmup(catalog, interactions, encoder, seed, folds, log, own_opts) -> dict[str, Any]:
     t0 = time.time()
+    users, text_col = own_opts.pop("users", None), own_opts.pop("user_text_col", None)
     own = read_own_log(catalog, interactions, encoder, **own_opts)
-    wd = own_warmup_data(own)
+    texts, D = own_user_texts(own, users, encoder, user_col=own_opts.get("user_col"), text_col=text_col) \
+        if users is not None else (None, None)
+    wd = own_warmup_data(own, texts, D)
     folds = folds or 5
     res = warmup_study(wd, WarmupConfig(seed=seed, folds=folds, val_folds=1), log=log)
     res["dataset"] = (f"{own['name']} (your files): {len(own['pairs'])} positives ({own['positive']}) of "
@@ -180,8 +208,15 @@ def _own_warmup(catalog, interactions, encoder, seed, folds, log, own_opts) -> d
                       for i, s in enumerate(res["points"]) for m in res["curves"]
                       if res["curves"][m]["ndcg@10"][i] is not None}
     res["timings"] = {"total": round(time.time() - t0, 1)}
-    res["notes"] = _notes("own", folds) + ["Users have no text of their own here, so at 0 known items there is no "
-                                           "text-only row and every hybrid is popularity."]
+    if texts is None:
+        res["notes"] = _notes("own", folds) + ["Users have no text of their own here (no --users file), so at 0 known "
+                                               "items there is no text-only row and every hybrid is popularity."]
+    else:
+        n_text = sum(bool(t.strip()) for t in texts)
+        res["notes"] = _notes("own", folds) + [f"User descriptions from the users file ({n_text} of {len(texts)} log "
+                                               "users described; the others have an empty text): the 0-known row "
+                                               "is text only, and the text aggregation may add the description to "
+                                               "known items (chosen on validation)."]
     return res
 
 

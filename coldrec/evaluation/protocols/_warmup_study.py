@@ -10,6 +10,7 @@ import numpy as np
 from coldrec.evaluation._common import _Evaluator
 from coldrec.evaluation.protocols._warmup import (TEXT_AGGS, Progress, ValidationSet, WarmupConfig, WarmupData, _z,
                                                   blend, split_users, text_scores, user_folds, weight_pairs)
+from coldrec.evaluation.protocols._warmup_ranker import choose_ranker, ranker_scores
 from coldrec.retrieval import EASE, EASEConfig, ItemKNN, interaction_matrix
 
 
@@ -56,7 +57,9 @@ def _choose_on_validation(data: WarmupData, cfg: WarmupConfig, user_splits: list
             text_scores(side, *p["splits"][s][:2], o[0], o[1]))))
         aggs[label] = {"agg": agg, "desc_weight": desc}
     weights, n_val = _choose_weights(data, cfg, parts, aggs)
-    return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val}
+    # the ranker: trained on the first split's CF-fit users, its feature set chosen on that split's validation users
+    ranker = choose_ranker(data, cfg, user_splits[0][0], user_splits[0][1], parts[0]["X"], cfg.seed)
+    return {"l2": best_l2, "text": aggs, "weights": weights, "n_val_users": n_val, "ranker": ranker}
 
 
 def _choose_weights(data: WarmupData, cfg: WarmupConfig, parts: list[dict], aggs: dict) -> tuple[dict, dict]:
@@ -109,6 +112,10 @@ def _score_fold(data: WarmupData, cfg: WarmupConfig, train_users, test_users, ch
                 add(s, f"text-{label}", txt, targets, known, False)
             w, wp, cf = choice["weights"][label][s]
             add(s, f"hybrid-{label}", blend(txt, cfs[cf], w, pop, wp), targets, known, False)
+        if choice.get("ranker"):
+            rk = ranker_scores(choice["ranker"]["model"], data, us, known, choice["ranker"]["popularity"])
+            if rk is not None:
+                add(s, "ranker", rk, targets, known, False)
     return counts
 
 
@@ -163,7 +170,8 @@ def summarise(acc, cfg: Any, n_users: dict[int, int], labels: list[str], choices
     """Curves per method and metric (None where a method has no row), crossover, LM gain and target checks
     (``cf_names``: the collaborative rows, e.g. ``ease, userknn`` on the item side)."""
     points = [s for s in cfg.points if n_users[s]]
-    methods = ["popularity", *cf_names] + [f"{p}-{lab}" for p in ("text", "hybrid") for lab in labels]
+    methods = ["popularity", *cf_names] + [f"text-{lab}" for lab in labels] + ["ranker"] + [
+        f"hybrid-{lab}" for lab in labels]
     metrics = [f"{m}@{k}" for k in sorted(cfg.ks) for m in ("recall", "ndcg")]
     curves: dict[str, dict[str, list]] = {}
     for m in methods:
@@ -182,7 +190,9 @@ def summarise(acc, cfg: Any, n_users: dict[int, int], labels: list[str], choices
         out["targets"] = hybrid_targets(curves, singles=("text-lm", *cf_names))
     out["choices"] = [{"l2": c["l2"], "text": c["text"], "n_val_users": {str(k): v for k, v in
                                                                        c["n_val_users"].items()},
-                       "weights": {lab: {str(k): v for k, v in w.items()} for lab, w in c["weights"].items()}}
+                       "weights": {lab: {str(k): v for k, v in w.items()} for lab, w in c["weights"].items()},
+                       **({"ranker": {k: v for k, v in c["ranker"].items() if k in ("features", "val_ndcg@10")}}
+                          if c.get("ranker") else {})}
                       for c in choices]
     return out
 
