@@ -16,8 +16,9 @@ def home() -> None:
     st.title(":material/ac_unit: coldrec — recommend from words, no history needed")
     st.markdown(
         "A new user or item has no history, but it has **words**. coldrec encodes item texts and a user's own "
-        "description with a pretrained sentence encoder (all-MiniLM-L6-v2), **recalls** the nearest items by "
-        "cosine, and **ranks** them with a small MLP trained on the interaction log — no clicks needed to start."
+        f"description with a pretrained sentence encoder (here: {ui.md(ui.encoder_label())}), **recalls** the "
+        "nearest items by cosine, and **ranks** them with a small MLP trained on the interaction log — no clicks "
+        "needed to start."
     )
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -41,9 +42,12 @@ def home() -> None:
         st.subheader("Model and cache")
         kind = ui.encoder_kind()
         if kind in ("minilm", "multilingual"):  # COLDREC_ENCODER=hash or a model folder is the server's choice
+            # The widget shows the active encoder, also after the one-click switch on another widget changed it
+            # (a widget keeps its own last value otherwise, and picking "MiniLM" again would not switch back).
+            st.session_state["home_encoder"] = kind
             st.radio("Encoder for this session", ["minilm", "multilingual"], horizontal=True, key="home_encoder",
-                     index=["minilm", "multilingual"].index(kind), format_func=ui.ENCODER_LABELS.get,
-                     on_change=lambda: st.session_state.__setitem__(ui.ENCODER_KEY, st.session_state["home_encoder"]),
+                     format_func=ui.ENCODER_LABELS.get,
+                     on_change=lambda: ui.choose_encoder(st.session_state["home_encoder"], ui.HOW_PICKER),
                      help="Switching re-embeds the catalog with the other model (vectors are cached per model and "
                           "never mixed); a ranker trained with one encoder is not used with the other.")
         for what, value in ui.system_status().itertuples(index=False):

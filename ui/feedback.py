@@ -50,12 +50,12 @@ def guard(todo: str = "Check the inputs above and try again.", stop: bool = True
 def language_hint(texts: list[str], where: str) -> None:
     """A warning, with a one-click switch, when the text is in a language the session's encoder does not cover."""
     from coldrec.encoders import language_notice
-    from ui.resources import ENCODER_KEY, encoder
+    from ui.resources import HOW_SWITCH, choose_encoder, encoder
 
     notice = language_notice(texts, encoder(), where=where)
     if notice:
         st.warning(md(notice.split(" Use the multilingual")[0]), icon=":material/translate:")
         st.button("Use the multilingual encoder for this session", key=f"lang_switch_{where}",
-                  on_click=lambda: st.session_state.__setitem__(ENCODER_KEY, "multilingual"),
+                  on_click=choose_encoder, args=("multilingual", HOW_SWITCH),
                   help="Re-embeds the catalog with multilingual-e5-small (cached per model); the first load "
                        "prepares the model, which takes a few minutes once.")

@@ -31,7 +31,16 @@ from ui.loading import _LOADS, _LOADS_LOCK, STARTUP_KINDS, _submit, background, 
 
 # ------------------------------------------------------------------------------------------------ encoder
 ENCODER_KEY = "coldrec_encoder"  # the session's own choice (Home page), over COLDREC_ENCODER
+ENCODER_HOW_KEY = "coldrec_encoder_how"  # how that choice was made, in words (Home shows it)
 ENCODER_LABELS = {"minilm": "MiniLM (English)", "multilingual": "multilingual-e5-small (中文 + ~100 languages)"}
+HOW_PICKER = "picked on Home for this session"
+HOW_SWITCH = "the one-click multilingual switch, for this session"
+
+
+def choose_encoder(kind: str, how: str) -> None:
+    """Make ``kind`` (``"minilm"`` or ``"multilingual"``) the session's encoder; ``how`` says who chose it."""
+    st.session_state[ENCODER_KEY] = kind
+    st.session_state[ENCODER_HOW_KEY] = how
 
 
 def encoder_kind() -> str:
@@ -46,11 +55,30 @@ def encoder_kind() -> str:
 
 
 def encoder_label() -> str:
-    """The encoder setting as shown on pages: ``hash``, ``minilm`` or ``local folder <name>`` (never its path)."""
+    """The active encoder as shown on pages: ``hash (no model)``, ``MiniLM (English)``, ``multilingual-e5-small
+    (…)`` or ``local folder <name>`` (never its path).
+
+    Example (outside a session, with ``COLDREC_ENCODER`` unset): ``'MiniLM (English)'``."""
     from pathlib import Path
 
-    kind = encoder_kind()
-    return kind or "minilm" if kind in ("hash", "minilm", "") else f"local folder {Path(kind).name}"
+    kind = encoder_kind() or "minilm"
+    if kind == "hash":
+        return "hash (no model)"
+    return ENCODER_LABELS.get(kind) or f"local folder {Path(kind).name}"
+
+
+def encoder_source() -> str:
+    """How the active encoder was chosen, in words: the session's choice (Home picker or the one-click switch),
+    the server's ``COLDREC_ENCODER`` (a folder is named, never its path), or the default."""
+    from pathlib import Path
+
+    if st.session_state.get(ENCODER_KEY) in ("minilm", "multilingual"):
+        return str(st.session_state.get(ENCODER_HOW_KEY) or "chosen for this session")
+    env = os.environ.get("COLDREC_ENCODER", "").strip()
+    if not env:
+        return "the default (COLDREC_ENCODER is not set)"
+    shown = env.lower() if env.lower() in ("hash", "minilm", "multilingual") else f"<folder {Path(env).name}>"
+    return f"set by the server (COLDREC_ENCODER={shown})"
 
 
 def _build_encoder(kind: str) -> Any:
@@ -122,7 +150,7 @@ def cache_warnings(folder: str) -> list[str]:
 
 def system_status() -> pd.DataFrame:
     """Model name, device, window and embedding-cache status for the Home page."""
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str]] = [("Encoder", encoder_label()), ("Chosen by", encoder_source())]
     try:
         enc = encoder()
         from coldrec.encoders import encoder_languages
@@ -145,7 +173,6 @@ def system_status() -> pd.DataFrame:
                                     + ("" if stat.get("enabled", True) else " (disabled)"))]
     except (ImportError, OSError) as exc:
         rows.append(("Embedding cache", f"unavailable ({type(exc).__name__})"))
-    rows.append(("Encoder setting", f"COLDREC_ENCODER={encoder_label()}"))
     return pd.DataFrame(rows, columns=["what", "value"])
 
 
