@@ -36,7 +36,7 @@ _EXPORTS = {
                 "guess_columns", "safe_csv_bytes", "neutralise_formulas"],
     "retrieval": ["ProfileConfig", "UserInput", "UserProfile", "build_profile", "top_n", "mmr_rerank",
                   "cosine_scores", "recall_method", "ANNIndex", "EXACT_THRESHOLD"],
-    "ranking": ["RankerConfig", "MLPRanker", "InteractionLog", "TrainingData", "load_interactions",
+    "ranking": ["RankerConfig", "MLPRanker", "UserTowerConfig", "UserTower", "InteractionLog", "TrainingData", "load_interactions",
                 "build_training_data", "TrainResult", "train_ranker"],
     "recommend": ["Recommender", "RecommendConfig", "NewItemReport", "new_item_report", "item_audience",
                   "similar_items", "reach_by_group", "compare_audiences"],

@@ -11,10 +11,13 @@ from coldrec.ranking._checkpoint_io import FORMAT as CHECKPOINT_FORMAT, read_con
 from coldrec.ranking._interactions import InteractionLog, TrainingData, load_interactions, build_training_data, popularity_counts
 from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics, split_users
 from coldrec.ranking._text_popularity import fit_text_popularity
+from coldrec.ranking._user_tower import UserTowerConfig, UserTower
 from coldrec.ranking._checkpoints import RANKER_DIR, save_named, saved_names, load_named, load_from_bytes, checkpoint_files
 
 __all__ = [
     "RankerConfig",
+    "UserTowerConfig",
+    "UserTower",
     "MLPRanker",
     "auc",
     "FEATURE_SETS",
