@@ -30,55 +30,10 @@ from ui.loading import _LOADS, _LOADS_LOCK, STARTUP_KINDS, _submit, background, 
 
 
 # ------------------------------------------------------------------------------------------------ encoder
-ENCODER_KEY = "coldrec_encoder"  # the session's own choice (Home page), over COLDREC_ENCODER
-ENCODER_HOW_KEY = "coldrec_encoder_how"  # how that choice was made, in words (Home shows it)
-ENCODER_LABELS = {"minilm": "MiniLM (English)", "multilingual": "multilingual-e5-small (中文 + ~100 languages)"}
-HOW_PICKER = "picked on Home for this session"
-HOW_SWITCH = "the one-click multilingual switch, for this session"
-
-
-def choose_encoder(kind: str, how: str) -> None:
-    """Make ``kind`` (``"minilm"`` or ``"multilingual"``) the session's encoder; ``how`` says who chose it."""
-    st.session_state[ENCODER_KEY] = kind
-    st.session_state[ENCODER_HOW_KEY] = how
-
-
-def encoder_kind() -> str:
-    """``"hash"`` (deterministic fake, no model), ``"minilm"`` (default), ``"multilingual"`` (multilingual-e5-small,
-    Chinese and other languages) or a local sentence-transformers folder: the session's choice on Home, else
-    ``COLDREC_ENCODER``."""
-    chosen = st.session_state.get(ENCODER_KEY)
-    if chosen in ("minilm", "multilingual"):
-        return chosen
-    kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
-    return kind.lower() if kind.lower() in ("hash", "minilm", "multilingual", "") else kind
-
-
-def encoder_label() -> str:
-    """The active encoder as shown on pages: ``hash (no model)``, ``MiniLM (English)``, ``multilingual-e5-small
-    (…)`` or ``local folder <name>`` (never its path).
-
-    Example (outside a session, with ``COLDREC_ENCODER`` unset): ``'MiniLM (English)'``."""
-    from pathlib import Path
-
-    kind = encoder_kind() or "minilm"
-    if kind == "hash":
-        return "hash (no model)"
-    return ENCODER_LABELS.get(kind) or f"local folder {Path(kind).name}"
-
-
-def encoder_source() -> str:
-    """How the active encoder was chosen, in words: the session's choice (Home picker or the one-click switch),
-    the server's ``COLDREC_ENCODER`` (a folder is named, never its path), or the default."""
-    from pathlib import Path
-
-    if st.session_state.get(ENCODER_KEY) in ("minilm", "multilingual"):
-        return str(st.session_state.get(ENCODER_HOW_KEY) or "chosen for this session")
-    env = os.environ.get("COLDREC_ENCODER", "").strip()
-    if not env:
-        return "the default (COLDREC_ENCODER is not set)"
-    shown = env.lower() if env.lower() in ("hash", "minilm", "multilingual") else f"<folder {Path(env).name}>"
-    return f"set by the server (COLDREC_ENCODER={shown})"
+from ui.encoder_choice import (  # noqa: E402,F401  (re-exported: pages and tests import them from here)
+    ENCODER_HOW_KEY, ENCODER_KEY, ENCODER_LABELS, HOW_PICKER, HOW_SWITCH, choose_encoder, encoder_kind,
+    encoder_label, encoder_source,
+)
 
 
 def _build_encoder(kind: str) -> Any:
