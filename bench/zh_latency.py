@@ -72,11 +72,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", default="music-zh")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--tag", default="", help="suffix of the raw file name (e.g. before/after a change)")
     a = ap.parse_args(argv)
     results = run(a.domain, a.repeats)
     for r in results:
         print(f"{r.name:<24} {r.value_str():>8}  {r.target:<8} {r.status():<5} {r.note}")
-    save_raw(f"zh_latency-{a.domain}", results, {"domain": a.domain, **machine_info()})
+    save_raw(f"zh_latency-{a.domain}" + (f"-{a.tag}" if a.tag else ""), results, {"domain": a.domain, **machine_info()})
     return 0
 
 

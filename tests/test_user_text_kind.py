@@ -121,3 +121,25 @@ def test_training_script_and_app_encode_users_as_queries():
     ui = (root / "ui" / "resources.py").read_text()
     assert 'def embed_texts_cached(texts: Sequence[str], kind: str = "query")' in ui
     assert 'embed_texts(enc, texts, EmbeddingCache(), kind="query")' in ui
+
+
+def test_each_user_text_is_encoded_once(rec):
+    """A one-clause description is its own clause (one text to the encoder, not two); texts shared by several
+    users in one batch are encoded once; the profiles are what encoding every text on its own gives."""
+    from coldrec.retrieval import build_profile, build_profiles
+
+    one = "深夜学习时喜欢听安静的爵士乐。"
+    p = build_profile(one, rec.encoder, rec.item_vectors, rec.catalog.id_to_row)
+    assert rec.encoder.seen == [("query", one)]
+    assert p.sentences == ["深夜学习时喜欢听安静的爵士乐"] and np.allclose(p.sentence_vectors[0], p.vector)
+
+    two = "Quiet headphones for the train, a small cookbook"
+    rec.encoder.seen.clear()
+    many = build_profiles([two, one, two], rec.encoder, rec.item_vectors, rec.catalog.id_to_row)
+    texts = [t for _, t in rec.encoder.seen]
+    assert sorted(texts) == sorted({two, one, "Quiet headphones for the train", "a small cookbook"})
+    solo = build_profile(two, rec.encoder, rec.item_vectors, rec.catalog.id_to_row)
+    for got in (many[0], many[2]):
+        assert np.allclose(got.vector, solo.vector, atol=1e-6)
+        assert np.allclose(got.sentence_vectors, rec.encoder.encode(solo.sentences, kind="query"), atol=1e-6)
+    assert np.allclose(many[1].vector, p.vector, atol=1e-6)

@@ -227,6 +227,14 @@ class Recommender:
         blended, final = apply_controls(self.item_vectors, rows[order], self.popularity, k, pop_weight, mmr_lambda)
         return k, (rows, order, blended, final, cosine, rscore)
 
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The catalog's id, title and category columns as arrays, read once per items frame (not per request)."""
+        items = self.catalog.items
+        held = getattr(self, "_cols", None)
+        if held is None or held[0] is not items:
+            held = self._cols = (items, *(items[c].to_numpy() for c in ("item_id", "title", "category")))
+        return held[1], held[2], held[3]
+
     def _table(self, prof: UserProfile, rows, order, blended, final, cosine, rscore, k: int) -> pd.DataFrame:
         """The shown items with their positions at each stage, reasons and notes (see :meth:`recommend`)."""
         shown = order[final]  # positions into the recall list
@@ -239,18 +247,18 @@ class Recommender:
         ranked_pos = at_rank[shown]
         moves = [(int(r - a), int(a - at_blend[f]), int(at_blend[f] - i), int(r + 1))
                  for i, (r, a, f) in enumerate(zip(shown, ranked_pos, final))]
-        items = self.catalog.items
+        ids, titles, categories = self._columns()
         picked = rows[shown]
         out = pd.DataFrame({
-            "item_id": items["item_id"].to_numpy()[picked],
-            "title": items["title"].to_numpy()[picked],
-            "category": items["category"].to_numpy()[picked],
+            "item_id": ids[picked],
+            "title": titles[picked],
+            "category": categories[picked],
             "recall_rank": recall_rank,
             "recall_score": cosine[shown].astype(float),
             "ranker_score": rscore[shown].astype(float),
             "final_rank": final_rank,
             "rank_change": recall_rank - final_rank,
-            "reason": explain(self.item_vectors, picked, prof, items["title"].to_numpy(), moves),
+            "reason": explain(self.item_vectors, picked, prof, titles, moves),
         })
         warnings = list(prof.warnings)
         if self.ranker is None:
@@ -261,8 +269,8 @@ class Recommender:
         out.attrs.update({"ranked_by": self.ranked_by,
                           "recall": recall_method(len(self.item_vectors)),
                           "recalled": int(len(rows)),
-                          "categories": int(pd.Series(self._categories[picked]).nunique()),
-                          "categories_before_controls": int(pd.Series(self._categories[rows[order[:k]]]).nunique()),
+                          "categories": len(set(self._categories[picked].tolist())),
+                          "categories_before_controls": len(set(self._categories[rows[order[:k]]].tolist())),
                           "changed_by_controls": int(sum(int(s) not in before for s in shown)),
                           "truncated": prof.truncated, "warnings": warnings})
         return out

@@ -175,21 +175,14 @@ def build_profiles(
         >>> from coldrec.encoders import HashEncoder
         >>> enc = HashEncoder(dim=16)
         >>> E = enc.encode(["red shoes", "green tea"])
-        >>> [round(float(p.vector @ E[0]), 3) for p in build_profiles(["red shoes", "green tea"], enc, E, {})]
-        [1.0, 0.0]
+        >>> [round(float(p.vector @ e), 3) for p, e in zip(build_profiles(["red shoes", "green tea"], enc, E, {}), E)]
+        [1.0, 1.0]
     """
     cfg = config or ProfileConfig()
     users = [UserInput(description=u) if isinstance(u, str) else u for u in users]
     dim = item_vectors.shape[1] if item_vectors.ndim == 2 else encoder.dim
     parts = [_texts(u) if sentences else _texts(u)[:2] + ([],) for u in users]
-    to_encode = [t for d, h, s in parts for t in ([d] if d else []) + h + s]
-    # user-side text: an asymmetric encoder (multilingual E5) encodes it as a query, items as passages
-    vecs = encode_as(encoder, to_encode, "query") if to_encode else np.zeros((0, dim), dtype=np.float32)
-    if vecs.shape[1:] != (dim,) and len(to_encode):
-        raise ColdrecError(
-            f"The encoder gives {vecs.shape[1]}-d vectors but the catalog was embedded with {dim}-d vectors; "
-            "re-embed the catalog with the same model."
-        )
+    vecs = _encode_once(encoder, [t for d, h, s in parts for t in _encoded_as(d, h, s)], dim)
     out, pos = [], 0
     for user, (description, history, sentences) in zip(users, parts):
         size = (1 if description else 0) + len(history) + len(sentences)
@@ -198,6 +191,33 @@ def build_profiles(
                              (item_vectors, id_to_row, cfg, dim), getattr(encoder, "max_seq_length", "?")))
         pos += size
     return out
+
+
+def _encoded_as(description: str, history: list[str], sentences: list[str]) -> list[str]:
+    """The text whose vector stands for each of a user's texts (description, past texts, clauses, in order).
+
+    A description that is one clause ("深夜学习时喜欢听安静的爵士乐。") is its own only clause, minus the end
+    mark: the reasons quote that clause, and its vector is the description's (one forward pass, not two)."""
+    own = [description] if description else []
+    return own + history + (own if len(sentences) == 1 and own else sentences)
+
+
+def _encode_once(encoder, texts: list[str], dim: int) -> np.ndarray:
+    """One encoder call for ``texts`` as queries, each distinct text encoded once (rows in ``texts`` order)."""
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    distinct = list(dict.fromkeys(texts))
+    # user-side text: an asymmetric encoder (multilingual E5) encodes it as a query, items as passages
+    vecs = encode_as(encoder, distinct, "query")
+    if vecs.shape[1:] != (dim,):
+        raise ColdrecError(
+            f"The encoder gives {vecs.shape[1]}-d vectors but the catalog was embedded with {dim}-d vectors; "
+            "re-embed the catalog with the same model."
+        )
+    if len(distinct) == len(texts):
+        return vecs
+    row = {t: i for i, t in enumerate(distinct)}
+    return vecs[[row[t] for t in texts]]
 
 
 def _assemble(user: UserInput, texts: tuple[str, list[str], list[str]], vecs: np.ndarray, truncated: int,
