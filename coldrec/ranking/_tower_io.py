@@ -41,9 +41,7 @@ def save_tower(tower, folder: str | Path) -> Path:
     return folder
 
 
-def _read_meta(folder: Path) -> dict[str, Any]:
-    from coldrec.ranking._user_tower import UserTowerConfig
-
+def _read_meta(folder: Path, UserTowerConfig) -> dict[str, Any]:
     for name in ("model.safetensors", "config.json"):
         if not (folder / name).is_file():
             raise CheckpointError(f"User tower folder {folder.name!r} is missing {name}: a tower checkpoint is a "
@@ -97,7 +95,7 @@ def load_tower(cls, folder: str | Path):
     from safetensors.torch import load
 
     folder = Path(folder)
-    meta = _read_meta(folder)
+    meta = _read_meta(folder, cls.config_class)
     with torch.device("meta"):  # shapes only: nothing is allocated
         shapes = {k: tuple(v.shape) for k, v in _net_for(meta).state_dict().items()}
     total = sum(math.prod(s) for s in shapes.values())
