@@ -219,17 +219,24 @@ def _tower_methods(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, users, cfg, log
     variants["user-tower alone (beta=0)"] = info["methods"]["user-tower-alone"]
     if "user-tower+mlp" in want:
         t = time.time()
-        N = cfg.recall_n
-        net, hist_log, _ = _scientific_ranker(ds, E, S, logpop_n, recall_fn, gamma, tau, "rich", users, cfg, log,
-                                              eval_scores, cf, recall_first=True, name="user-tower+mlp")
+        net, hist_log, sel_users = _scientific_ranker(ds, E, S, logpop_n, recall_fn, gamma, tau, "rich", users, cfg,
+                                                      log, eval_scores, cf, recall_first=True, name="user-tower+mlp")
 
-        def fn(b, mask=True):
-            return _rerank_histories(net, [ds.test_history[u] for u in b], recall_fn, N, E, S, logpop_n, gamma,
-                                     tau, cf, mask, recall_first=True)
-        methods["user-tower+mlp"] = eval_scores("test", fn, users)
-        unmasked["user-tower+mlp"] = eval_scores("test", lambda b: fn(b, mask=False), users, mask=False)
+        def fn(b, N, mask=True, split="test"):
+            hists = [(ds.test_history if split == "test" else ds.valid_history)[u] for u in b]
+            return _rerank_histories(net, hists, recall_fn, N, E, S, logpop_n, gamma, tau, cf, mask,
+                                     recall_first=True)
+        # N (candidates re-ranked) chosen on the held-out validation users of the ranker by ndcg@10 + recall@50
+        n_grid = sorted({50, 100, 200, cfg.recall_n}) if not cfg.max_users else [cfg.recall_n]
+        n_val = {N: eval_scores("valid", lambda b, N=N: fn(b, N, split="valid"), sel_users) for N in n_grid}
+        N = max(n_grid, key=lambda N: n_val[N]["ndcg@10"] + n_val[N]["recall@50"])
+        log(f"  user-tower+mlp recall N on validation: {n_val} -> N={N}")
+        methods["user-tower+mlp"] = eval_scores("test", lambda b: fn(b, N), users)
+        unmasked["user-tower+mlp"] = eval_scores("test", lambda b: fn(b, N, mask=False), users, mask=False)
         timings["user-tower+mlp"] = round(time.time() - t, 1)
-        info["ranker"] = {"config": config_record(net), "epochs": hist_log, "recall_n": N}
+        info["ranker"] = {"config": config_record(net), "epochs": hist_log, "recall_n": N,
+                          "recall_n_validation": {str(k): v for k, v in n_val.items()},
+                          "recall_n_selected_on": "validation users of the ranker (ndcg@10 + recall@50)"}
         log(f"  user-tower+mlp: {methods['user-tower+mlp']}; history items left in: {unmasked['user-tower+mlp']}")
     return info
 
