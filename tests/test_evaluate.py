@@ -18,7 +18,7 @@ from coldrec.evaluation._evaluate import (
     write_results,
 )
 
-FAST = dict(encoder="hash", epochs=1, max_examples=300, recall_n=20, log=lambda m: None)
+FAST = dict(encoder="hash", epochs=1, max_examples=300, recall_n=20, tower_epochs=2, log=lambda m: None)
 
 
 def test_history_scores_mean_and_soft_max():
@@ -191,7 +191,12 @@ def test_scientific_slice(shared_datasets):
     assert set(r["methods"]["zero-shot"]) == {"recall@10", "ndcg@10", "recall@50", "ndcg@50"}
     assert r["methods"]["random"]["recall@50"] < 0.2
     # RecBole's way (history items left in the ranking) is reported next to ours
-    assert set(r["unmasked"]) == {"zero-shot", "mlp-concat", "mlp-rich"}
+    assert set(r["unmasked"]) == {"zero-shot", "mlp-concat", "mlp-rich", "user-tower", "user-tower+mlp"}
+    # the trained first stage names its public class; its recall at N (the re-ranker's ceiling) is reported
+    assert r["user_tower"]["config"]["class"] == "coldrec.ranking.UserTower"
+    assert set(r["user_tower"]["recall_at_n"]) == {"recall@50", "recall@100", "recall@200"}
+    assert r["ranker"]["mlp-rich"]["config"]["scalars"][0] == "zero-shot"
+    assert r["user_tower"]["ranker"]["config"]["scalars"][0] == "user-tower"
     assert r["unmasked"]["zero-shot"] != r["methods"]["zero-shot"]
     # each trained row names the public class and config that produced it
     rk = r["ranker"]["mlp-rich"]["config"]

@@ -158,3 +158,48 @@ def test_errors_name_bad_values(trained):
         UserTower(UserTowerConfig(**SMALL)).fit(E, [[1], [2]])
     with pytest.raises(ColdrecError, match="sequence 1: item row -1"):
         UserTower(UserTowerConfig(**SMALL)).fit(E, [[1, 2], [-1, 3]])
+
+
+# ------------------------------------------------------------------ leakage: the scientific protocol's tower rows
+def _write_scientific(folder, test_targets: np.ndarray, seqs: list[np.ndarray], n_items: int) -> None:
+    """Synthetic files in RecBole's atomic format (the layout of UniSRec's Scientific set), no real data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Scientific.item2index").write_text("".join(f"A{i}\t{i}\n" for i in range(n_items)))
+    (folder / "Scientific.user2index").write_text("".join(f"U{u}\t{u}\n" for u in range(len(seqs))))
+    (folder / "Scientific.text").write_text("item_id:token\ttext:token_seq\n" + "".join(
+        f"A{i}\tgroup{i // PER} thing{i % PER} tool\n" for i in range(n_items)))
+    head = "user_id:token\titem_id_list:token_seq\titem_id:token\n"
+    train = [f"{u}\t{' '.join(map(str, s[:j]))}\t{s[j]}\n" for u, s in enumerate(seqs) for j in range(1, len(s) - 1)]
+    (folder / "Scientific.train.inter").write_text(head + "".join(train))
+    (folder / "Scientific.valid.inter").write_text(head + "".join(
+        f"{u}\t{' '.join(map(str, s[:-1]))}\t{s[-1]}\n" for u, s in enumerate(seqs)))
+    (folder / "Scientific.test.inter").write_text(head + "".join(
+        f"{u}\t{' '.join(map(str, s))}\t{int(test_targets[u])}\n" for u, s in enumerate(seqs)))
+
+
+def test_scientific_tower_never_sees_test_targets(tmp_path):
+    """Two copies of a synthetic Scientific set that differ only in the test targets: the tower's training data
+    holds no test target, and every training / selection number (epochs, validation recall, the blend weight,
+    the re-ranker on top) is identical; only the test rows differ."""
+    from coldrec.evaluation import load_scientific, run_protocol
+    from coldrec.evaluation.protocols._scientific_tower import tower_training_data
+
+    h, t = _sequences(40, seed=9)
+    seqs = [np.append(a, b) for a, b in zip(h, t)]  # history + validation target
+    n_items = K * PER + 40  # the last 40 items are only ever test targets
+    runs = []
+    for shift in (0, 1):
+        targets = K * PER + (np.arange(40) + shift * 7) % 40
+        _write_scientific(tmp_path / f"d{shift}" / "amazon-scientific", targets, seqs, n_items)
+        ds = load_scientific(tmp_path / f"d{shift}")
+        train_seqs, vh, vt, _ = tower_training_data(ds, np.arange(40), seed=0)
+        assert not set(np.concatenate(train_seqs)) & set(targets.tolist())
+        assert not set(np.concatenate(vh)) & set(targets.tolist()) and not set(vt.tolist()) & set(targets.tolist())
+        runs.append(run_protocol("scientific", data=tmp_path / f"d{shift}", encoder="hash", epochs=1,
+                                 max_examples=100, recall_n=10, tower_epochs=3, log=lambda m: None,
+                                 methods=("zero-shot", "user-tower", "user-tower+mlp")))
+    a, b = (r["user_tower"] for r in runs)
+    strip = lambda rows: [{k: v for k, v in row.items() if k != "seconds"} for row in rows]  # noqa: E731
+    assert strip(a["epochs"]) == strip(b["epochs"]) and a["beta"] == b["beta"]
+    assert a["beta_validation"] == b["beta_validation"]
+    assert strip(a["ranker"]["epochs"]) == strip(b["ranker"]["epochs"])

@@ -19,7 +19,8 @@ from coldrec.errors import ColdrecError
 from coldrec.metrics import MetricAccumulator, topk_rows
 
 PROTOCOLS: tuple[str, ...] = ("scientific", "citeulike-cold", "ml100k-cold-users", "cold-items", "cold-users")
-METHODS: tuple[str, ...] = ("random", "popularity", "tfidf", "itemknn", "zero-shot", "hybrid", "mlp-concat", "mlp-rich")
+METHODS: tuple[str, ...] = ("random", "popularity", "tfidf", "itemknn", "zero-shot", "hybrid", "mlp-concat", "mlp-rich",
+                             "user-tower", "user-tower+mlp")
 
 Log = Callable[[str], None]
 
@@ -50,6 +51,9 @@ class EvalConfig:
     """Initial weight of the residual path from the first scalar feature (the recall score) in mlp-rich."""
     standardize: bool = False
     """Standardise the scalar features (mean/std of a first training sample) before the MLP (ml100k, cold-users)."""
+    tower_epochs: int = 30
+    """Upper bound on the epochs of the trained first stage (``user-tower``, scientific); the best on validation
+    recall is kept."""
     objective: str = "listwise"
     """Objective of the rankers (:attr:`coldrec.ranking.RankerConfig.objective`): listwise or pointwise."""
 

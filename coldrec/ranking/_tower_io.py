@@ -41,10 +41,14 @@ def save_tower(tower, folder: str | Path) -> Path:
     return folder
 
 
+<<<<<<< HEAD
 def _read_meta(folder: Path, config_cls: type) -> dict[str, Any]:
     # The config class comes from the caller: importing _user_tower here would make an import cycle.
     UserTowerConfig = config_cls  # noqa: N806
 
+=======
+def _read_meta(folder: Path, UserTowerConfig) -> dict[str, Any]:
+>>>>>>> tower
     for name in ("model.safetensors", "config.json"):
         if not (folder / name).is_file():
             raise CheckpointError(f"User tower folder {folder.name!r} is missing {name}: a tower checkpoint is a "
@@ -98,7 +102,11 @@ def load_tower(cls, folder: str | Path, config_cls: type):
     from safetensors.torch import load
 
     folder = Path(folder)
+<<<<<<< HEAD
     meta = _read_meta(folder, config_cls)
+=======
+    meta = _read_meta(folder, cls.config_class)
+>>>>>>> tower
     with torch.device("meta"):  # shapes only: nothing is allocated
         shapes = {k: tuple(v.shape) for k, v in _net_for(meta).state_dict().items()}
     total = sum(math.prod(s) for s in shapes.values())

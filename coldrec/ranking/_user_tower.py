@@ -92,6 +92,8 @@ class UserTower:
         >>> tower.save("tower/"); UserTower.load("tower/").score(E, [[3, 17]])
     """
 
+    config_class = UserTowerConfig
+
     def __init__(self, config: UserTowerConfig | None = None) -> None:
         if config is not None and not isinstance(config, UserTowerConfig):
             raise ColdrecError(f"UserTower takes a UserTowerConfig, got {type(config).__name__}; build one with "

@@ -122,7 +122,7 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
 
     # --- trained rankers
     ranker_info: dict[str, Any] = {}
-    cf = _sequence_cf(ds.valid_history, n) if "mlp-rich" in want else None
+    cf = _sequence_cf(ds.valid_history, n) if want & {"mlp-rich", "user-tower+mlp"} else None
     recall_cost: dict[str, Any] = {}
     for feat in ("concat", "rich"):
         name = f"mlp-{feat}"
@@ -162,6 +162,9 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
                 recall_cost[str(N)] = {**r, "score_seconds": round(time.time() - ts, 1)}
                 log(f"  mlp-rich recall N={N}: {r} ({time.time() - ts:.0f}s)")
 
+    tower_info = _tower_methods(ds, E, S, logpop_n, zero_shot_fn, best_g, best_tau, users, cfg, log, eval_scores,
+                                cf, want, methods, variants, unmasked, timings)
+
     return {
         "protocol": "scientific",
         "dataset": "Amazon 2018 Industrial & Scientific, UniSRec processing (amazon-scientific/)",
@@ -177,6 +180,7 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
         "recall_n": {k: v.get("recall_n") for k, v in ranker_info.items()} or cfg.recall_n,
         "recall_n_cost": recall_cost,
         "ranker": ranker_info,
+        "user_tower": tower_info,
         "timings": timings,
         "notes": [
             "mlp-rich is trained on the validation targets (history before it → the validation item; 85% of users, "
@@ -188,9 +192,53 @@ def protocol_scientific(data: str | Path | None = None, *, encoder: Any = None, 
             "(the published rows) leaves them in: 'unmasked' holds zero-shot and the rankers scored that way "
             "(history items left in the recall, the re-ranking and the metrics).",
             "popularity/itemknn count only training interactions (each sequence up to its validation target).",
+            "user-tower (coldrec.ranking.UserTower, a trained first stage) is trained on each user's sequence up "
+            "to its validation target (every prefix predicts its next item, full softmax over all items); its "
+            "epoch and the weight beta of the zero-shot score it is blended with (beta=0: the tower alone, under "
+            "variants) are chosen on validation targets; user-tower+mlp is mlp-rich re-ranking the tower's "
+            "top-N, with the tower score as its first scalar. user_tower.recall_at_n is the first stage's "
+            "recall at N, the ceiling of any re-ranking of its top-N.",
         ],
         "seconds_total": round(time.time() - t_start, 1),
     }
+
+
+def _tower_methods(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, users, cfg, log, eval_scores, cf, want, methods,
+                   variants, unmasked, timings) -> dict[str, Any]:
+    """The ``user-tower`` and ``user-tower+mlp`` rows (:mod:`._scientific_tower`), added to the tables in place."""
+    if not want & {"user-tower", "user-tower+mlp"}:
+        return {}
+    from coldrec.evaluation.protocols._scientific_tower import tower_rows
+
+    t = time.time()
+    info, recall_fn = tower_rows(ds, E, users, cfg, log, eval_scores, zero_shot_fn)
+    if "user-tower" in want:
+        methods["user-tower"] = info["methods"]["user-tower"]
+        unmasked["user-tower"] = info["unmasked"]["user-tower"]
+        timings["user-tower"] = round(time.time() - t, 1)
+    variants["user-tower alone (beta=0)"] = info["methods"]["user-tower-alone"]
+    if "user-tower+mlp" in want:
+        t = time.time()
+        net, hist_log, sel_users = _scientific_ranker(ds, E, S, logpop_n, recall_fn, gamma, tau, "rich", users, cfg,
+                                                      log, eval_scores, cf, recall_first=True, name="user-tower+mlp")
+
+        def fn(b, N, mask=True, split="test"):
+            hists = [(ds.test_history if split == "test" else ds.valid_history)[u] for u in b]
+            return _rerank_histories(net, hists, recall_fn, N, E, S, logpop_n, gamma, tau, cf, mask,
+                                     recall_first=True)
+        # N (candidates re-ranked) chosen on the held-out validation users of the ranker by ndcg@10 + recall@50
+        n_grid = sorted({50, 100, 200, cfg.recall_n}) if not cfg.max_users else [cfg.recall_n]
+        n_val = {N: eval_scores("valid", lambda b, N=N: fn(b, N, split="valid"), sel_users) for N in n_grid}
+        N = max(n_grid, key=lambda N: n_val[N]["ndcg@10"] + n_val[N]["recall@50"])
+        log(f"  user-tower+mlp recall N on validation: {n_val} -> N={N}")
+        methods["user-tower+mlp"] = eval_scores("test", lambda b: fn(b, N), users)
+        unmasked["user-tower+mlp"] = eval_scores("test", lambda b: fn(b, N, mask=False), users, mask=False)
+        timings["user-tower+mlp"] = round(time.time() - t, 1)
+        info["ranker"] = {"config": config_record(net), "epochs": hist_log, "recall_n": N,
+                          "recall_n_validation": {str(k): v for k, v in n_val.items()},
+                          "recall_n_selected_on": "validation users of the ranker (ndcg@10 + recall@50)"}
+        log(f"  user-tower+mlp: {methods['user-tower+mlp']}; history items left in: {unmasked['user-tower+mlp']}")
+    return info
 
 
 def _recall(zero_shot_fn: Callable, hists: Sequence[np.ndarray], N: int, mask: bool = True
@@ -203,10 +251,15 @@ def _recall(zero_shot_fn: Callable, hists: Sequence[np.ndarray], N: int, mask: b
     return zs, topk_rows(zs, N)
 
 
-def _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf=None, mask=True) -> np.ndarray:
-    """Scores over all items: the recalled top-``N`` re-ranked by ``net``, the rest in zero-shot order."""
+def _rerank_histories(net, hists, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf=None, mask=True,
+                      recall_first=False) -> np.ndarray:
+    """Scores over all items: the recalled top-``N`` re-ranked by ``net``, the rest in recall order.
+
+    ``zero_shot_fn`` is the recall (zero-shot, or a trained first stage); with ``recall_first`` its score is the
+    first scalar feature (the one the ranker's residual path starts from)."""
     zs, top = _recall(zero_shot_fn, hists, N, mask)
-    I, U, Sc = _sci_features(E, S, logpop_n, hists, top, gamma, tau, cf)
+    extra = np.take_along_axis(zs, top, 1) if recall_first else None
+    I, U, Sc = _sci_features(E, S, logpop_n, hists, top, gamma, tau, cf, extra)
     return rerank(zs, top, net.score_batch(I, U, Sc))
 
 
@@ -233,13 +286,13 @@ def _kernel_scores(sims: np.ndarray, W: np.ndarray, tau: float | None) -> np.nda
     return (tau * (np.log(np.maximum(e.sum(1) / wsum, 1e-30)) + mx)).astype(np.float32)
 
 
-def _sci_features(E, S, logpop_n, hists, cands, gamma, tau, cf=None):
+def _sci_features(E, S, logpop_n, hists, cands, gamma, tau, cf=None, extra=None):
     """(I, U, scalars) for candidate items ``cands`` (B, M) of users with histories ``hists``.
 
     Scalars: zero-shot score (the selected aggregation), cosine with the recency-weighted profile, max-sim to the
     history, cosine with the last item, mean cosine to the history, log popularity (scaled to [0, 1]); with
     ``cf = (item-item CF cosine, scaled log transition counts)``: recency-weighted item-CF score and the
-    last-item → candidate transition score.
+    last-item → candidate transition score. ``extra`` ``(B, M)`` (a trained recall's score) is prepended.
     """
     H, W = _pad_histories(hists, gamma)
     mask = W > 0
@@ -258,6 +311,8 @@ def _sci_features(E, S, logpop_n, hists, cands, gamma, tau, cf=None):
     feats[..., 3] = sims[:, -1, :]
     feats[..., 4] = (sims * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
     feats[..., 5] = logpop_n[cands]
+    if extra is not None:
+        feats = np.concatenate([np.asarray(extra, np.float32)[..., None], feats], axis=-1)
     return I, U, feats
 
 
@@ -284,7 +339,8 @@ def _sequence_cf(seqs: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.nda
     return Scf, T.astype(np.float32)
 
 
-def _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, feat, users, cfg, log, eval_scores, cf=None):
+def _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, feat, users, cfg, log, eval_scores, cf=None,
+                       recall_first=False, name=None):
     """mlp-concat: train on RecBole's training prefixes (history → next item), select the epoch on validation
     targets. mlp-rich (with ``cf``): train on 85% of users' validation targets, select on the other 15%."""
     N = cfg.recall_n
@@ -317,18 +373,21 @@ def _scientific_ranker(ds, E, S, logpop_n, zero_shot_fn, gamma, tau, feat, users
         pos = [{int(targets[i])} for i in bidx]
         neg = sample_negatives(pools[bidx], pos, n, cfg.negatives, rng)
         cands = np.concatenate([targets[bidx][:, None], neg], axis=1)
-        return _sci_features(E, S, logpop_n, hb, cands, gamma, tau, cf)
+        extra = np.take_along_axis(zero_shot_fn(hb), cands, 1) if recall_first else None
+        return _sci_features(E, S, logpop_n, hb, cands, gamma, tau, cf, extra)
 
     vusers = sel_users if cf is not None else vrng.choice(users, size=min(len(users), 1500), replace=False)
 
     def validate(net):
         def fn(b):
             hb = [ds.valid_history[u] for u in b]
-            return _rerank_histories(net, hb, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf)
+            return _rerank_histories(net, hb, zero_shot_fn, N, E, S, logpop_n, gamma, tau, cf,
+                                     recall_first=recall_first)
         r = eval_scores("valid", fn, vusers)
         return r["ndcg@10"]
 
-    net, hist = train_protocol_ranker(feat, E.shape[1], SCALARS if cf is None else SCALARS_CF, len(hists),
-                                      make_batch, validate, cfg, log, f"mlp-{feat}")
+    scalars = SCALARS if cf is None else SCALARS_CF
+    net, hist = train_protocol_ranker(feat, E.shape[1], ("user-tower",) + scalars if recall_first else scalars,
+                                      len(hists), make_batch, validate, cfg, log, name or f"mlp-{feat}")
     return net, hist, vusers
 
