@@ -41,14 +41,7 @@ def save_tower(tower, folder: str | Path) -> Path:
     return folder
 
 
-<<<<<<< HEAD
-def _read_meta(folder: Path, config_cls: type) -> dict[str, Any]:
-    # The config class comes from the caller: importing _user_tower here would make an import cycle.
-    UserTowerConfig = config_cls  # noqa: N806
-
-=======
 def _read_meta(folder: Path, UserTowerConfig) -> dict[str, Any]:
->>>>>>> tower
     for name in ("model.safetensors", "config.json"):
         if not (folder / name).is_file():
             raise CheckpointError(f"User tower folder {folder.name!r} is missing {name}: a tower checkpoint is a "
@@ -95,18 +88,14 @@ def _net_for(meta: dict[str, Any]):
     return make_tower_net(meta["dim"], c.hidden, c.layers, c.heads, c.experts, c.max_len, c.dropout, c.seed)
 
 
-def load_tower(cls, folder: str | Path, config_cls: type):
+def load_tower(cls, folder: str | Path):
     """A ``cls`` (:class:`UserTower`) from ``folder``; refuses anything :meth:`UserTower.save` did not write."""
     import torch
     from safetensors import SafetensorError
     from safetensors.torch import load
 
     folder = Path(folder)
-<<<<<<< HEAD
-    meta = _read_meta(folder, config_cls)
-=======
     meta = _read_meta(folder, cls.config_class)
->>>>>>> tower
     with torch.device("meta"):  # shapes only: nothing is allocated
         shapes = {k: tuple(v.shape) for k, v in _net_for(meta).state_dict().items()}
     total = sum(math.prod(s) for s in shapes.values())

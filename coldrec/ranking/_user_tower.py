@@ -338,4 +338,4 @@ class UserTower:
         """Load a folder written by :meth:`save`; anything else is refused with :class:`CheckpointError`."""
         from coldrec.ranking._tower_io import load_tower
 
-        return load_tower(cls, folder, UserTowerConfig)
+        return load_tower(cls, folder)
