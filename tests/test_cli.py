@@ -55,7 +55,7 @@ def test_new_item_on_a_catalog_file_with_a_user_table(tmp_path, tiny_frame, caps
     pd.DataFrame({"user_id": ["runner"], "age": ["31"]}).to_csv(users, index=False)
     assert main(["new-item", "--catalog", str(items), "--users", str(users), "--describe", "x", "--model",
                  "hash"]) == 1
-    assert "has no description column 'description' (columns: user_id, age)" in capsys.readouterr().err
+    assert "has no description column (columns: user_id, age); give it --user-text-col COLUMN" in capsys.readouterr().err
     assert main(["new-item", "--catalog", str(items), "--describe", "garden hose", "--model", "hash"]) == 0
     out = capsys.readouterr()
     assert "no users to reach" in out.err and "Garden hose" in out.out

@@ -186,20 +186,8 @@ def print_table(df, fmt: str) -> None:
 
 
 def user_texts(path: str, text_col: str | None) -> dict[str, str]:
-    """``{user_id: description}`` from a user table (any format :func:`read_table` reads); the id and text
-    columns are found with the shared vocabulary (``user_id``, ``userId``, ``reviewerID`` …; ``description``,
-    ``bio``, ``profile`` …) unless named."""
-    from coldrec.catalog import read_table
-    from coldrec.catalog._vocabulary import find_column
-    from coldrec.errors import ColdrecError
+    """``{user_id: description}`` from a user table (:func:`coldrec.catalog._user_texts.read_user_texts`, the
+    reader every command shares); ``--user-text-col description`` is the default, so it is guessed when absent."""
+    from coldrec.catalog._user_texts import read_user_texts
 
-    users = read_table(path)[0]
-    cols = list(users.columns)
-    uid = find_column(cols, "user")
-    text = text_col if text_col in cols else (find_column(cols, "user_text", [uid]) if text_col in (None, "description")
-                                              else None)
-    for role, col, flag in (("user id", uid, "a user_id column"), ("description", text, "--user-text-col COLUMN")):
-        if col is None:
-            raise ColdrecError(f"{path} has no {role} column{f' {text_col!r}' if role == 'description' and text_col else ''}"
-                               f" (columns: {', '.join(map(str, cols))}); give it {flag}.")
-    return dict(zip(users[uid].astype(str), users[text].fillna("").astype(str)))
+    return read_user_texts(path, text_col=None if text_col == "description" else text_col)

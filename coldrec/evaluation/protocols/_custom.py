@@ -20,24 +20,9 @@ __all__ = ["protocol_custom", "split_cold", "OwnData"]
 
 # ================================================================================================ custom files
 def _read_user_texts(users: Any, user_col: str | None, text_col: str | None) -> dict[str, str]:
-    import pandas as pd
+    from coldrec.catalog._user_texts import read_user_texts
 
-    if isinstance(users, pd.DataFrame):
-        df, label = users, "the users table"
-    else:
-        from coldrec.catalog import read_table
-        from coldrec.catalog._readers import _source_label
-
-        df, label = read_table(users)[0], f"users file {_source_label(users, None)}"
-    lower = {str(c).lower(): c for c in df.columns}
-    uc = user_col or next((lower[c] for c in ("user_id", "user", "uid", "userid") if c in lower), None)
-    tc = text_col or next((lower[c] for c in ("description", "text", "profile", "bio", "about") if c in lower), None)
-    for what, col in (("user id", uc), ("user text", tc)):
-        if col is None or col not in df.columns:
-            raise ColdrecError(f"{label} has no {what} column{f' {col!r}' if col else ''}; its columns are: "
-                               f"{', '.join(map(str, df.columns))}")
-    return {str(u): ("" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t))
-            for u, t in zip(df[uc], df[tc])}
+    return read_user_texts(users, user_col=user_col, text_col=text_col)
 
 
 def protocol_custom(name: str, *, catalog: Any = None, interactions: Any = None, columns: Any = None,
