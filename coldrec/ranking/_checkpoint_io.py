@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coldrec.errors import CheckpointError
-from coldrec.ranking._checkpoint_schema import (DIGEST_KEY, MAX_CONFIG_BYTES, check_header, check_meta,
+from coldrec.ranking._checkpoint_schema import (DIGEST_KEY, check_header, check_meta, read_config_json,
                                                 expected_shapes)
 
 __all__ = ["FORMAT", "read_config", "save_checkpoint", "load_checkpoint"]
@@ -60,21 +60,7 @@ def read_config(folder: str | Path, *, allow_missing_digest: bool = False) -> di
             the schema: types, ranges, lengths, unknown keys), or it is an older format.
     """
     folder = Path(folder)
-    for name in ("model.safetensors", "config.json"):
-        if not (folder / name).is_file():
-            raise CheckpointError(f"Ranker checkpoint {folder.name!r} is missing {name}: a checkpoint is a folder "
-                                  "with model.safetensors and config.json written by MLPRanker.save().")
-    path = folder / "config.json"
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise CheckpointError(f"Ranker config.json in {folder.name!r} has {path.stat().st_size:,} bytes; at most "
-                              f"{MAX_CONFIG_BYTES:,} are read. Use the folder MLPRanker.save() wrote.")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(meta, dict):
-            raise ValueError("the file is not a JSON object")
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        why = "it is nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
-        raise CheckpointError(f"Ranker config.json in {folder.name!r} is not a coldrec ranker config: {why}.") from None
+    meta = read_config_json(folder, "Ranker checkpoint", "MLPRanker.save()", "ranker")
     if meta.get("format") == "coldrec-ranker/1":
         raise CheckpointError(f"Ranker checkpoint {folder.name!r} has the old format 'coldrec-ranker/1' (the "
                               f"pointwise ranker coldrec no longer ships): {_RETRAIN}.")

@@ -310,3 +310,29 @@ def check_header(path: Path, expected: dict[str, tuple[int, ...]], folder: str) 
 def _mismatch(folder: str, why: str) -> CheckpointError:
     return CheckpointError(f"Weights in {folder!r} do not match their config: {why}. Use the model.safetensors "
                            "that MLPRanker.save() wrote with this config.json, or retrain the ranker.")
+
+
+def read_config_json(folder: Path, what: str, writer: str, noun: str) -> dict[str, Any]:
+    """``folder/config.json`` as a dict, after checking both checkpoint files exist and the config's size.
+
+    ``what`` names the checkpoint kind in messages ("Ranker checkpoint", "User tower folder"); ``writer`` the
+    method that writes such folders ("MLPRanker.save()"); ``noun`` the config's kind ("ranker"). Shared by every safetensors + config.json reader so they
+    refuse the same files with the same words.
+    """
+    for name in ("model.safetensors", "config.json"):
+        if not (folder / name).is_file():
+            raise CheckpointError(f"{what} {folder.name!r} is missing {name}: it must be a folder with "
+                                  f"model.safetensors and config.json written by {writer}.")
+    path = folder / "config.json"
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise CheckpointError(f"config.json in {folder.name!r} has {path.stat().st_size:,} bytes; at most "
+                              f"{MAX_CONFIG_BYTES:,} are read. Use the folder {writer} wrote.")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("the file is not a JSON object")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        why = "it is nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise CheckpointError(f"config.json in {folder.name!r} is not a coldrec {noun} config: {why}. Use the "
+                              f"folder {writer} wrote.") from None
+    return meta

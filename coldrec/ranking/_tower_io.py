@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coldrec.errors import CheckpointError, ColdrecError
-from coldrec.ranking._checkpoint_schema import DIGEST_KEY, MAX_CONFIG_BYTES, MAX_DIM, MAX_PARAMS, check_header
+from coldrec.ranking._checkpoint_schema import DIGEST_KEY, MAX_DIM, MAX_PARAMS, check_header, read_config_json
 
 __all__ = ["TOWER_FORMAT", "save_tower", "load_tower"]
 
@@ -42,18 +42,7 @@ def save_tower(tower, folder: str | Path) -> Path:
 
 
 def _read_meta(folder: Path, UserTowerConfig) -> dict[str, Any]:
-    for name in ("model.safetensors", "config.json"):
-        if not (folder / name).is_file():
-            raise CheckpointError(f"User tower folder {folder.name!r} is missing {name}: a tower checkpoint is a "
-                                  "folder with model.safetensors and config.json written by UserTower.save().")
-    path = folder / "config.json"
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise CheckpointError(f"config.json in {folder.name!r} has {path.stat().st_size:,} bytes; at most "
-                              f"{MAX_CONFIG_BYTES:,} are read: {_FIX}.")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise CheckpointError(f"config.json in {folder.name!r} is not JSON ({str(exc)[:120]}): {_FIX}.") from None
+    meta = read_config_json(folder, "User tower folder", "UserTower.save()", "user tower")
     if not isinstance(meta, dict) or meta.get("format") != TOWER_FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise CheckpointError(f"config.json in {folder.name!r} has format {found!r}, expected {TOWER_FORMAT!r} "
