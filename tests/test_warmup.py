@@ -74,6 +74,17 @@ def test_ease_is_the_closed_form_and_falls_back_to_popularity():
         EASE(EASEConfig(l2=0)).fit(X)
 
 
+def test_ease_cholesky_inverse_equals_lu_and_falls_back_when_not_spd():
+    from coldrec.retrieval._cf import _spd_inverse
+
+    rng = np.random.default_rng(3)
+    X = interaction_matrix([rng.choice(60, rng.integers(1, 9), replace=False) for _ in range(200)], 60)
+    G = (X.T @ X).toarray().astype(np.float64) + 7.0 * np.eye(60)
+    np.testing.assert_allclose(_spd_inverse(G.copy()), np.linalg.inv(G), rtol=1e-10, atol=1e-14)
+    indefinite = np.array([[1.0, 2.0], [2.0, 1.0]])  # symmetric, eigenvalues 3 and -1: Cholesky fails
+    np.testing.assert_allclose(_spd_inverse(indefinite.copy()), np.linalg.inv(indefinite))
+
+
 def test_fast_validation_ndcg_equals_the_metric_accumulator():
     from coldrec.evaluation._common import _Evaluator
     from coldrec.evaluation.protocols._warmup import ValidationSet

@@ -58,7 +58,7 @@ class EASE:
         G = np.asarray((X.T @ X).todense() if hasattr(X, "todense") else X.T @ X, dtype=np.float64)
         self.popularity = np.asarray(np.diag(G), dtype=np.float64).copy()
         G[np.diag_indices_from(G)] += self.config.l2
-        P = np.linalg.inv(G)
+        P = _spd_inverse(G)
         B = P / (-np.diag(P))[None, :]
         B[np.diag_indices_from(B)] = 0.0
         self.B = B.astype(np.float32)
@@ -97,6 +97,20 @@ class ItemKNN:
         if self.sim is None:
             raise ColdrecError("ItemKNN.score called before fit")
         return _with_popularity(np.asarray(_known_matrix(known, self.sim.shape[0]) @ self.sim), self.popularity)
+
+
+def _spd_inverse(G: np.ndarray) -> np.ndarray:
+    """``G⁻¹`` for a symmetric positive definite ``G`` (XᵀX + λI, λ > 0) by Cholesky: about half the time of
+    ``np.linalg.inv`` (LU) and equal to it to rounding; falls back to LU if LAPACK reports G is not SPD."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(G, lower=False, overwrite_a=False)
+    if info == 0:
+        P, info = lapack.dpotri(c, lower=False, overwrite_c=True)
+        if info == 0:
+            upper = np.triu(P)
+            return upper + np.triu(upper, 1).T
+    return np.linalg.inv(G)
 
 
 def _with_popularity(scores: np.ndarray, popularity: np.ndarray) -> np.ndarray:
