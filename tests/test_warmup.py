@@ -198,3 +198,26 @@ def test_zero_shot_point_equals_the_cold_user_protocol(shared_datasets, tmp_path
     assert (tmp_path / "warmup-ml100k.json").is_file() and "crossover" in (tmp_path / "warmup-ml100k.md").read_text()
     us, known, _ = split_users([np.arange(5)], np.array([0]), 3, "rest")
     assert list(known[0]) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("agg", [("mean", None, 1.0), ("soft-0.1", 0.1, 1.0), ("recency-soft-0.05", 0.05, 0.5)])
+def test_text_scores_equal_history_scores_of_the_gathered_rows(agg):
+    """The sparse-weights path (one kernel per τ) gives history_scores' numbers, repeats and recency included."""
+    from coldrec.evaluation._common import history_scores, recency_weights
+    from coldrec.evaluation.protocols._warmup import TextSide, text_scores
+
+    rng = np.random.default_rng(7)
+    E = rng.standard_normal((40, 8)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    side = TextSide(E @ E.T, rng.random((6, 40)).astype(np.float32))
+    known = [np.array([3, 3, 9]), np.array([], dtype=np.int64), np.array([0]), rng.choice(40, 12), np.array([5, 1]),
+             np.array([39, 0, 7, 7, 7])]
+    got = text_scores(side, np.arange(6), known, agg, desc_weight=0.5)
+    _, tau, gamma = agg
+    for u, k in enumerate(known):
+        if not len(k):
+            np.testing.assert_allclose(got[u], side.U0[u])  # no history: the user's own text
+            continue
+        w = recency_weights([len(k)], gamma) if gamma < 1 else None
+        want = history_scores(side.S[k], [len(k)], w, tau)[0] + 0.5 * side.U0[u]
+        np.testing.assert_allclose(got[u], want, atol=2e-6)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from coldrec.errors import ColdrecError
-from coldrec.evaluation._common import history_scores, recency_weights
+from coldrec.evaluation._common import recency_weights
 
 POINTS: tuple[int, ...] = (0, 1, 2, 3, 5, 10, 20)
 WEIGHTS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
@@ -70,6 +70,15 @@ class TextSide:
     """``(n_items, n_items)`` similarity between item texts."""
     U0: np.ndarray | None = None
     """``(n_users, n_items)`` similarity between each user's own text and the items; None = users have no text."""
+    kernels: dict = field(default_factory=dict, repr=False, compare=False)
+    """``exp((S − 1) / τ)`` per temperature τ, built on first use (see :func:`text_scores`)."""
+
+    def kernel(self, tau: float) -> np.ndarray:
+        """``exp((S − 1) / τ)``: the soft max-sim's terms shifted by the largest possible cosine (1), so one
+        matrix serves every user; for τ ≥ 0.05 and cosines ≥ −1 no term falls below e⁻⁴⁰ (no float32 underflow)."""
+        if tau not in self.kernels:
+            self.kernels[tau] = np.exp((self.S - np.float32(1.0)) / np.float32(tau)).astype(np.float32)
+        return self.kernels[tau]
 
 
 @dataclass
@@ -134,17 +143,30 @@ def text_scores(side: TextSide, users: np.ndarray, known: Sequence[np.ndarray], 
         return None
     out = np.zeros((len(users), n), dtype=np.float32)
     if has.any():
-        lk = [known[i] for i in np.flatnonzero(has)]
-        sims = side.S[np.concatenate(lk)]
-        _, tau, gamma = agg
-        w = recency_weights([len(x) for x in lk], gamma) if gamma < 1 else None
-        out[has] = history_scores(sims, lengths[has], w, tau)
+        out[has] = _history_text(side, [known[i] for i in np.flatnonzero(has)], agg)
     if side.U0 is not None:
         u0 = side.U0[users]
         out[~has] = u0[~has]
         if desc_weight:
             out[has] += desc_weight * u0[has]
     return out
+
+
+def _history_text(side: TextSide, lk: list[np.ndarray], agg: tuple[str, float | None, float]) -> np.ndarray:
+    """:func:`history_scores` of the users' known items, as one sparse (users × items) weight matrix times ``S``
+    (mean) or times ``side.kernel(τ)`` (soft max-sim): no per-call gather or exp of the history rows."""
+    import scipy.sparse as sp
+
+    _, tau, gamma = agg
+    lens = np.array([len(x) for x in lk], dtype=np.int64)
+    w = recency_weights(lens, gamma) if gamma < 1 else np.ones(int(lens.sum()), dtype=np.float32)
+    wsum = np.add.reduceat(w, np.concatenate([[0], np.cumsum(lens)[:-1]]))
+    W = sp.csr_matrix((w / np.repeat(wsum, lens), np.concatenate(lk), np.concatenate([[0], np.cumsum(lens)])),
+                      shape=(len(lk), side.S.shape[0]), dtype=np.float32)
+    if tau is None:
+        return np.asarray(W @ side.S, dtype=np.float32)
+    s = np.asarray(W @ side.kernel(tau), dtype=np.float32)
+    return (np.float32(tau) * np.log(np.maximum(s, np.float32(1e-30))) + np.float32(1.0)).astype(np.float32)
 
 
 def _z(x: np.ndarray) -> np.ndarray:
