@@ -137,3 +137,19 @@ def test_store_location_shows_a_file_name_or_a_host_never_a_path_or_token(tmp_pa
     assert lite == "Milvus Lite file items.db (collection goods)" and str(tmp_path) not in lite
     assert store_location(parse_index_uri("milvus://milvus.internal:19530/items")) == \
         "Milvus server milvus.internal:19530 (collection items)"
+
+
+@needs_milvus
+def test_batched_profiles_give_the_lists_and_reasons_of_one_at_a_time(pair):
+    from coldrec.retrieval import UserInput
+
+    mem, st = pair
+    users = [UserInput("jazz vinyl", liked=["s010", "s020"]), UserInput("garden tea", liked=["s030"],
+                                                                        disliked=["s010"]),
+             UserInput("red wool boots", liked=["nope", "s020"], disliked=["s040"])]
+    profiles = st.profiles(users)
+    for u, p in zip(users, profiles):
+        one, batched = st.recommend(u, k=6), st.recommend(u, k=6, profile=p)
+        assert list(batched["item_id"]) == list(one["item_id"]) and list(batched["reason"]) == list(one["reason"])
+        assert list(one["item_id"]) == list(mem.recommend(u, k=6)["item_id"])
+    assert st.ranked_ids(users, k=6) == [list(st.recommend(u, k=6)["item_id"]) for u in users]

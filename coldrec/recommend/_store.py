@@ -94,10 +94,18 @@ class StoreRecommender:
         return build_profile(user, self.encoder, E, rows, config or self.profile_config)
 
     def profiles(self, users: Sequence[UserInput | str], config: ProfileConfig | None = None) -> list[UserProfile]:
-        """:meth:`profile` for many users, their texts encoded in one batch (the fairness probe)."""
+        """:meth:`profile` for many users, their texts encoded in one batch (the fairness probe); each profile's
+        liked/disliked rows count in that user's own liked-then-disliked items, as :meth:`recommend` fetches them."""
         users = [UserInput(description=u) if isinstance(u, str) else u for u in users]
-        _, E, rows = self._known(users)
-        return build_profiles(users, self.encoder, E, rows, config or self.profile_config)
+        known, E, rows = self._known(users)
+        profs = build_profiles(users, self.encoder, E, rows, config or self.profile_config)
+        ids = known["item_id"].tolist()
+        for u, p in zip(users, profs):  # rows into the union of everyone's items → rows into this user's own,
+            mine = [i for i in dict.fromkeys(map(str, (*u.liked, *u.disliked))) if i in rows]  # as recommend reads
+            pos = {i: j for j, i in enumerate(mine)}
+            p.liked_rows = np.array([pos[ids[r]] for r in p.liked_rows], np.int64)
+            p.disliked_rows = np.array([pos[ids[r]] for r in p.disliked_rows], np.int64)
+        return profs
 
     # -- recommend ---------------------------------------------------------------------------------------------
     def recommend(self, user: UserInput | str, k: int | None = None, *, n: int | None = None,

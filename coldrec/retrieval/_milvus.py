@@ -293,7 +293,8 @@ class MilvusStore:
         return df.loc[rows, cols].reset_index()
 
     def items_of(self, item_ids: Sequence[str]):
-        """``DataFrame(row, item_id, title, category, vector)`` of the ids found in the store (liked items)."""
+        """``DataFrame(row, item_id, title, category, vector)`` of the ids found in the store (liked items), in the
+        order asked (first occurrence), ids not in the store left out."""
         import pandas as pd
 
         ids = [str(i) for i in item_ids]
@@ -303,7 +304,8 @@ class MilvusStore:
         self._load()
         got = self._client.query(self.uri.collection, filter=f"item_id in [{', '.join(map(literal, ids))}]",
                                  output_fields=cols)
-        return pd.DataFrame(got, columns=cols).drop_duplicates("item_id").reset_index(drop=True)
+        df = pd.DataFrame(got, columns=cols).drop_duplicates("item_id").set_index("item_id", drop=False)
+        return df.loc[[i for i in dict.fromkeys(ids) if i in df.index]].reset_index(drop=True)  # in the asked order
 
     def vectors_of(self, item_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """``{item_id: vector}`` for the ids found in the store (liked/disliked items of a profile)."""
