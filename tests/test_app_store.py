@@ -151,12 +151,11 @@ def test_profile_map_works_on_the_seeded_sample_and_says_its_size(store_app):
     at = _goto(_start(), "pages/5_Profile_map.py")
     assert f"Map of a sample: 330 items in the Milvus Lite file" in _text(at)
     assert f"a seeded sample of {SAMPLE}" in _text(at)
-    [fig] = [c for c in at.get("plotly_chart")][:1]
+    fig = at.get("plotly_chart")[0]
     import json
 
-    points = sum(len(t.get("x") or []) for t in json.loads(fig.proto.spec)["data"]
-                 if t.get("mode", "markers") == "markers" and "marker" in t)
-    assert SAMPLE <= points < 330
+    items = [h for t in json.loads(fig.proto.spec)["data"] if t.get("customdata") is not None for h in t["text"]]
+    assert len(items) == SAMPLE                                        # one dot per sampled item, not 330
 
 
 @needs_milvus
@@ -178,11 +177,9 @@ def test_without_the_extras_the_app_says_what_to_install(monkeypatch, tmp_path, 
         if page:
             at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
-        errors = " ".join(e.value for e in at.error)
-        assert "pip install \\-r requirements\\-scale\\.txt" in errors or "pip install -r requirements-scale.txt" \
-            in errors, errors
-        assert "COLDREC\\_INDEX" in errors or "COLDREC_INDEX" in errors
-        assert "pymilvus" in errors
+        errors = " ".join(e.value for e in at.error).replace("\\", "").replace("\u200b", "")
+        assert "pip install -r requirements-scale.txt" in errors and "'pymilvus'" in errors, errors
+        assert "COLDREC_INDEX is set" in errors and "Traceback" not in errors
 
 
 def test_a_malformed_coldrec_index_is_refused_with_the_valid_forms(monkeypatch, tmp_path, tmp_path_factory):
@@ -193,5 +190,6 @@ def test_a_malformed_coldrec_index_is_refused_with_the_valid_forms(monkeypatch, 
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/2_New_user.py").run()
     assert not at.exception
-    errors = " ".join(e.value for e in at.error)
-    assert "unknown scheme" in errors and "milvus://host:port/collection" in errors, errors
+    errors = " ".join(e.value for e in at.error).replace("\\", "").replace("\u200b", "")
+    assert "COLDREC_INDEX: Bad index URI" in errors and "unknown scheme 'http'" in errors, errors
+    assert "milvus://host:port/collection" in errors and "unset it" in errors

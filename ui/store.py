@@ -47,6 +47,8 @@ def store_workspace(uri: str) -> Any:
     except MissingExtraError as exc:
         raise ColdrecError(f"{INDEX_ENV} is set, so the app reads its catalog from a Milvus store, but {exc} "
                            f"Or unset {INDEX_ENV} to use the demo catalogs.") from None
+    except ColdrecError as exc:  # a malformed URI, an empty store, another model's vectors, a locked file
+        raise ColdrecError(f"{INDEX_ENV}: {exc} Fix {INDEX_ENV}, or unset it to use the demo catalogs.") from None
     key = "store:" + hashlib.sha256(uri.encode()).hexdigest()[:12]  # never the path: keys name downloads
     return Workspace(key=key, label=f"store: {md(rec.location)}", catalog=sample, vectors=vectors, recommender=rec,
                      demo=lent, ranker_label=STORE_RANKER_LABEL, store=rec)
