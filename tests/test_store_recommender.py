@@ -153,3 +153,25 @@ def test_batched_profiles_give_the_lists_and_reasons_of_one_at_a_time(pair):
         assert list(batched["item_id"]) == list(one["item_id"]) and list(batched["reason"]) == list(one["reason"])
         assert list(one["item_id"]) == list(mem.recommend(u, k=6)["item_id"])
     assert st.ranked_ids(users, k=6) == [list(st.recommend(u, k=6)["item_id"]) for u in users]
+
+
+@needs_milvus
+def test_cli_recommend_index_is_the_store_recommender(tmp_path, capsys):
+    import json
+
+    from coldrec.cli import main
+    from coldrec.encoders import embed_texts, load_encoder
+    from coldrec.recommend import Recommender
+    from coldrec.retrieval import MilvusStore
+
+    cat, enc = _catalog(), load_encoder("hash")
+    X = embed_texts(enc, cat.texts).vectors
+    with MilvusStore(str(tmp_path / "cli.db")) as store:
+        store.add(cat.ids, X, categories=cat.categories, titles=cat.titles)
+    assert main(["recommend", "--index", str(tmp_path / "cli.db"), "--model", "hash", "--describe", "jazz vinyl tea",
+                 "--like", "s005", "--only-category", "music", "--mmr", "0.5", "-k", "6", "--format", "json"]) == 0
+    out = capsys.readouterr()
+    got = [r["item_id"] for r in json.loads(out.out)]
+    want = Recommender(cat, X, enc).recommend(__import__("coldrec").UserInput("jazz vinyl tea", liked=["s005"]), k=6,
+                                               categories=["music"], mmr_lambda=0.5)
+    assert got == list(want["item_id"]) and "recall milvus-lite:FLAT over 240 items" in out.err
