@@ -24,17 +24,19 @@ def home() -> None:
     with left:
         st.subheader("Catalog for this session")
         options, current = ui.domain_options(), ui.source()
-        st.radio("Demo domain or uploaded catalog", list(options), format_func=options.get, horizontal=True,
-                 index=list(options).index(current) if current in options else 0, key="home_source",
-                 on_change=lambda: ui.set_source(st.session_state["home_source"]))
+        if ui.index_uri() is None:  # with COLDREC_INDEX the catalog is the store's (ui/store.py)
+            st.radio("Demo domain or uploaded catalog", list(options), format_func=options.get, horizontal=True,
+                     index=list(options).index(current) if current in options else 0, key="home_source",
+                     on_change=lambda: ui.set_source(st.session_state["home_source"]))
         with ui.guard("Pick another domain, or upload a catalog on the Catalog page."):
             ws = ui.workspace()
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("Items", f"{len(ws.catalog):,}")
+        c1.metric("Items", f"{ws.items_total:,}")
         c2.metric("Categories", len({c for c in ws.catalog.categories if c}))
         c3.metric("Personas", len(ws.personas))
         c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
-        st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page).")
+        st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page)." if ws.store is None
+                   else f"Store-backed catalog: {ui.sample_note(ws)} Categories are counted on that sample.")
         ui.language_hint(list(ws.catalog.texts[:200]), "This catalog")
         for path, label, icon in ui.NEXT_STEPS:
             st.page_link(path, label=label, icon=icon)

@@ -39,7 +39,7 @@ _EXPORTS = {
     "ranking": ["RankerConfig", "MLPRanker", "UserTowerConfig", "UserTower", "InteractionLog", "TrainingData", "load_interactions",
                 "build_training_data", "TrainResult", "train_ranker"],
     "recommend": ["Recommender", "RecommendConfig", "NewItemReport", "new_item_report", "item_audience",
-                  "similar_items", "reach_by_group", "compare_audiences"],
+                  "similar_items", "reach_by_group", "compare_audiences", "StoreRecommender"],
     "demo": ["DOMAINS", "DemoDomain", "load_demo", "demo_recommender"],
     "analysis": ["compare_lists", "rank_biased_overlap", "swap_words", "fairness_probe", "Projection",
                  "ProjectionConfig", "project_items"],

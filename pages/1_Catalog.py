@@ -8,6 +8,10 @@ import ui
 from coldrec.catalog import ColumnMap, guess_columns
 
 ui.start_page("Catalog")
+if ui.index_uri() is not None:  # COLDREC_INDEX: the catalog lives in a Milvus store
+    with ui.guard("Unset COLDREC_INDEX to use the demo catalogs, or fix the store it names."):
+        ui.store_catalog_panel(ui.workspace())
+    st.stop()
 # an upload kept from before a refresh opens on its own tab
 demo_tab, upload_tab = st.tabs(["Demo catalogs", "Upload a file"],
                                default="Upload a file" if ui.restored_pending() else None)

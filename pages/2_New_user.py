@@ -36,8 +36,9 @@ with st.form("nu_form"):
         a.slider("Shown k", 3, 50, 10, key="nu_k")
         b.slider("Description vs history weight", 0.0, 1.0, 0.6, 0.05, key="nu_desc_weight",
                  help="1 = only the description, 0 = only the history lines below")
-        b.slider("Popularity blend", 0.0, 1.0, 0.0, 0.05, key="nu_pop",
-                 help="Acts on the final list, after the ranker: 0 = the ranker's order, 1 = most popular first")
+        b.slider("Popularity blend", 0.0, 1.0, 0.0, 0.05, key="nu_pop", disabled=ws.store is not None,
+                 help="Acts on the final list, after the ranker: 0 = the ranker's order, 1 = most popular first"
+                      + (" (off: a store holds no interaction counts)" if ws.store is not None else ""))
         c.slider("Diversity (MMR)", 0.0, 1.0, 0.0, 0.05, key="nu_mmr",
                  help="Acts on the final list, after the ranker: 0 = off; 1 = each item unlike those above it")
         effect = c.empty()  # filled below: categories shown and items the two controls changed
@@ -58,7 +59,7 @@ effect.caption(controls_summary(recs))
 
 st.subheader(f"Top {len(recs)} for this user")
 ui.result_notes(recs, ws.ranker_label)
-if st.toggle("Feedback mode: mark items liked or not for me", key="nu_fb_on"):
+if ws.store is None and st.toggle("Feedback mode: mark items liked or not for me", key="nu_fb_on"):
     feedback_panel(ws, user)
     st.stop()
 ui.results_table(recs, ui.ws_colors(ws), key="nu_table")

@@ -88,6 +88,7 @@ from ui.rankers import (
     saved_rankers,
     train,
 )
+from ui.store import FULL_MATRIX_PAGES, index_uri, sample_note, store_banner, store_catalog_panel
 from ui.maps import MAP_CONFIG, projection, projection_or_preview
 from ui.resources import (
     demo_items,
@@ -184,5 +185,5 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "AUDIENCE_COLUMNS", "CHANGE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS",
     "NONE", "PROBE_COLUMNS", "PROBE_ORDER", "RESULT_COLUMNS", "RESULT_ORDER", "UPLOAD_TYPES", "audience_change", "col",
     "compact_table", "csv_bytes", "index_of", "metric_columns", "new_item_summary", "short_commit", "result_notes",
-    "results_table",
+    "results_table", "FULL_MATRIX_PAGES", "index_uri", "sample_note", "store_banner", "store_catalog_panel",
 ]

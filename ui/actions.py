@@ -147,7 +147,8 @@ def profiled_people(ws: Workspace) -> list[dict[str, Any]]:
     for name, user, top in entries:
         mk = (ws.key, enc.name, repr(user))
         if mk not in memo:  # encoding a description is the slow part of a map rerun: once per user text
-            prof = build_profile(user, enc, ws.vectors, ws.catalog.id_to_row)
+            prof = (ws.store.profile(user) if ws.store is not None  # liked items fetched from the store by id
+                    else build_profile(user, enc, ws.vectors, ws.catalog.id_to_row))
             memo[mk] = None if getattr(prof, "empty", False) else prof.vector
         if memo[mk] is not None:
             people.append({"name": name, "user": user, "vector": memo[mk], "typed": top is not None, "top": top})

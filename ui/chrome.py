@@ -12,6 +12,7 @@ from ui.feedback import guard
 from ui.escape import md
 from ui.resources import cache_warnings, encoder_label
 from ui.state import Workspace, source_label, workspace
+from ui.store import FULL_MATRIX_PAGES, index_uri, store_banner
 
 APP_TITLE = "coldrec"
 # Page icons are emoji: Streamlit turns a page's icon into the browser tab's favicon, and for a ``:material/…``
@@ -100,6 +101,9 @@ def start_page(title: str, caption: str = "") -> None:
         st.caption(caption)
     for w in cache_warnings(str(default_cache_dir())):  # e.g. a read-only cache: pages work, but recompute
         st.warning(md(w), icon=":material/warning:")
+    if index_uri() is not None and title in FULL_MATRIX_PAGES:  # a store-backed catalog: say why, then stop
+        with guard(DEFAULT_TODO):
+            store_banner(title, workspace())
 
 
 def page(title: str, caption: str = "", todo: str = DEFAULT_TODO) -> Workspace:
@@ -107,4 +111,5 @@ def page(title: str, caption: str = "", todo: str = DEFAULT_TODO) -> Workspace:
     start_page(title, caption)
     with guard(todo):
         ws = workspace()
+    store_banner(title, ws)  # a store-backed catalog (COLDREC_INDEX): the store's size, or why a page is off
     return ws

@@ -60,7 +60,8 @@ def start_background_loads(domain: str = "ecommerce") -> None:
     """Start loading the encoder and ``domain``'s recommender (once per process; later calls are no-ops)."""
     kind = encoder_kind()
     _submit(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
-    _submit(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
+    if not os.environ.get("COLDREC_INDEX", "").strip():  # a store-backed catalog needs no demo (ui/store.py)
+        _submit(("demo", domain, kind), _demo_label(domain), _build_demo, domain, kind)
 
 
 def _demo_label(domain: str) -> str:
@@ -256,6 +257,28 @@ def demo_items(domain: str) -> pd.DataFrame:
     from coldrec.demo import load_demo
 
     return load_demo(domain).catalog.items
+
+
+# ------------------------------------------------------------------------------------- store (COLDREC_INDEX)
+@st.cache_resource(show_spinner="Opening the Milvus store and fetching a sample…", max_entries=2)
+def store_bundle(uri: str, kind: str, demo: str | None) -> tuple[Any, Any, np.ndarray, Any]:
+    """``(StoreRecommender, sample Catalog, sample vectors, DemoDomain or None)`` for the store at ``uri``, opened
+    once per process (Milvus Lite lets one process hold a file); only the seeded sample is fetched (ui/store.py)."""
+    from coldrec.catalog import Catalog, ValidationReport
+    from coldrec.recommend import SAMPLE_ROWS, StoreRecommender
+    from coldrec.retrieval import MilvusStore
+
+    rec = StoreRecommender(MilvusStore(uri), encoder())
+    items, vectors = rec.sample(SAMPLE_ROWS, seed=0)
+    items = items.drop(columns=["row"]).assign(text=items["title"], tags="", price=float("nan"), image_url="")
+    n = len(items)
+    sample = Catalog(items.reset_index(drop=True), ValidationReport(rec.location, "milvus", "", n, n), rec.location)
+    lent = None
+    if demo:
+        from coldrec.demo import load_demo
+
+        lent = load_demo(demo)
+    return rec, sample, vectors, lent
 
 
 # ---------------------------------------------------------------------------------------------------- maps

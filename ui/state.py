@@ -109,6 +109,10 @@ def upload_name(h: str) -> str:
 
 def source_label() -> str:
     """The current catalog's name for the sidebar."""
+    from ui.store import index_uri
+
+    if index_uri() is not None:
+        return "Milvus store (COLDREC_INDEX)"
     kind, value = source()
     return domain_label(value) if kind == "demo" else upload_name(value)
 
@@ -125,6 +129,12 @@ class Workspace:
     recommender: Any               # coldrec.recommend._pipeline.Recommender
     demo: Any = None               # coldrec.demo._datasets.DemoDomain for demo domains
     ranker_label: str = "cosine only"
+    store: Any = None              # coldrec.recommend.StoreRecommender when COLDREC_INDEX is set (ui/store.py)
+
+    @property
+    def items_total(self) -> int:
+        """Items of the catalog: the store's row count on a store-backed catalog (``catalog`` is a sample)."""
+        return self.store.total if self.store is not None else len(self.catalog)
 
     @property
     def personas(self) -> list[dict[str, Any]]:
@@ -138,6 +148,10 @@ class Workspace:
 def workspace() -> Workspace:
     """The session's workspace (demo domain or uploaded catalog) with the ranker chosen on the Ranker page."""
     wait_until_loaded()  # the encoder and the default demo load in the background: say so while they do
+    from ui.store import index_uri, store_workspace
+
+    if (uri := index_uri()) is not None:  # COLDREC_INDEX: a store-backed catalog, never the full matrix
+        return store_workspace(uri)
     kind, value = source()
     enc = encoder()
     ranker_choice = st.session_state.get(RANKERS_KEY, {}).get(f"{kind}:{value}")

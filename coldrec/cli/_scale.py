@@ -71,50 +71,25 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def recommend_from_index(args: argparse.Namespace):
-    """The ``recommend`` table recalled from the store at ``--index`` (cosine order, or ``--ranker`` over top n)."""
-    import numpy as np
-    import pandas as pd
-
+    """The ``recommend`` table recalled from the store at ``--index``: :class:`coldrec.recommend.StoreRecommender`
+    (cosine order, or ``--ranker`` over the recalled top n)."""
     from coldrec.errors import ColdrecError
-    from coldrec.retrieval import MilvusStore, UserInput, build_profile
+    from coldrec.recommend import StoreRecommender
+    from coldrec.retrieval import MilvusStore, UserInput
 
     if args.catalog or args.domain:
         raise ColdrecError("--index recalls from the store; do not also give --catalog or --domain.")
     if args.pop_weight:
         raise ColdrecError("--pop-weight needs interaction counts, which a store-backed catalog does not hold yet.")
-    if args.mmr is not None:
-        raise ColdrecError("--mmr is not available with --index yet (recall from the store is relevance-only).")
     enc = common.encoder(args)
     user = UserInput(description=args.describe or "", liked=args.like or [], disliked=args.dislike or [],
                      history=args.history or [])
-    with MilvusStore(args.index) as store:
-        if not store.count():
-            raise ColdrecError(f"{args.index} holds no items; load shards with `coldrec index SHARDS --into URI`.")
-        known = store.vectors_of(list(user.liked) + list(user.disliked))
-        ids = list(known)
-        E = np.stack([known[i] for i in ids]) if ids else np.zeros((0, store.dim), np.float32)
-        if E.shape[1] != enc.dim:
-            raise ColdrecError(f"{args.index} holds {store.dim}-d vectors but model {enc.name} makes {enc.dim}-d ones.")
-        profile = build_profile(user, enc, E, {i: r for r, i in enumerate(ids)})
-        n = max(args.n or 50, args.k)
-        rows, scores = store.search(profile.vector, n, include_categories=args.only_category,
-                                    exclude_categories=args.exclude_category,
-                                    exclude_ids=list(user.liked) + list(user.disliked))
-        df = store.lookup(rows)
-        ranker_score = np.full(len(df), np.nan)
-        if args.ranker not in (None, "none") and len(df):
-            from coldrec.ranking import MLPRanker
+    ranker = None
+    if args.ranker not in (None, "none"):
+        from coldrec.ranking import MLPRanker
 
-            vecs = store.vectors_of(list(df["item_id"]))
-            ranker_score = MLPRanker.load(args.ranker).score(np.stack([vecs[i] for i in df["item_id"]]), profile.vector)
-        recall, total = store.recall, store.count()
-    df = df.assign(recall_rank=np.arange(1, len(df) + 1), recall_score=scores, ranker_score=ranker_score)
-    order = np.argsort(-ranker_score, kind="stable") if np.isfinite(ranker_score).any() else np.arange(len(df))
-    df = df.iloc[order[: args.k]].reset_index(drop=True)
-    df["final_rank"] = np.arange(1, len(df) + 1)
-    df["rank_change"] = df["recall_rank"] - df["final_rank"]
-    df["reason"] = "close to the profile in the store" if not np.isfinite(ranker_score).any() else "ranker over store recall"
-    df = df.drop(columns=["row"])
-    df.attrs.update(recall=recall, recalled=len(rows), total=total,
-                    ranked_by="mlp" if np.isfinite(ranker_score).any() else "cosine: store recall")
-    return pd.DataFrame(df) if not isinstance(df, pd.DataFrame) else df
+        ranker = MLPRanker.load(args.ranker)
+    with MilvusStore(args.index) as store:
+        rec = StoreRecommender(store, enc, ranker=ranker)
+        return rec.recommend(user, k=args.k, n=max(args.n or 50, args.k), categories=args.only_category or None,
+                             exclude_categories=args.exclude_category or None, mmr_lambda=args.mmr)

@@ -75,6 +75,8 @@ def similar_items(rec, item_vector: np.ndarray, m: int = 10) -> pd.DataFrame:
     """The ``m`` catalog items closest to ``item_vector`` by cosine (``item_id, title, category, cosine``)."""
     from coldrec.retrieval import top_n
 
+    if getattr(rec, "store", None) is not None:
+        return rec.similar(_unit(item_vector, "The item vector").reshape(-1), m)
     top, sims = top_n(rec.item_vectors, _unit(item_vector, "The item vector").reshape(-1), max(0, int(m)))
     items = rec.catalog.items
     return pd.DataFrame({"item_id": items["item_id"].to_numpy()[top], "title": items["title"].to_numpy()[top],
@@ -113,6 +115,8 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     if len(U) != len(user_ids):
         raise ColdrecError(f"{len(user_ids)} user id(s) for {len(U)} user vector(s).")
     e = _unit(item_vector, "The item vector").reshape(-1)
+    if getattr(rec, "store", None) is not None:  # a store-backed catalog (StoreRecommender): ranks from the store
+        return _store_audience(rec, e, U, user_ids, k, n, who, popularity)
     E, pop = rec.item_vectors, rec.ranker_popularity
     if e.shape[0] != E.shape[1] or U.shape[1] != E.shape[1]:
         raise ColdrecError(f"Vectors must be {E.shape[1]}-d like the catalog's; got item {e.shape[0]}-d, "
@@ -142,6 +146,29 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     out = out.sort_values(["final_rank", "cosine"], ascending=[True, False], na_position="last", kind="stable")
     out = out.reset_index(drop=True)
     out["final_rank"] = out["final_rank"].astype("Int64")
+    out.attrs.update({"k": k, "n": n, "ranked_by": rec.ranked_by, "popularity": float(popularity)})
+    return out
+
+
+def _store_audience(rec, e, U, user_ids, k: int, n: int, who, popularity: float) -> pd.DataFrame:
+    """:func:`item_audience` for a store-backed catalog: each user's top ``n`` comes from the store (batched), so
+    the recall rank is exact up to ``n`` and ``NaN`` beyond it; the order is cosine (no ranker over the store)."""
+    if rec.ranker is not None:
+        raise ColdrecError("A new item's audience over a store-backed catalog is ranked by cosine only: "
+                           "use the store without a ranker.")
+    if e.shape[0] != rec.store.dim or U.shape[1] != rec.store.dim:
+        raise ColdrecError(f"Vectors must be {rec.store.dim}-d like the store's; got item {e.shape[0]}-d, "
+                           f"users {U.shape[1]}-d (another encoder?).")
+    c_new = U @ e
+    rank = rec.audience_ranks(U, c_new, n).astype(float)
+    rank[rank > n] = np.nan
+    out = pd.DataFrame({"user_id": list(map(str, user_ids)), "who": list(who) if who is not None else [""] * len(U),
+                        "cosine": c_new.astype(float), "recall_rank": rank, "ranker_score": np.nan,
+                        "final_rank": rank, "reaches": rank <= k})
+    out = out.sort_values(["final_rank", "cosine"], ascending=[True, False], na_position="last", kind="stable")
+    out = out.reset_index(drop=True)
+    out["final_rank"] = out["final_rank"].astype("Int64")
+    out["recall_rank"] = out["recall_rank"].astype("Int64")
     out.attrs.update({"k": k, "n": n, "ranked_by": rec.ranked_by, "popularity": float(popularity)})
     return out
 

@@ -253,18 +253,59 @@ class MilvusStore:
                 return rows[order], blend[order]
             pool *= 4
 
-    def lookup(self, rows: Sequence[int]):
-        """``DataFrame(row, item_id, title, category)`` of these rows, in the given order."""
+    def search_many(self, queries: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`search` (no filters) for each row of ``queries``, ``min(n, 16384)`` results each, in batched
+        requests: a new item's audience asks the store once per block of users, not once per user."""
+        Q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if self.dim is None or not len(Q) or n <= 0:
+            return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in range(len(Q))]
+        if Q.shape[1] != self.dim:
+            raise ColdrecError(f"The user vectors have {Q.shape[1]} dimensions but {self.uri} holds {self.dim}-d "
+                               "items: embed users and items with the same model.")
+        self._load()
+        params = {"metric_type": "IP", "params": dict(self.config.search_params or {})}
+        out = []
+        for lo in range(0, len(Q), 256):
+            res = self._client.search(self.uri.collection, data=Q[lo:lo + 256].tolist(), limit=min(int(n), _MAX_POOL),
+                                      output_fields=["row"], search_params=params)
+            for hits in res:
+                rows = np.array([h.get("row", h.get("id", h.get("entity", {}).get("row"))) for h in hits], np.int64)
+                scores = np.array([h["distance"] for h in hits], dtype=np.float32)
+                order = np.lexsort((rows, -scores))
+                out.append((rows[order], scores[order]))
+        return out
+
+    def lookup(self, rows: Sequence[int], vectors: bool = False):
+        """``DataFrame(row, item_id, title, category)`` of these rows, in the given order (plus ``vector`` when
+        ``vectors``): the item rows of a recalled list, fetched for those rows only."""
         import pandas as pd
 
         rows = [int(r) for r in rows]
+        cols = ["item_id", "title", "category"] + (["vector"] if vectors else [])
         if not rows:
-            return pd.DataFrame(columns=["row", "item_id", "title", "category"])
+            return pd.DataFrame(columns=["row", *cols])
         self._load()
-        got = self._client.query(self.uri.collection, filter=f"row in {rows}",
-                                 output_fields=["row", "item_id", "title", "category"])
+        got = []
+        for lo in range(0, len(rows), _BATCH):
+            got += self._client.query(self.uri.collection, filter=f"row in {rows[lo:lo + _BATCH]}",
+                                      output_fields=["row", *cols])
         df = pd.DataFrame(got).set_index("row")
-        return df.loc[rows, ["item_id", "title", "category"]].reset_index()
+        return df.loc[rows, cols].reset_index()
+
+    def items_of(self, item_ids: Sequence[str]):
+        """``DataFrame(row, item_id, title, category, vector)`` of the ids found in the store (liked items), in the
+        order asked (first occurrence), ids not in the store left out."""
+        import pandas as pd
+
+        ids = [str(i) for i in item_ids]
+        cols = ["row", "item_id", "title", "category", "vector"]
+        if not ids or not self.exists:
+            return pd.DataFrame(columns=cols)
+        self._load()
+        got = self._client.query(self.uri.collection, filter=f"item_id in [{', '.join(map(literal, ids))}]",
+                                 output_fields=cols)
+        df = pd.DataFrame(got, columns=cols).drop_duplicates("item_id").set_index("item_id", drop=False)
+        return df.loc[[i for i in dict.fromkeys(ids) if i in df.index]].reset_index(drop=True)  # in the asked order
 
     def vectors_of(self, item_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """``{item_id: vector}`` for the ids found in the store (liked/disliked items of a profile)."""
