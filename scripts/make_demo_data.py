@@ -449,6 +449,17 @@ def _story_once(rng: np.random.Generator, vocab: dict, spec: dict, sub: dict) ->
     return title, cap(tidy(lang.joiner.join(cap(x) for x in parts[:4]), lang)), tags, band
 
 
+def relabel(text: str, pairs) -> str:
+    """A category's ``relabel`` pairs ``[old, new]`` applied to a finished description, each at most once.
+
+    They run after the length check and draw nothing from the RNG, so adding one changes that category's
+    descriptions and nothing else (titles, tags, prices, users and the interaction log stay byte-identical).
+    """
+    for old, new in pairs:
+        text = text.replace(old, new, 1)
+    return text
+
+
 def story_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     """A sub-topic's title and sentence positions (the first mandatory), filled from the slot banks."""
     spec = vocab["category"][category]
@@ -458,7 +469,7 @@ def story_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
         title, text, tags, band = _story_once(rng, vocab, spec, sub)
         if length_ok(text, lang, lang.item_length) and 2 <= len(sentences_of(text, lang)) <= 4:
             break
-    out = dict(title=title, description=text, tags=tags)
+    out = dict(title=title, description=relabel(text, spec.get("relabel", ())), tags=tags)
     if "price" in vocab["items"]:
         lo, hi = vocab["items"]["price"]
         out["price"] = round(lo + (hi - lo) * rng.uniform(band / 3, (band + 1) / 3), 0) - 0.01

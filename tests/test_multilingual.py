@@ -42,6 +42,7 @@ class _Spy:
 
     def __init__(self, enc: MultilingualEncoder, monkeypatch) -> None:
         self.kinds: list[str] = []
+        enc.query_memo.clear()  # texts an earlier test encoded would not reach the backend
         real = enc._impl.embed
 
         def embed(texts, kind):
