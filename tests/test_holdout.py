@@ -119,3 +119,46 @@ def test_split_is_the_trainers_and_errors_name_the_fix():
     small = load_interactions(pd.DataFrame({"user_id": ["a", "b"], "item_id": ["i0", "i1"], "rating": [1, 1]}))
     with pytest.raises(ColdrecError, match=r"Only 2 usable user\(s\).*at least 5"):
         holdout_comparison(catalog, E, enc, small, user_texts={"a": "apple", "b": "fig"})
+
+
+def test_hybrid_row_votes_come_from_training_users_only():
+    from coldrec.evaluation import HYBRID_METHOD
+    from coldrec.evaluation._log_choice import hybrid_recommender
+    from coldrec.recommend import LogEvidenceConfig
+
+    catalog, E, enc, log, texts, held = tiny_case()
+    frame = holdout_comparison(catalog, E, enc, log, user_texts=texts, k=2,
+                               log_evidence=LogEvidenceConfig(k=5, weight=0.9))
+    got = frame.set_index("method")
+    assert list(got.index) == [*HOLDOUT_BASELINES, HYBRID_METHOD]
+    # the four training users vote date 4, banana 3, elder 1: date (a click) first, banana second
+    assert got.loc[HYBRID_METHOD, "ndcg@2"] == pytest.approx(ndcg2((1, 0)))
+    assert frame.attrs["hybrid"]["k"] == 5 and frame.attrs["hybrid"]["validation_ndcg"] == {}
+    users = sorted(texts)
+    train = [j for j, u in enumerate(users) if u != held]
+    positives = [np.array([catalog.id_to_row[i] for i in log.positives.loc[log.positives["user_id"] == u,
+                                                                         "item_id"]]) for u in users]
+    rec, _, _ = hybrid_recommender(catalog, E, enc, users, texts, positives, train, np.zeros(6, np.float32),
+                                   choice=LogEvidenceConfig(k=5, weight=0.9))
+    assert len(rec.log_evidence.user_vectors) == 4 and rec.log_evidence.k == 4  # the held-out user never votes
+    with pytest.raises(ColdrecError, match="needs the log users' descriptions"):
+        holdout_comparison(catalog, E, enc, log, k=2, log_evidence=True)
+
+
+def test_hybrid_choice_is_made_on_training_users():
+    from coldrec.evaluation import choose_log_evidence
+
+    catalog, E, enc, log, texts, held = tiny_case()
+    users = sorted(texts)
+    positives = [np.array([catalog.id_to_row[i] for i in log.positives.loc[log.positives["user_id"] == u,
+                                                                         "item_id"]]) for u in users]
+    U = enc.encode([texts[u] for u in users])
+    train = [j for j, u in enumerate(users) if u != held]
+    with pytest.raises(ColdrecError, match="Only 4 training user"):
+        choose_log_evidence(catalog, E, enc, U, positives, train, [texts[u] for u in users], np.zeros(6))
+    # the held-out user's clicks change nothing in the choice (they are not read)
+    five = train + train[:1]
+    a = choose_log_evidence(catalog, E, enc, U, positives, five, [texts[u] for u in users], np.zeros(6))
+    positives[users.index(held)] = np.array([5])
+    b = choose_log_evidence(catalog, E, enc, U, positives, five, [texts[u] for u in users], np.zeros(6))
+    assert a == b

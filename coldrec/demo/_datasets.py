@@ -154,7 +154,36 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     elif ranker:
         model = MLPRanker.load(ranker)
     shipped = load_shipped(demo.folder, encoder.name, demo.catalog)  # no encoding when the files match
+    evidence = demo_log_evidence(demo, encoder, cache) if model is None and ranker == "auto" else None
     if shipped is not None:
-        return Recommender(demo.catalog, shipped, encoder, ranker=model, popularity=demo.popularity)
+        return Recommender(demo.catalog, shipped, encoder, ranker=model, popularity=demo.popularity,
+                           log_evidence=evidence)
     return Recommender.from_catalog(demo.catalog, encoder, cache=cache or None, ranker=model,
-                                    popularity=demo.popularity, progress=progress)
+                                    popularity=demo.popularity, progress=progress, log_evidence=evidence)
+
+
+def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
+    """The domain's text + log hybrid (:class:`coldrec.recommend.LogEvidence`) when ``data/<domain>/hybrid.json``
+    ships (written by ``scripts/train_demo_rankers.py`` only where it beats every baseline and no ranker ships),
+    its voters being all the log users; else None. The users' description vectors are the shipped ones."""
+    from coldrec.demo._shipped import load_shipped
+    from coldrec.encoders import cache_name, embed_texts
+    from coldrec.recommend import HYBRID_FILE, LogEvidence
+
+    path = demo.folder / HYBRID_FILE
+    if not path.is_file():
+        return None
+    config, meta = LogEvidence.read_settings(path)
+    if meta.get("encoder") not in (None, getattr(encoder, "name", None)):
+        return None  # chosen with another encoder: its weight does not carry over
+    texts = demo.users["description"].fillna("").astype(str).tolist()
+    U = load_shipped(demo.folder, cache_name(encoder, "query"), texts=texts, part="users")
+    if U is None:
+        U = embed_texts(encoder, texts, cache or None, kind="query").vectors
+    row, users = demo.catalog.id_to_row, {u: i for i, u in enumerate(demo.users["user_id"].astype(str))}
+    items: list[list[int]] = [[] for _ in users]
+    pos = demo.interactions.positives
+    for u, i in zip(pos["user_id"].astype(str), pos["item_id"].astype(str)):
+        if u in users and i in row:
+            items[users[u]].append(row[i])
+    return LogEvidence(config).fit(U, items, len(demo.catalog))

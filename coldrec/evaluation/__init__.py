@@ -7,6 +7,7 @@ from coldrec.evaluation._realdata import DATASETS, default_data_dir, resolve_dat
 from coldrec.evaluation._evaluate import run_seeds, PROTOCOLS, METHODS, PUBLISHED, SHOTS, EvalConfig, run_protocol, write_results, format_table, format_markdown
 from coldrec.evaluation._results import RESULTS_DIR, load_results, methods_frame, published_frame, machine_label
 from coldrec.evaluation._holdout import HOLDOUT_BASELINES, holdout_comparison, describe_holdout
+from coldrec.evaluation._log_choice import HYBRID_METHOD, LOG_GRID, choose_log_evidence
 from coldrec.evaluation._warmup_results import METHOD_LABELS, DEFAULT_METHODS, load_warmup_results, warmup_frame, live_warmup
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "machine_label",
     "HOLDOUT_BASELINES",
     "holdout_comparison",
+    "HYBRID_METHOD",
+    "LOG_GRID",
+    "choose_log_evidence",
     "describe_holdout",
     "METHOD_LABELS",
     "DEFAULT_METHODS",

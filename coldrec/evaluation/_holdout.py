@@ -64,6 +64,7 @@ def holdout_comparison(
     test_fraction: float | None = None,
     k: int = 10,
     config: Any = None,
+    log_evidence: Any = None,
 ) -> pd.DataFrame:
     """Popularity, TF-IDF, cosine and the ranker on the same held-out users, candidates and metric.
 
@@ -81,6 +82,10 @@ def holdout_comparison(
         test_fraction: share of users held out; default the ranker's, else 0.2.
         k: list length of the metrics.
         config: a :class:`coldrec.recommend.RecommendConfig` for the served lists (default: the app's defaults).
+        log_evidence: add the ``hybrid (text + log)`` row — the text blended with the votes of the most similar
+            *training* users (:mod:`coldrec.evaluation._log_choice`): ``True`` chooses its ``k`` and weight on
+            validation users carved out of the training users, a :class:`coldrec.recommend.LogEvidenceConfig`
+            uses that choice. Needs ``user_texts``. The choice and its validation scores go to ``attrs["hybrid"]``.
 
     Returns:
         One row per method (:data:`HOLDOUT_BASELINES`, then ``ranker.config.method_name``) with ``recall@k``,
@@ -120,6 +125,18 @@ def holdout_comparison(
     if ranker is not None:
         served[ranker.config.method_name] = Recommender(catalog, item_vectors, encoder, ranker=ranker,
                                                         popularity=pop, config=config)
+    hybrid_info = None
+    if log_evidence is not None and log_evidence is not False:
+        from coldrec.evaluation._log_choice import HYBRID_METHOD, hybrid_recommender
+
+        if not user_texts:
+            raise ColdrecError("The hybrid row needs the log users' descriptions (user_texts): its votes come from "
+                               "the training users nearest to each held-out user's description.")
+        voted = [np.union1d(data.positives[u], data.liked[u]) for u in range(len(data.user_ids))]
+        served[HYBRID_METHOD], choice, val_scores = hybrid_recommender(
+            catalog, item_vectors, encoder, data.user_ids, user_texts, voted, train, pop, choice=log_evidence,
+            seed=seed, k=k, encode=encode, config=config)
+        hybrid_info = {"k": choice.k, "weight": choice.weight, "validation_ndcg": val_scores}
     ids = list(catalog.ids)
     users = [UserInput(description=str(user_texts[data.user_ids[u]])) if user_texts else
              UserInput(liked=[ids[r] for r in data.liked[u]]) for u in test]
@@ -127,7 +144,8 @@ def holdout_comparison(
     profiles = any_rec.profiles(users)
     tfidf = _tfidf_scores(catalog.texts, [u.description for u in users] if user_texts else None,
                           [data.liked[u] for u in test])
-    names = [*HOLDOUT_BASELINES, *([ranker.config.method_name] if ranker is not None else [])]
+    names = [*HOLDOUT_BASELINES, *([ranker.config.method_name] if ranker is not None else []),
+             *[m for m in served if m not in HOLDOUT_BASELINES and (ranker is None or m != ranker.config.method_name)]]
     acc = {m: MetricAccumulator([k]) for m in names}
     aucs: dict[str, list[float]] = {m: [] for m in names}
     for j, u in enumerate(test):
@@ -160,5 +178,5 @@ def holdout_comparison(
     frame.attrs.update({"users": int(acc[names[0]].users), "seed": seed, "test_fraction": test_fraction, "k": k,
                         "n": int(any_rec.config.n), "profile_source": data.profile_source,
                         "ranker": ranker.config.method_name if ranker is not None else None,
-                        "test_users": [data.user_ids[u] for u in test]})
+                        "test_users": [data.user_ids[u] for u in test], "hybrid": hybrid_info})
     return frame

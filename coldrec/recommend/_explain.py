@@ -92,10 +92,14 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def explain(item_vectors: np.ndarray, rows: np.ndarray, profile, titles: Sequence[str],
-            moves: Sequence[tuple[int, int, int, int]] | None = None) -> list[str]:
+            moves: Sequence[tuple[int, int, int, int]] | None = None,
+            votes: tuple[np.ndarray, int] | None = None) -> list[str]:
     """One reason per row: what moved the item first (``moves``: places gained by the ranker, the popularity
     blend and diversity, and its recall position, per row), then the description sentence or liked item it matches best,
     given as a level (strong / some / weak) only when the cosine reaches :data:`MATCH_LEVELS` ``["weak"]``.
+
+    ``votes`` (per row, and the number of log users consulted) is given when the order is the text + log blend:
+    the reason then says how many similar users chose the item ("liked by 9 of 30 similar users"), first.
 
     Example:
         >>> from coldrec.retrieval import UserProfile
@@ -121,8 +125,12 @@ def explain(item_vectors: np.ndarray, rows: np.ndarray, profile, titles: Sequenc
     for i in range(len(rows)):
         ranker, pop, mmr, recall_pos = moves[i] if moves is not None else (0, 0, 0, i + 1)
         parts = []
-        if ranker >= RANKER_NOTE_MIN:
-            parts.append(f"lifted by the ranker from #{recall_pos}")
+        if votes is not None and votes[0][i] >= 1:
+            moved = f", up from #{recall_pos}" if ranker >= RANKER_NOTE_MIN else ""
+            parts.append(f"liked by {int(votes[0][i])} of {votes[1]} similar users{moved}")
+        elif ranker >= RANKER_NOTE_MIN:
+            parts.append(f"lifted by the ranker from #{recall_pos}" if votes is None
+                         else f"lifted by the text + log blend from #{recall_pos}")
         if pop >= RANKER_NOTE_MIN:
             parts.append(f"popular with other users (up {pop})")
         if mmr >= RANKER_NOTE_MIN:

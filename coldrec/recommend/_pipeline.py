@@ -70,10 +70,14 @@ class Recommender:
             training counts). A ranker's popularity feature always reads the counts saved with it.
         profile_config: weights of the user profile parts.
         config: recall/rank defaults.
+        log_evidence: a fitted :class:`coldrec.recommend.LogEvidence` (the log users nearest to the profile vote
+            for what they interacted with): the recall adds the ``n`` best-voted items to the ``n`` nearest by
+            cosine, and they are ranked by the blend of text and votes. Used instead of a ranker, not with one.
     """
 
     def __init__(self, catalog, item_vectors: np.ndarray, encoder, ranker=None, popularity: np.ndarray | None = None,
-                 profile_config: ProfileConfig | None = None, config: RecommendConfig | None = None) -> None:
+                 profile_config: ProfileConfig | None = None, config: RecommendConfig | None = None,
+                 log_evidence=None) -> None:
         if len(item_vectors) != len(catalog):
             raise ColdrecError(
                 f"The catalog has {len(catalog)} items but {len(item_vectors)} vectors were given: re-embed it."
@@ -82,6 +86,13 @@ class Recommender:
             # a checkpoint for another catalog, encoder or width is refused, naming what differs
             ranker.check_fits(ids=list(catalog.ids), encoder_name=getattr(encoder, "name", None),
                               dim=item_vectors.shape[1])
+        if ranker is not None and log_evidence is not None:
+            raise ColdrecError("Give a ranker or log evidence, not both: the ranker's scores and the text + log "
+                               "blend are two different orders (pass log_evidence=None to use the ranker).")
+        if log_evidence is not None and log_evidence.n_items != len(catalog):
+            raise ColdrecError(f"The log evidence was fitted on {log_evidence.n_items} items but the catalog has "
+                               f"{len(catalog)}: fit it on this catalog's rows.")
+        self.log_evidence = log_evidence
         self.catalog = catalog
         self.item_vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
         self.encoder = encoder
@@ -114,7 +125,11 @@ class Recommender:
 
     @property
     def ranked_by(self) -> str:
-        """``mlp-concat`` / ``mlp-rich`` with a ranker, else a note that cosine order is kept."""
+        """``mlp-concat`` / ``mlp-rich`` with a ranker, the hybrid with log evidence, else a note that cosine order
+        is kept."""
+        if self.log_evidence is not None:
+            c = self.log_evidence.config
+            return f"hybrid: text + {self.log_evidence.k} similar log users (log weight {c.weight:g})"
         return self.ranker.config.method_name if self.ranker is not None else "cosine: no ranker trained"
 
     def profile(self, user: UserInput | str, config: ProfileConfig | None = None) -> UserProfile:
@@ -198,7 +213,7 @@ class Recommender:
               exclude_categories=None, mmr_lambda: float | None = None, pop_weight: float | None = None,
               exclude_seen: bool | None = None, max_lift: int | None | str = "config") -> tuple[int, tuple]:
         """Recall, ranker and controls for one profile: ``k`` and ``(rows, order, blended, final, cosine,
-        rscore)`` (see :meth:`recommend`)."""
+        rscore, votes)`` (see :meth:`recommend`; ``votes`` per catalog item with log evidence, else None)."""
         cfg = self.config
         k = cfg.k if k is None else int(k)
         n = max(k, cfg.n if n is None else int(n))
@@ -215,17 +230,38 @@ class Recommender:
             raise ColdrecError(" ".join(prof.warnings) or "Nothing usable describes this user.")
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
             cfg.exclude_seen if exclude_seen is None else exclude_seen) else np.zeros(0, np.int64)
-        rows, _ = top_n(self.item_vectors, prof.vector, n,
-                        allowed=self._allowed(categories, exclude_categories), exclude=seen.tolist())
+        allowed = self._allowed(categories, exclude_categories)
+        rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist())
+        votes = None
+        if self.log_evidence is not None:
+            rows, rscore, votes = self._with_votes(prof, rows, n, allowed, seen)
         cosine = self.item_vectors[rows] @ prof.vector
-        if self.ranker is not None and len(rows):
+        if votes is not None:
+            order = bounded_order(rscore, cosine, max_lift, cfg.lift_floor)
+        elif self.ranker is not None and len(rows):
             rscore = self.ranker.score(self.item_vectors[rows], prof.vector, self.ranker_popularity[rows])
             order = bounded_order(rscore, cosine, max_lift, cfg.lift_floor)
         else:
             rscore = np.full(len(rows), np.nan, dtype=np.float32)
             order = np.arange(len(rows))
         blended, final = apply_controls(self.item_vectors, rows[order], self.popularity, k, pop_weight, mmr_lambda)
-        return k, (rows, order, blended, final, cosine, rscore)
+        return k, (rows, order, blended, final, cosine, rscore, votes)
+
+    def _with_votes(self, prof: UserProfile, rows: np.ndarray, n: int, allowed, seen) -> tuple:
+        """The recall widened by the ``n`` best-voted items (same filters), in cosine order, their blended
+        scores, and every item's votes."""
+        ev = self.log_evidence
+        cos_all = self.item_vectors @ prof.vector
+        votes = ev.votes(prof.vector)
+        fused = ev.blend(cos_all, votes)
+        ok = np.ones(len(fused), bool) if allowed is None else allowed.copy()
+        ok[np.asarray(seen, dtype=np.int64)] = False
+        cand = np.flatnonzero(ok & (votes > 0))
+        best = cand[np.argsort(-fused[cand], kind="stable")[:n]]
+        extra = np.setdiff1d(best, rows)
+        rows = np.concatenate([rows, extra[np.argsort(-cos_all[extra], kind="stable")]]) if len(extra) else rows
+        rows = rows[np.argsort(-cos_all[rows], kind="stable")]
+        return rows, fused[rows].astype(np.float32), votes
 
     def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The catalog's id, title and category columns as arrays, read once per items frame (not per request)."""
@@ -235,7 +271,7 @@ class Recommender:
             held = self._cols = (items, *(items[c].to_numpy() for c in ("item_id", "title", "category")))
         return held[1], held[2], held[3]
 
-    def _table(self, prof: UserProfile, rows, order, blended, final, cosine, rscore, k: int) -> pd.DataFrame:
+    def _table(self, prof: UserProfile, rows, order, blended, final, cosine, rscore, votes, k: int) -> pd.DataFrame:
         """The shown items with their positions at each stage, reasons and notes (see :meth:`recommend`)."""
         shown = order[final]  # positions into the recall list
         at_rank = np.empty(len(order), np.int64)
@@ -258,10 +294,11 @@ class Recommender:
             "ranker_score": rscore[shown].astype(float),
             "final_rank": final_rank,
             "rank_change": recall_rank - final_rank,
-            "reason": explain(self.item_vectors, picked, prof, titles, moves),
+            "reason": explain(self.item_vectors, picked, prof, titles, moves,
+                              None if votes is None else (votes[picked], self.log_evidence.k)),
         })
         warnings = list(prof.warnings)
-        if self.ranker is None:
+        if self.ranker is None and self.log_evidence is None:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
         if len(rows) < k:
             warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
