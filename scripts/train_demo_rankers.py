@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from coldrec.demo import DOMAINS, ENGLISH_DOMAINS, load_demo
     from coldrec.encoders import EmbeddingCache, embed_texts, load_encoder
-    from coldrec.evaluation import describe_holdout
+    from coldrec.evaluation import HYBRID_METHOD, describe_holdout
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", action="append", choices=DOMAINS, help="default: the English domains")
