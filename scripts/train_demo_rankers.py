@@ -44,7 +44,11 @@ def _commit() -> str:
 
 def _row(domain: str, record: dict, mark: str = "") -> str:
     return (f"| {domain} | {record['method']}{mark} | {record['recall@10']:.4f} | {record['ndcg@10']:.4f} | "
-            f"{record['auc']:.4f} | {int(record['users'])} |")
+            f"{_num(record['auc'])} | {int(record['users'])} |")
+
+
+def _num(x) -> str:
+    return "–" if x != x else f"{x:.4f}"  # NaN: the hybrid has no single score to rank clicks against skips
 
 
 def _old_rows() -> dict[str, list[str]]:
@@ -211,9 +215,11 @@ def main(argv: list[str] | None = None) -> int:
              "Encoders (fp32): the bundled MiniLM for the English domains, `--encoder multilingual` "
              "(multilingual-e5-small; user text as E5 queries, items as passages) for the `-zh` ones. "
              f"Seed {args.seed}. Last written by `python scripts/train_demo_rankers.py"
-             f"{' --measure-only' if args.measure_only else ''}"
+             f"{' --measure-only' if args.measure_only else ''}{' --hybrid-only' if args.hybrid_only else ''}"
              f"{' --encoder ' + args.encoder if args.encoder else ''}` (encoder `{enc.name}`) at commit {_commit()}, "
-             f"for {', '.join(rows)}; other domains' rows are kept from earlier runs.", "",
+             f"for {', '.join(rows)}"
+             f"{' (hybrid rows only: their ranker and baseline rows are kept from earlier runs)' if args.hybrid_only else ''}"
+             "; other domains' rows are kept from earlier runs.", "",
              "Every row is `coldrec.evaluation.holdout_comparison`, the function the Ranker page (after training) "
              "and the Evaluation page's quick check call: " + (protocol or _old_protocol()), "",
              f"The `{HYBRID_METHOD}` row blends the text cosine with the votes of the k training users whose "
