@@ -170,12 +170,12 @@ def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
     rec = Recommender(_catalog(30), E, fake_encoder, ranker=FixedRanker(8), popularity=np.arange(30.0))
     whole = item_audience(rec, e, U, list("abcdefghi"), k=3, n=8)
     monkeypatch.setattr(audience, "_USER_BLOCK", 2)  # two users and seven items per block
-    monkeypatch.setattr(audience, "_ITEM_BLOCK", 7)
+    monkeypatch.setattr(audience, "_CACHE_FLOATS", 14)
     monkeypatch.setattr(audience, "_RANK_USERS", 3)
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
-    monkeypatch.setattr(audience, "_SAMPLE", 1)  # the floor from as few items as the recall needs
+    monkeypatch.setattr(audience, "_KEEP", 1)  # cut the kept entries back after (nearly) every block
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
-    monkeypatch.setattr(audience, "_ITEM_BLOCK", 1)  # one item at a time
+    monkeypatch.setattr(audience, "_CACHE_FLOATS", 1)  # one item at a time (blocks of at least 8 items)
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
 
 
