@@ -158,7 +158,8 @@ def _scan(U: np.ndarray, c_new: np.ndarray, E: np.ndarray, take: int) -> tuple[n
     """One pass over the catalog, blocked by items: the new item's recall rank and each user's top ``take``.
 
     Returns ``recall_rank`` (1 + the number of catalog items closer to the user than the new item) and ``top``
-    (``m x take`` rows of the closest catalog items, best first, ties by lower row). The catalog is read once, in
+    (``m x take`` rows of the closest catalog items, best first, ties by lower row), valid for the users whose
+    recall rank is at most ``take + 1`` (the others are out of the recall; their rows are left 0). The catalog is read once, in
     blocks of items small enough that the ``m x block`` cosines stay in the cache (:data:`_CACHE_FLOATS`) while
     they are counted and thresholded; nothing of size ``m x catalog`` is ever held. The top is a streaming top-k:
     entries above each user's current ``take``-th best are kept and cut back when they pile up (:data:`_KEEP`).
@@ -169,7 +170,7 @@ def _scan(U: np.ndarray, c_new: np.ndarray, E: np.ndarray, take: int) -> tuple[n
     acc = np.zeros((m, width), np.uint8)  # per-column counts of "closer than the new item", flushed before 255
     floor = np.full(m, -np.inf, np.float32)
     kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    n_kept, blocks = 0, 0
+    n_kept, blocks, tracking = 0, 0, take > 0
     for i0 in range(0, len(E), width):
         C = U @ E[i0:i0 + width].T
         w = C.shape[1]
@@ -179,35 +180,38 @@ def _scan(U: np.ndarray, c_new: np.ndarray, E: np.ndarray, take: int) -> tuple[n
             count += acc.sum(1, dtype=np.int64)
             acc[:] = 0
             blocks = 0
-        if take:
+        if tracking:
             hit = np.flatnonzero(C > floor[:, None])  # strict: a later tie loses to the kept, lower row
             if hit.size:
                 ui, ii = np.divmod(hit, w)
                 kept.append((ui, ii + i0, C.reshape(-1)[hit]))
                 n_kept += hit.size
-            if n_kept > _KEEP * take * m:
-                kept, floor = _compact(kept, m, take)
-                n_kept = len(kept[0][0])
+            if n_kept > _KEEP * take * m:  # cut back; a user with take + 1 closer items is out of the recall
+                out = count + acc.sum(1, dtype=np.int64) > take
+                kept, floor = _compact(kept, m, take, out)
+                n_kept, tracking = len(kept[0][0]), not out.all()
     count += acc.sum(1, dtype=np.int64)
     top = np.zeros((m, take), np.int64)
     if take and m:
-        (users, items, _), = _compact(kept, m, take)[0]
+        (users, items, _), = _compact(kept, m, take, np.zeros(m, bool))[0]
         top[users, np.arange(len(users)) - np.searchsorted(users, users)] = items
     return 1 + count, top
 
 
-def _compact(kept, m: int, take: int):
+def _compact(kept, m: int, take: int, out: np.ndarray):
     """Each user's best ``take`` of the kept ``(user, item, cosine)`` entries (best first, ties by lower item),
-    sorted by user, as a one-element list; and each user's new floor (its ``take``-th cosine, or -inf)."""
+    sorted by user, as a one-element list; and each user's new floor (its ``take``-th cosine, -inf while it has
+    fewer, +inf for the users ``out`` of the recall: their entries are dropped and no more are kept)."""
     users, items, scores = (np.concatenate(x) for x in zip(*kept))
     order = np.lexsort((items, -scores, users))
     users, items, scores = users[order], items[order], scores[order]
     pos = np.arange(len(users)) - np.searchsorted(users, users)
-    keep = pos < take
+    keep = (pos < take) & ~out[users]
     users, items, scores = users[keep], items[keep], scores[keep]
     floor = np.full(m, -np.inf, np.float32)
     last = pos[keep] == take - 1
     floor[users[last]] = scores[last]
+    floor[out] = np.inf
     return [(users, items, scores)], floor
 
 
