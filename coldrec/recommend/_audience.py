@@ -181,7 +181,11 @@ def _scan(U: np.ndarray, c_new: np.ndarray, E: np.ndarray, take: int) -> tuple[n
             acc[:] = 0
             blocks = 0
         if tracking:
-            hit = np.flatnonzero(C > floor[:, None])  # strict: a later tie loses to the kept, lower row
+            if i0 == 0 and w >= take:  # first floor: each user's take-th best of the first block, ties kept
+                floor = -np.partition(-C, take - 1, axis=1)[:, take - 1]
+                hit = np.flatnonzero(C >= floor[:, None])
+            else:
+                hit = np.flatnonzero(C > floor[:, None])  # strict: a later tie loses to the kept, lower row
             if hit.size:
                 ui, ii = np.divmod(hit, w)
                 kept.append((ui, ii + i0, C.reshape(-1)[hit]))
@@ -203,7 +207,9 @@ def _compact(kept, m: int, take: int, out: np.ndarray):
     sorted by user, as a one-element list; and each user's new floor (its ``take``-th cosine, -inf while it has
     fewer, +inf for the users ``out`` of the recall: their entries are dropped and no more are kept)."""
     users, items, scores = (np.concatenate(x) for x in zip(*kept))
-    order = np.lexsort((items, -scores, users))
+    # stable sort by user, then best first: among equal cosines the kept order is the item order already (the
+    # last cut-back's entries, best first and ties by item, then each later block's entries in item order)
+    order = np.lexsort((-scores, users))
     users, items, scores = users[order], items[order], scores[order]
     pos = np.arange(len(users)) - np.searchsorted(users, users)
     keep = (pos < take) & ~out[users]
