@@ -170,12 +170,12 @@ def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
     rec = Recommender(_catalog(30), E, fake_encoder, ranker=FixedRanker(8), popularity=np.arange(30.0))
     whole = item_audience(rec, e, U, list("abcdefghi"), k=3, n=8)
     monkeypatch.setattr(audience, "_USER_BLOCK", 2)  # two users and seven items per block
-    monkeypatch.setattr(audience, "_CACHE_FLOATS", 14)
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", 18)  # 9 items a block
     monkeypatch.setattr(audience, "_RANK_USERS", 3)
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
     monkeypatch.setattr(audience, "_KEEP", 1)  # cut the kept entries back after (nearly) every block
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
-    monkeypatch.setattr(audience, "_CACHE_FLOATS", 1)  # one item at a time (blocks of at least 8 items)
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", 1)  # the narrowest blocks: 8 items
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
 
 
@@ -218,7 +218,7 @@ def _tied_rows(rng: np.random.Generator, n: int, d: int = 16) -> np.ndarray:
 
 
 @pytest.mark.parametrize("take", [0, 1, 3, 9, 40, 61])
-@pytest.mark.parametrize("width,keep", [(1, 1), (14, 1), (64, 4), (1 << 18, 4)])
+@pytest.mark.parametrize("width,keep", [(8, 1), (9, 1), (20, 4), (64, 4), (1000, 4)])
 def test_scan_matches_brute_force_with_ties(monkeypatch, take, width, keep):
     import coldrec.recommend._audience as audience
 
@@ -226,7 +226,7 @@ def test_scan_matches_brute_force_with_ties(monkeypatch, take, width, keep):
     E, U = _tied_rows(rng, 61), _tied_rows(rng, 23)
     E[30:40] = E[0]  # duplicate rows: exact ties that only the row order breaks
     c_new = U @ _tied_rows(rng, 1)[0]
-    monkeypatch.setattr(audience, "_CACHE_FLOATS", width)
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", width * len(U))  # blocks of `width` items
     monkeypatch.setattr(audience, "_KEEP", keep)
     rank, top = audience._scan(U, c_new, E, take)
     S = U @ E.T
