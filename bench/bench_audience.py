@@ -130,15 +130,21 @@ def run(quick: bool = False, before_rev: str = BEFORE_REV) -> list[Result]:
         runs["before_200k_traced"] = _timed(old, small, e, U, ids, 1, trace=True)
     del small
     rec = _recommender(E)
-    runs["this"] = _timed(item_audience, rec, e, U, ids, 1)
-    if old is not None:
-        runs["before"] = _timed(old, rec, e, U, ids, 1)
+    funcs = {"this": item_audience, **({"before": old} if old is not None else {})}
+    for r in range(1 if quick else 2):  # interleaved rounds, order swapped each round; the faster round is kept
+        for name in (list(funcs) if r % 2 == 0 else list(funcs)[::-1]):
+            runs[f"{name}_round{r}"] = _timed(funcs[name], rec, e, U, ids, 1)
+    for name in funcs:
+        runs[name] = min((v for k, v in runs.items() if k.startswith(f"{name}_round")), key=lambda v: v["wall_s"])
     runs["this_all_cores"] = _timed(item_audience, rec, e, U, ids, os.cpu_count() or 1)
     this, allc = runs["this"], runs["this_all_cores"]
-    where = (f"1,000 users x {n:,} items x 384-d, N=50, k=10, MLP ranker; recalled by {int(this['out']['final_rank'].notna().sum())}, reached {int(this['out']['reaches'].sum())}"
+    recalled = int(this["out"]["final_rank"].notna().sum())
+    where = (f"1,000 users x {n:,} items x 384-d, N=50, k=10, MLP ranker; recalled by {recalled}, "
+             f"reached {int(this['out']['reaches'].sum())}"
              f"; busy shared machine: load {this['load_before']} -> {this['load_after']}")
     res = [Result(f"audience.1k_x_{size}_s", this["wall_s"], "s", "<=10s", this["wall_s"] <= 10,
-                  f"wall, 1 BLAS thread; CPU {this['cpu_s']:.2f} s; {where}"),
+                  f"wall, 1 BLAS thread, best of {1 if quick else 2} interleaved rounds; CPU {this['cpu_s']:.2f} s; "
+                  + where),
            Result(f"audience.1k_x_{size}_cpu_s", this["cpu_s"], "s", "<=10s", this["cpu_s"] <= 10,
                   "process CPU time of the same run"),
            Result(f"audience.1k_x_{size}_all_cores_s", allc["wall_s"], "s", "<=10s", allc["wall_s"] <= 10,
@@ -146,9 +152,9 @@ def run(quick: bool = False, before_rev: str = BEFORE_REV) -> list[Result]:
                   f"{allc['load_before']} -> {allc['load_after']}; same table: {allc['out'].equals(this['out'])}")]
     if old is not None:
         b = runs["before"]
-        same = b["out"].equals(this["out"])
+        same = all(v["out"].equals(this["out"]) for k, v in runs.items() if "traced" not in k)
         res += [Result(f"audience.before_1k_x_{size}_s", b["wall_s"], "s", "-", None,
-                       f"{before_rev}, 1 BLAS thread, right after this one; CPU {b['cpu_s']:.2f} s; load "
+                       f"{before_rev}, 1 BLAS thread, interleaved with this one; CPU {b['cpu_s']:.2f} s; load "
                        f"{b['load_before']} -> {b['load_after']}; same table: {same}"),
                 Result("audience.speedup_cpu", b["cpu_s"] / this["cpu_s"], "x", "same table", same,
                        f"CPU time before / this ({b['cpu_s']:.2f} / {this['cpu_s']:.2f} s); wall "
@@ -158,7 +164,7 @@ def run(quick: bool = False, before_rev: str = BEFORE_REV) -> list[Result]:
     res.append(Result("audience.peak_mb_200k", peak_this, "MB", "-", None,
                       "tracemalloc peak during item_audience on 200k items (catalog excluded)"
                       + (f"; before: {peak_old:.0f} MB" if peak_old is not None else "")))
-    meta = {"machine": machine_info(), "before_rev": before_rev, "items": n, "users": len(U),
+    meta = {"machine": machine_info(), "before_rev": before_rev, "items": n, "users": len(U), "busy_machine": True,
             "runs": {k: {x: y for x, y in v.items() if x != "out"} for k, v in runs.items()}}
     save_raw("audience", res, meta)
     return res
