@@ -215,7 +215,7 @@ def _compact(kept, m: int, take: int, out: np.ndarray):
     pos = np.arange(len(users)) - np.searchsorted(users, users)
     keep = (pos < take) & ~out[users]
     users, items, scores = users[keep], items[keep], scores[keep]
-    floor = np.full(m, -np.inf, np.float32)
+    floor = np.full(m, -np.inf, scores.dtype)  # the cosines' own precision: a rounded floor could drop entries
     last = pos[keep] == take - 1
     floor[users[last]] = scores[last]
     floor[out] = np.inf
