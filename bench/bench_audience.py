@@ -147,7 +147,7 @@ def run(quick: bool = False, before_rev: str = BEFORE_REV) -> list[Result]:
                   + where),
            Result(f"audience.1k_x_{size}_cpu_s", this["cpu_s"], "s", "<=10s", this["cpu_s"] <= 10,
                   "process CPU time of the same run"),
-           Result(f"audience.1k_x_{size}_all_cores_s", allc["wall_s"], "s", "<=10s", allc["wall_s"] <= 10,
+           Result(f"audience.1k_x_{size}_all_cores_s", allc["wall_s"], "s", "-", None,  # diagnostic
                   f"wall, {allc['blas_threads']} BLAS threads; CPU {allc['cpu_s']:.2f} s; load "
                   f"{allc['load_before']} -> {allc['load_after']}; same table: {allc['out'].equals(this['out'])}")]
     if old is not None:
