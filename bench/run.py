@@ -31,6 +31,8 @@ MEASURES = {
     "memory": ("bench_memory", "run", "6. Memory"),
     "app": ("bench_app", "run", "7. App start"),
     "map": ("bench_map", "run", "8. Profile map in the browser"),
+    "compaction": ("bench_cache_compaction", "run", "9. Cache compaction (first embed of 500k texts)"),
+    "audience": ("bench_audience", "run", "10. New-item audience (1k users x 1M items)"),
 }
 
 

@@ -170,12 +170,12 @@ def test_blocks_of_users_give_the_same_table(fake_encoder, monkeypatch):
     rec = Recommender(_catalog(30), E, fake_encoder, ranker=FixedRanker(8), popularity=np.arange(30.0))
     whole = item_audience(rec, e, U, list("abcdefghi"), k=3, n=8)
     monkeypatch.setattr(audience, "_USER_BLOCK", 2)  # two users and seven items per block
-    monkeypatch.setattr(audience, "_ITEM_BLOCK", 7)
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", 18)  # 9 items a block
     monkeypatch.setattr(audience, "_RANK_USERS", 3)
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
-    monkeypatch.setattr(audience, "_SAMPLE", 1)  # the floor from as few items as the recall needs
+    monkeypatch.setattr(audience, "_KEEP", 1)  # cut the kept entries back after (nearly) every block
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
-    monkeypatch.setattr(audience, "_ITEM_BLOCK", 1)  # one item at a time
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", 1)  # the narrowest blocks: 8 items
     pd.testing.assert_frame_equal(item_audience(rec, e, U, list("abcdefghi"), k=3, n=8), whole)
 
 
@@ -207,3 +207,52 @@ def test_rewording_an_item_moves_its_audience(tiny_catalog, fake_encoder):
     b = new_item_report(rec, "A garden hose for watering plants, thirty metres", users, k=2).audience
     out = compare_audiences(a, b)
     assert set(zip(out["user_id"], out["change"])) == {("runner", "lost"), ("gardener", "gained")}
+
+
+def _tied_rows(rng: np.random.Generator, n: int, d: int = 16) -> np.ndarray:
+    """Unit rows with four entries of +-1/2: every cosine is a multiple of 1/4, exact in float32 (many ties)."""
+    x = np.zeros((n, d), np.float32)
+    for r in range(n):
+        x[r, rng.choice(d, 4, replace=False)] = rng.choice([-0.5, 0.5], 4)
+    return x
+
+
+@pytest.mark.parametrize("take", [0, 1, 3, 9, 40, 61])
+@pytest.mark.parametrize("width,keep", [(8, 1), (9, 1), (20, 4), (64, 4), (1000, 4)])
+def test_scan_matches_brute_force_with_ties(monkeypatch, take, width, keep):
+    import coldrec.recommend._audience as audience
+
+    rng = np.random.default_rng(take * 7 + width)
+    E, U = _tied_rows(rng, 61), _tied_rows(rng, 23)
+    E[30:40] = E[0]  # duplicate rows: exact ties that only the row order breaks
+    c_new = U @ _tied_rows(rng, 1)[0]
+    monkeypatch.setattr(audience, "_BLOCK_FLOATS", width * len(U))  # blocks of `width` items
+    monkeypatch.setattr(audience, "_KEEP", keep)
+    rank, top = audience._scan(U, c_new, E, take)
+    S = U @ E.T
+    assert rank.tolist() == (1 + (S > c_new[:, None]).sum(1)).tolist()
+    assert len(np.unique(S)) < 10  # the data is tie-heavy, so the order among ties is under test
+    want = np.argsort(-S, axis=1, kind="stable")[:, :take]  # best first, ties by lower row
+    recalled = rank <= take + 1  # the top of a user out of the recall is never read
+    assert top.shape == (len(U), take) and top[recalled].tolist() == want[recalled].tolist()
+    assert recalled.any() or take == 0
+
+
+def test_audience_with_ties_and_n_beyond_the_catalog(fake_encoder):
+    rng = np.random.default_rng(3)
+    E, U, e = _tied_rows(rng, 12), _tied_rows(rng, 40), _tied_rows(rng, 1)[0]
+    E[6:] = E[:6]
+    pop = rng.integers(0, 5, 12).astype(np.float32)
+    rec = Recommender(_catalog(12), E, fake_encoder, ranker=FixedRanker(16), popularity=pop)
+    got = item_audience(rec, e, U, [f"u{j}" for j in range(len(U))], k=20, n=30).set_index("user_id")
+    big = Recommender(_catalog(13), np.vstack([E, e]), fake_encoder, ranker=FixedRanker(16),
+                      popularity=np.append(pop, 0.0))
+    for j, u in enumerate(U):  # the whole catalog is recalled: the item reaches everyone, at the ranker's rank
+        recs = big.recommend("", k=30, n=30, profile=UserProfile(vector=u)).set_index("item_id")
+        assert len(recs) == 13
+        assert got.loc[f"u{j}", "final_rank"] == recs.loc["i12", "final_rank"]
+        assert got.loc[f"u{j}", "reaches"]
+        # recall rank: 1 + the catalog items strictly closer (the new item wins a cosine tie; recommend() on the
+        # appended catalog breaks it by row, where the new item is last)
+        assert got.loc[f"u{j}", "recall_rank"] == 1 + int((E @ u > e @ u).sum())
+    assert (got["recall_rank"] < 13).any() and got["cosine"].round(6).isin((E @ U.T).round(6).ravel()).any()

@@ -31,8 +31,9 @@ __all__ = ["AUDIENCE_COLUMNS", "NewItemReport", "compare_audiences", "item_audie
 
 AUDIENCE_COLUMNS = ["user_id", "who", "cosine", "recall_rank", "ranker_score", "final_rank", "reaches"]
 _USER_BLOCK = 2048  # users scored together: the item matrix is read once per block of users
-_ITEM_BLOCK = 4096  # items per block: a 2048 x 4096 cosine block is 32 MB whatever the catalog's size
-_SAMPLE = 32768  # items whose top sets each user's floor for its top N (kept entries: ~N x items / _SAMPLE)
+_BLOCK_FLOATS = 1 << 22  # cosines per users x items block (16 MB whatever the catalog): measured faster
+# than cache-sized blocks (1 MB: more GEMM calls, each less efficient) on 1 and 2 BLAS threads
+_KEEP = 4  # a block of users' kept entries are cut back to each user's best ``take`` beyond _KEEP x take a user
 _RANK_USERS = 256  # users per ranker call (their candidates: 256 x N x d floats)
 
 
@@ -117,7 +118,7 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     e = _unit(item_vector, "The item vector").reshape(-1)
     if getattr(rec, "store", None) is not None:  # a store-backed catalog (StoreRecommender): ranks from the store
         return _store_audience(rec, e, U, user_ids, k, n, who, popularity)
-    E, pop = rec.item_vectors, rec.ranker_popularity
+    E = rec.item_vectors
     if e.shape[0] != E.shape[1] or U.shape[1] != E.shape[1]:
         raise ColdrecError(f"Vectors must be {E.shape[1]}-d like the catalog's; got item {e.shape[0]}-d, "
                            f"users {U.shape[1]}-d (another encoder?).")
@@ -125,21 +126,18 @@ def item_audience(rec, item_vector: np.ndarray, user_vectors: np.ndarray, user_i
     c_new = U @ e
     final = np.full(m, np.nan)
     score = np.full(m, np.nan)
-    take = min(n - 1, len(E))  # the catalog items that share the recalled N with the new item
-    recall_rank, top = _scan(U, c_new, E, take if rec.ranker is not None else 0)
-    inside = np.flatnonzero(recall_rank <= n)
-    if rec.ranker is None:
-        final[inside] = recall_rank[inside]
-    for s in range(0, len(inside) if rec.ranker is not None else 0, _RANK_USERS):
-        who_in = inside[s:s + _RANK_USERS]
-        rows = top[who_in]
-        cand = np.concatenate([E[rows].reshape(-1, E.shape[1]), np.repeat(e[None, :], len(who_in), 0)])
-        users = np.concatenate([np.repeat(U[who_in], take, 0), U[who_in]])
-        p = np.concatenate([pop[rows].reshape(-1), np.full(len(who_in), popularity, np.float32)])
-        scores = np.asarray(rec.ranker.score_pairs(cand, users, p), dtype=np.float64)
-        theirs, new = scores[:-len(who_in)].reshape(len(who_in), take), scores[-len(who_in):]
-        score[who_in] = new
-        final[who_in] = 1 + (theirs > new[:, None]).sum(1)
+    recall_rank = np.ones(m, np.int64)
+    take = min(n - 1, len(E)) if rec.ranker is not None else 0  # catalog items sharing the recalled N
+    for u0 in range(0, m, _USER_BLOCK):  # memory: one block of users' top lists, whatever m is
+        block = np.arange(u0, min(m, u0 + _USER_BLOCK))
+        recall_rank[block], top = _scan(U[block], c_new[block], E, take)
+        inside = np.flatnonzero(recall_rank[block] <= n)
+        if rec.ranker is None:
+            final[block[inside]] = recall_rank[block[inside]]
+            continue
+        for s in range(0, len(inside), _RANK_USERS):
+            ins = inside[s:s + _RANK_USERS]
+            score[block[ins]], final[block[ins]] = _rank_new(rec, e, U[block[ins]], top[ins], popularity)
     out = pd.DataFrame({"user_id": list(map(str, user_ids)), "who": list(who) if who is not None else [""] * m,
                         "cosine": c_new.astype(float), "recall_rank": recall_rank, "ranker_score": score,
                         "final_rank": final, "reaches": final <= k})
@@ -173,43 +171,82 @@ def _store_audience(rec, e, U, user_ids, k: int, n: int, who, popularity: float)
     return out
 
 
+def _rank_new(rec, e: np.ndarray, Uw: np.ndarray, rows: np.ndarray, popularity: float):
+    """The ranker's score of the new item for users ``Uw`` and its rank among their recalled catalog ``rows``."""
+    E, pop, take = rec.item_vectors, rec.ranker_popularity, rows.shape[1]
+    cand = np.concatenate([E[rows].reshape(-1, E.shape[1]), np.repeat(e[None, :], len(Uw), 0)])
+    users = np.concatenate([np.repeat(Uw, take, 0), Uw])
+    p = np.concatenate([pop[rows].reshape(-1), np.full(len(Uw), popularity, np.float32)])
+    scores = np.asarray(rec.ranker.score_pairs(cand, users, p), dtype=np.float64)
+    theirs, new = scores[:-len(Uw)].reshape(len(Uw), take), scores[-len(Uw):]
+    return new, 1 + (theirs > new[:, None]).sum(1)
+
+
 def _scan(U: np.ndarray, c_new: np.ndarray, E: np.ndarray, take: int) -> tuple[np.ndarray, np.ndarray]:
-    """One pass over the catalog per block of users: the new item's recall rank and each user's top ``take``.
+    """One pass over the catalog, blocked by items: the new item's recall rank and each user's top ``take``.
 
     Returns ``recall_rank`` (1 + the number of catalog items closer to the user than the new item) and ``top``
-    (``m x take`` rows of the closest catalog items, best first). The item matrix is streamed in blocks of
-    :data:`_ITEM_BLOCK` rows once per :data:`_USER_BLOCK` users, so 1k users x 1M items reads the 1.5 GB matrix
-    once (it was read once per 8 users). A user's ``take``-th best cosine over the first :data:`_SAMPLE` items is
-    a floor for its final top: only block entries at or above it are kept (~``take x n / _SAMPLE`` per user).
+    (``m x take`` rows of the closest catalog items, best first, ties by lower row), valid for the users whose
+    recall rank is at most ``take + 1`` (the others are out of the recall; their rows are left 0). The catalog is
+    read once, in blocks of items holding :data:`_BLOCK_FLOATS` cosines (``m x block``, at least 8 items), each
+    counted and thresholded at once; nothing of size ``m x catalog`` is ever held. The top is a streaming top-k:
+    entries above each user's current ``take``-th best are kept and cut back when they pile up (:data:`_KEEP`).
     """
     m = len(U)
-    rank = np.ones(m, np.int64)
+    width = max(8, _BLOCK_FLOATS // max(m, 1))
+    count = np.zeros(m, np.int64)
+    acc = np.zeros((m, width), np.uint8)  # per-column counts of "closer than the new item", flushed before 255
+    floor = np.full(m, -np.inf, np.float32)
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    n_kept, blocks, tracking = 0, 0, take > 0
+    for i0 in range(0, len(E), width):
+        C = U @ E[i0:i0 + width].T
+        w = C.shape[1]
+        acc[:, :w] += C > c_new[:, None]
+        blocks += 1
+        if blocks == 255:
+            count += acc.sum(1, dtype=np.int64)
+            acc[:] = 0
+            blocks = 0
+        if tracking:
+            if i0 == 0 and w >= take:  # first floor: each user's take-th best of the first block, ties kept
+                floor = -np.partition(-C, take - 1, axis=1)[:, take - 1]
+                hit = np.flatnonzero(C >= floor[:, None])
+            else:
+                hit = np.flatnonzero(C > floor[:, None])  # strict: a later tie loses to the kept, lower row
+            if hit.size:
+                ui, ii = np.divmod(hit, w)
+                kept.append((ui, ii + i0, C.reshape(-1)[hit]))
+                n_kept += hit.size
+            if n_kept > _KEEP * take * m:  # cut back; a user with take + 1 closer items is out of the recall
+                out = count + acc.sum(1, dtype=np.int64) > take
+                kept, floor = _compact(kept, m, take, out)
+                n_kept, tracking = len(kept[0][0]), not out.all()
+    count += acc.sum(1, dtype=np.int64)
     top = np.zeros((m, take), np.int64)
-    for u0 in range(0, m, _USER_BLOCK):
-        Ub, cb = U[u0:u0 + _USER_BLOCK], c_new[u0:u0 + _USER_BLOCK]
-        if take:
-            S = Ub @ E[:max(_SAMPLE, take)].T
-            floor = -np.partition(-S, take - 1, axis=1)[:, take - 1]
-        kept_u, kept_i, kept_s = [], [], []
-        for i0 in range(0, len(E), _ITEM_BLOCK):
-            C = Ub @ E[i0:i0 + _ITEM_BLOCK].T
-            rank[u0:u0 + len(Ub)] += np.count_nonzero(C > cb[:, None], axis=1)
-            if take:
-                ui, ii = np.divmod(np.flatnonzero(C >= floor[:, None]), C.shape[1])  # 4x faster than 2-d nonzero
-                kept_u.append(ui.astype(np.int32))
-                kept_i.append(ii + i0)
-                kept_s.append(C[ui, ii])
-        if take:
-            top[u0:u0 + len(Ub)] = _best(np.concatenate(kept_u), np.concatenate(kept_i), np.concatenate(kept_s),
-                                         len(Ub), take)
-    return rank, top
+    if take and m:
+        (users, items, _), = _compact(kept, m, take, np.zeros(m, bool))[0]
+        top[users, np.arange(len(users)) - np.searchsorted(users, users)] = items
+    return 1 + count, top
 
 
-def _best(users: np.ndarray, items: np.ndarray, scores: np.ndarray, m: int, take: int) -> np.ndarray:
-    """Each user's ``take`` best items among the kept entries (every user has at least ``take``)."""
-    order = np.lexsort((-scores, users))  # by user, then best first
-    starts = np.searchsorted(users[order], np.arange(m))
-    return items[order][starts[:, None] + np.arange(take)]
+def _compact(kept, m: int, take: int, out: np.ndarray):
+    """Each user's best ``take`` of the kept ``(user, item, cosine)`` entries (best first, ties by lower item),
+    sorted by user, as a one-element list; and each user's new floor (its ``take``-th cosine, -inf while it has
+    fewer, +inf for the users ``out`` of the recall: their entries are dropped and no more are kept)."""
+    users, items, scores = (np.concatenate(x) for x in zip(*kept))
+    # stable sort by user, then best first: among equal cosines the kept order is the item order already (the
+    # last cut-back's entries, best first and ties by item, then each later block's entries in item order)
+    order = np.lexsort((-scores, users))
+    users, items, scores = users[order], items[order], scores[order]
+    pos = np.arange(len(users)) - np.searchsorted(users, users)
+    keep = (pos < take) & ~out[users]
+    users, items, scores = users[keep], items[keep], scores[keep]
+    floor = np.full(m, -np.inf, scores.dtype)  # the cosines' own precision: a rounded floor could drop entries
+    last = pos[keep] == take - 1
+    floor[users[last]] = scores[last]
+    floor[out] = np.inf
+    return [(users, items, scores)], floor
 
 
 def new_item_report(rec, text: str, users: Mapping[str, str] | None = None, *,
