@@ -62,12 +62,22 @@ def compare_on_holdout(ws: Workspace, ranker: Any, log: Any, texts: dict[str, st
     from coldrec.evaluation import holdout_comparison
 
     return holdout_comparison(ws.catalog, ws.vectors, encoder(), log, ranker=ranker, user_texts=texts,
-                              encode=embed_texts_cached)
+                              encode=embed_texts_cached, log_evidence=shipped_hybrid(ws) if texts else None)
+
+
+def shipped_hybrid(ws: Workspace) -> Any:
+    """The demo's text + log hybrid settings (``data/<domain>/hybrid.json``), so both pages show its row; None
+    for uploads and domains that ship none."""
+    from coldrec.recommend import HYBRID_FILE, LogEvidence
+
+    path = ws.demo.folder / HYBRID_FILE if ws.demo is not None else None
+    return LogEvidence.read_settings(path)[0] if path is not None and path.is_file() else None
 
 
 def ranker_options(ws: Workspace) -> dict[str, str]:
     """Rankers this workspace can use: default, cosine only, trained here, loaded."""
-    opts = {"default": "Default (the demo checkpoint when it fits the encoder, else cosine)",
+    opts = {"default": "Default (the demo checkpoint when it fits the encoder, else the demo's text + log hybrid "
+                       "when it ships one, else cosine)",
             "cosine": "Cosine only (no ranker)"}
     trained = st.session_state.get(TRAINED_KEY, {}).get(ws.key)
     if trained:

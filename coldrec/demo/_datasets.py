@@ -168,14 +168,17 @@ def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
     its voters being all the log users; else None. The users' description vectors are the shipped ones."""
     from coldrec.demo._shipped import load_shipped
     from coldrec.encoders import cache_name, embed_texts
+    from coldrec.encoders import base_model
     from coldrec.recommend import HYBRID_FILE, LogEvidence
 
     path = demo.folder / HYBRID_FILE
     if not path.is_file():
         return None
     config, meta = LogEvidence.read_settings(path)
-    if meta.get("encoder") not in (None, getattr(encoder, "name", None)):
-        return None  # chosen with another encoder: its weight does not carry over
+    chosen = meta.get("encoder")
+    # the same model at another precision (+bf16, +onnx-int8) fits; another model's weight does not carry over
+    if chosen is not None and base_model(chosen) != base_model(getattr(encoder, "name", "")):
+        return None
     texts = demo.users["description"].fillna("").astype(str).tolist()
     U = load_shipped(demo.folder, cache_name(encoder, "query"), texts=texts, part="users")
     if U is None:
