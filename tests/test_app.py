@@ -18,13 +18,13 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = {
-    "pages/1_Catalog.py": "Catalog",
-    "pages/2_New_user.py": "New user",
-    "pages/3_New_item.py": "New item",
-    "pages/4_What-if.py": "What-if",
-    "pages/5_Profile_map.py": "Profile map",
-    "pages/6_Ranker.py": "Ranker",
-    "pages/7_Evaluation.py": "Evaluation",
+    "app_pages/1_Catalog.py": "Catalog",
+    "app_pages/2_New_user.py": "New user",
+    "app_pages/3_New_item.py": "New item",
+    "app_pages/4_What-if.py": "What-if",
+    "app_pages/5_Profile_map.py": "Profile map",
+    "app_pages/6_Ranker.py": "Ranker",
+    "app_pages/7_Evaluation.py": "Evaluation",
 }
 DESCRIPTION = "wireless noise-cancelling headphones for my train commute"
 
@@ -109,7 +109,7 @@ def test_home_switches_domain_for_the_session():
     ok(at)
     assert at.session_state["coldrec_source"] == ("demo", "music")
     assert any("Music" in c.value for c in at.sidebar.caption)
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input("calm piano music for studying late at night")
     submit(at, "Recommend")
     [table] = frames(at, "nu_table")
@@ -117,7 +117,7 @@ def test_home_switches_domain_for_the_session():
 
 
 def test_new_user_recommends_ranked_items_with_reasons():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     at.slider(key="nu_k").set_value(7)
     submit(at, "Recommend")
@@ -130,7 +130,7 @@ def test_new_user_recommends_ranked_items_with_reasons():
 
 
 def test_new_user_persona_fills_the_form_and_category_filter_applies():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.selectbox(key="nu_persona").select_index(1).run()
     ok(at)
     assert at.text_area(key="nu_desc").value.strip()
@@ -147,7 +147,7 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
         for i, (word, dept) in enumerate([("tea", "Drinks"), ("coffee", "Drinks"), ("hiking", "Outdoor"),
                                           ("tent", "Outdoor"), ("novel", "Books"), ("poetry", "Books")] * 3)
     ] + ["s99,,,Books"]
-    at = goto(start(), "pages/1_Catalog.py")
+    at = goto(start(), "app_pages/1_Catalog.py")
     at.get("file_uploader")[0].upload("shop.csv", "\n".join(rows).encode(), "text/csv").run()
     ok(at)
     assert at.selectbox(key="cat_id").value == "sku"  # guessed
@@ -160,19 +160,19 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
     assert at.session_state["coldrec_source"][0] == "upload"
     assert any("Ready" in s.value for s in at.success)
     # no user log and nobody typed yet: the New item page still lists nearest items and says who is missing
-    goto(at, "pages/3_New_item.py")
+    goto(at, "app_pages/3_New_item.py")
     at.text_input(key="ni_title").input("A two-person hiking tent")
     submit(at, "Find its audience")
     assert at.warning and "no user log" in at.warning[0].value
     assert any(m.value == "— (no users)" for m in at.metric) and frames(at, "ni_similar")
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input("I love hiking and sleeping in a tent")
     submit(at, "Recommend")
     [table] = frames(at, "nu_table")
     assert set(table["item_id"]) <= {f"s{i}" for i in range(18)}
     assert table["category"].iloc[0] == "Outdoor"
     # an uploaded catalog has no user log: the New item page reaches the typed user only, and says so otherwise
-    goto(at, "pages/3_New_item.py")
+    goto(at, "app_pages/3_New_item.py")
     at.text_input(key="ni_title").input("A two-person hiking tent")
     submit(at, "Find its audience")
     [audience] = frames(at, "ni_audience")
@@ -182,10 +182,10 @@ def test_catalog_upload_validate_embed_then_recommend(tmp_path):
 
 
 def test_new_item_finds_its_audience_and_nearest_items():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     submit(at, "Recommend")  # a typed user joins the audience
-    goto(at, "pages/3_New_item.py")
+    goto(at, "app_pages/3_New_item.py")
     assert at.info, "an empty form explains what to do"
     at.text_input(key="ni_title").input("Wireless noise-cancelling headphones")
     at.text_area(key="ni_desc").input("Over-ear headphones for the train commute, 40-hour battery.")
@@ -213,14 +213,14 @@ def test_new_item_finds_its_audience_and_nearest_items():
     assert set(change["change"]) <= {"gained", "lost"} and len(change)
     assert any("→" in m.value for m in at.metric)
     # the new item is placed on the map (no refit) as a gold diamond, next to the typed user
-    goto(at, "pages/5_Profile_map.py")
+    goto(at, "app_pages/5_Profile_map.py")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     [item] = [t for t in spec["data"] if t.get("name") == "new item: Wireless noise-cancelling headphones"]
     assert item["marker"]["symbol"] == "diamond" and "typed user" in [t.get("name") for t in spec["data"]]
 
 
 def test_what_if_compares_two_descriptions():
-    at = goto(start(), "pages/4_What-if.py")
+    at = goto(start(), "app_pages/4_What-if.py")
     at.selectbox(key="wi_persona").select_index(1).run()
     ok(at)
     a = at.text_area(key="wi_text_0").value
@@ -235,7 +235,7 @@ def test_what_if_compares_two_descriptions():
 
 
 def test_what_if_fairness_probe_covers_every_persona():
-    at = goto(start(), "pages/4_What-if.py")
+    at = goto(start(), "app_pages/4_What-if.py")
     at.selectbox(key="wi_probe_attr").set_value("gender")
     at.button(key="wi_probe_run").click().run()
     ok(at)
@@ -245,10 +245,10 @@ def test_what_if_fairness_probe_covers_every_persona():
 
 
 def test_profile_map_places_typed_user_and_personas():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     submit(at, "Recommend")
-    goto(at, "pages/5_Profile_map.py")
+    goto(at, "app_pages/5_Profile_map.py")
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     names = [t.get("name") for t in spec["data"]]
@@ -265,7 +265,7 @@ def test_profile_map_places_typed_user_and_personas():
 
 def test_profile_map_user_space_and_3d():
     at = start(pm_dims=3)
-    goto(at, "pages/5_Profile_map.py")
+    goto(at, "app_pages/5_Profile_map.py")
     charts = at.get("plotly_chart")
     specs = [json.loads(c.proto.spec) for c in charts]
     assert any(t["type"] == "scatter3d" for s in specs for t in s["data"])
@@ -273,14 +273,14 @@ def test_profile_map_user_space_and_3d():
 
 
 def test_ranker_trains_and_becomes_the_pages_ranker():
-    at = goto(start(rk_epochs=2), "pages/6_Ranker.py")
+    at = goto(start(rk_epochs=2), "app_pages/6_Ranker.py")
     submit(at, "Train")
     [metrics] = frames(at, "rk_metrics")
     methods = list(metrics["method"])
     assert "popularity" in methods and any(m.startswith("mlp") for m in methods)
     assert any("Kept epoch" in c.value and "of 2" in c.value for c in at.caption)  # which weights were kept
     assert at.session_state["coldrec_rankers"]
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     submit(at, "Recommend")
     [table] = frames(at, "nu_table")
@@ -296,7 +296,7 @@ def test_evaluation_reads_results_files(_fast_app):
         "machine": "test", "seconds": 1.0,
         "methods": {"popularity": {"recall@10": 0.1, "ndcg@10": 0.05},
                     "zero-shot": {"recall@10": 0.2, "ndcg@10": 0.1}}}))
-    at = goto(start(), "pages/7_Evaluation.py")
+    at = goto(start(), "app_pages/7_Evaluation.py")
     [table] = frames(at, "ev_table")
     assert list(table["method"])[:2] == ["popularity", "zero-shot"]
     assert at.get("plotly_chart")
@@ -304,12 +304,12 @@ def test_evaluation_reads_results_files(_fast_app):
 
 
 def test_typed_description_survives_page_switches():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     at.slider(key="nu_k").set_value(5)
     submit(at, "Recommend")
-    goto(at, "pages/4_What-if.py")
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/4_What-if.py")
+    goto(at, "app_pages/2_New_user.py")
     assert at.text_area(key="nu_desc").value == DESCRIPTION
     [table] = frames(at, "nu_table")
     assert len(table) == 5
@@ -324,7 +324,7 @@ def test_map_selection_helper_reads_customdata():
 
 
 def test_ranker_save_load_and_choose(_fast_app):
-    at = goto(start(rk_epochs=2), "pages/6_Ranker.py")
+    at = goto(start(rk_epochs=2), "app_pages/6_Ranker.py")
     submit(at, "Train")
     at.text_input(key="rk_name").input("my-ranker")
     submit(at, "Save")
@@ -348,7 +348,7 @@ def test_ranker_save_load_and_choose(_fast_app):
 
 
 def test_ranker_rejects_a_broken_checkpoint_with_a_message():
-    at = goto(start(), "pages/6_Ranker.py")
+    at = goto(start(), "app_pages/6_Ranker.py")
     uploader = at.get("file_uploader")[-1]
     uploader.upload("model.safetensors", b"not a safetensors file")
     uploader.upload("config.json", b"{}")
@@ -362,7 +362,7 @@ def test_ranker_rejects_a_broken_checkpoint_with_a_message():
 def test_ranker_load_saved_on_a_broken_checkpoint_is_a_message_not_an_exception():
     import shutil
 
-    at = goto(start(), "pages/6_Ranker.py")
+    at = goto(start(), "app_pages/6_Ranker.py")
     rankers = Path(os.environ["COLDREC_USER_DATA"]) / "sessions" / at.session_state["coldrec_token"] / "rankers"
     tamper = {
         "flipped": lambda f: (f / "model.safetensors").write_bytes(
@@ -374,7 +374,7 @@ def test_ranker_load_saved_on_a_broken_checkpoint_is_a_message_not_an_exception(
     for name, change in tamper.items():
         shutil.copytree(ROOT / "data" / "ecommerce" / "ranker", rankers / name)
         change(rankers / name)
-    goto(at, "pages/6_Ranker.py")
+    goto(at, "app_pages/6_Ranker.py")
     expected = {"flipped": "do not match their config: the SHA-256", "huge": "config.hidden entry 0 is 50000",
                 "nested": "nested too deep"}
     for name, message in expected.items():
@@ -386,15 +386,15 @@ def test_ranker_load_saved_on_a_broken_checkpoint_is_a_message_not_an_exception(
 
 
 def test_switching_domain_forgets_items_and_categories_of_the_old_catalog():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.selectbox(key="nu_persona").select_index(1).run()
     at.multiselect(key="nu_cats").set_value([at.multiselect(key="nu_cats").options[0]])
     submit(at, "Recommend")
-    at = at.switch_page("pages/1_Catalog.py").run()
+    at = at.switch_page("app_pages/1_Catalog.py").run()
     at.selectbox(key="cat_domain").set_value("news").run()
     at.button(key="cat_use_demo").click().run()
     ok(at)
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     assert at.multiselect(key="nu_liked").value == [] and at.multiselect(key="nu_cats").value == []
     submit(at, "Recommend")
     [table] = frames(at, "nu_table")
@@ -417,7 +417,7 @@ def test_item_picker_searches_large_catalogs():
 
 def test_app_modules_stay_small_and_coldrec_stays_ui_free():
     """Pages are widgets → coldrec calls → render (≤ 80 lines); ui/ is split by concern (≤ 350 lines each)."""
-    for page in (ROOT / "pages").glob("*.py"):
+    for page in (ROOT / "app_pages").glob("*.py"):
         assert len(page.read_text(encoding="utf-8").splitlines()) <= 80, page.name
     for module in (ROOT / "ui").glob("*.py"):
         assert len(module.read_text(encoding="utf-8").splitlines()) <= 350, module.name
@@ -446,7 +446,7 @@ def test_every_page_runs_with_the_network_blocked(page, no_network):
 
 
 def test_what_if_with_variant_a_left_empty_compares_the_others():
-    at = goto(start(wi_count=3), "pages/4_What-if.py")
+    at = goto(start(wi_count=3), "app_pages/4_What-if.py")
     at.text_area(key="wi_text_1").input("wireless headphones for the train")
     at.text_area(key="wi_text_2").input("a garden hose and a rake")
     submit(at, "Compare")
@@ -474,7 +474,7 @@ def test_every_page_runs_on_a_chinese_domain(page):
 
 
 def test_new_user_on_a_chinese_domain_quotes_the_chinese_sentence():
-    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "pages/2_New_user.py")
+    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input("深夜学习时喜欢听安静的钢琴爵士。不要太吵的摇滚。")
     submit(at, "Recommend")
     [table] = frames(at, "nu_table")
@@ -483,7 +483,7 @@ def test_new_user_on_a_chinese_domain_quotes_the_chinese_sentence():
 
 
 def test_fairness_probe_swaps_chinese_words():
-    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "pages/4_What-if.py")
+    at = goto(start(coldrec_source=("demo", ZH_DOMAIN)), "app_pages/4_What-if.py")
     at.selectbox(key="wi_probe_attr").set_value("age")
     at.button(key="wi_probe_run").click().run()
     ok(at)

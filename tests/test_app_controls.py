@@ -41,7 +41,7 @@ def table(at: AppTest):
 
 def test_mmr_max_and_pop_blend_change_the_shown_list_and_say_so():
     at = ok(AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run())
-    at = ok(at.switch_page("pages/2_New_user.py").run())
+    at = ok(at.switch_page("app_pages/2_New_user.py").run())
     at.text_area(key="nu_desc").input("quiet noise-cancelling headphones for the train")
     at = submit(at)
     cats_off, changed_off = effect(at)

@@ -47,7 +47,7 @@ def table_with(at: AppTest, *columns: str):
 
 # ------------------------------------------------------------------------------------------- point 3: probe
 def test_fairness_probe_reads_against_the_noise_floor_with_plain_labels():
-    at = goto(start(), "pages/4_What-if.py")
+    at = goto(start(), "app_pages/4_What-if.py")
     at.selectbox(key="wi_probe_attr").set_value("locale")
     ok(at.button(key="wi_probe_run").click().run())
     [table] = table_with(at, "persona", "change", "vs_floor")
@@ -63,7 +63,7 @@ def test_fairness_probe_reads_against_the_noise_floor_with_plain_labels():
 
 # ---------------------------------------------------------------------------------- point 7: the frictions
 def test_item_pickers_never_bulk_select_on_enter_and_wrap_chosen_items():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     for key in ("nu_liked", "nu_disliked"):
         proto = at.multiselect(key=key).proto
         assert proto.select_all == 0, "a 'Select N matches' row would be what Enter picks"
@@ -81,7 +81,7 @@ def _write_results(folder: Path) -> None:
 
 def test_evaluation_metric_picker_keeps_a_selection_when_the_protocol_changes(_fast_app):
     _write_results(_fast_app / "results")
-    at = goto(start(), "pages/7_Evaluation.py")
+    at = goto(start(), "app_pages/7_Evaluation.py")
     assert at.selectbox(key="ev_protocol").value == "cold-items"
     assert at.multiselect(key="ev_metrics").value == ["recall@20", "ndcg@20"]
     ok(at.selectbox(key="ev_protocol").set_value("cold-users").run())
@@ -95,12 +95,12 @@ def test_evaluation_metric_picker_keeps_a_selection_when_the_protocol_changes(_f
 
 
 def test_new_item_reaches_every_user_typed_in_the_session_not_only_the_last():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     first, second = "wireless headphones for the train", "a garden hose and pruning shears for my roses"
     for text in (first, second, first):  # typing the first one again does not add a third user
         at.text_area(key="nu_desc").input(text)
         submit(at, "Recommend")
-    goto(at, "pages/3_New_item.py")
+    goto(at, "app_pages/3_New_item.py")
     at.text_input(key="ni_title").input("Noise-cancelling headphones")
     submit(at, "Find its audience")
     [audience] = table_with(at, "user_id", "final_rank", "reaches")
@@ -110,7 +110,7 @@ def test_new_item_reaches_every_user_typed_in_the_session_not_only_the_last():
 
 
 def test_a_long_description_gets_one_long_text_notice_not_two():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(" ".join(["quiet headphones for long train rides"] * 40))
     submit(at, "Recommend")
     notices = [n.value for n in [*at.info, *at.warning] if "model window" in n.value]

@@ -50,7 +50,7 @@ def _hostile_upload(at):
     w.writerow(["sku", "name", "blurb", "dept"])
     w.writerows(HOSTILE)
     w.writerow(["h99", "", "", "Kitchen"])  # no text: skipped, so the skipped-rows download exists
-    at = goto(at, "pages/1_Catalog.py")
+    at = goto(at, "app_pages/1_Catalog.py")
     at.get("file_uploader")[0].upload("hostile.csv", buf.getvalue().encode(), "text/csv").run()
     ok(at)
     at.selectbox(key="cat_category").set_value("dept")
@@ -91,12 +91,12 @@ def _check_csv(data: bytes, rows_expected: int | None) -> pd.DataFrame:
 
 def test_every_csv_download_is_formula_safe_and_whole(downloads):
     at = _hostile_upload(start())
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input("quiet headphones for the train and a pan for the hob")
     at.slider(key="nu_k").set_value(5)
     submit(at, "Recommend")
     [shown] = frames(at, "nu_table")
-    goto(at, "pages/3_New_item.py")
+    goto(at, "app_pages/3_New_item.py")
     at.text_input(key="ni_title").input("=cmd|' /C notepad'!A0 travel kettle")
     submit(at, "Find its audience")
     [audience] = frames(at, "ni_audience")

@@ -33,7 +33,7 @@ def _warmup_result() -> dict:
 def test_impact_page_draws_the_saved_curves(_fast_app):
     (_fast_app / "results").mkdir()
     (_fast_app / "results" / "warmup-toy.json").write_text(json.dumps(_warmup_result()))
-    at = goto(start(), "pages/8_Impact.py")
+    at = goto(start(), "app_pages/8_Impact.py")
     assert at.selectbox(key="im_dataset").value == "toy"
     assert any("catches up with text alone at **10**" in m.value for m in at.markdown)
     [fig] = [c for c in at.get("plotly_chart")]
@@ -65,7 +65,7 @@ def test_impact_page_draws_the_item_side_curve(_fast_app):
     (_fast_app / "results").mkdir()
     (_fast_app / "results" / "warmup-toy.json").write_text(json.dumps(_warmup_result()))
     (_fast_app / "results" / "warmup-items-toy.json").write_text(json.dumps(res))
-    at = goto(start(), "pages/8_Impact.py")
+    at = goto(start(), "app_pages/8_Impact.py")
     box = at.selectbox(key="im_dataset")
     assert "items-toy" in box.options or "toy — new items" in box.options
     box.set_value("items-toy").run()
@@ -78,12 +78,12 @@ def test_impact_page_draws_the_item_side_curve(_fast_app):
 
 
 def test_impact_page_without_results_says_how_to_make_them():
-    at = goto(start(), "pages/8_Impact.py")
+    at = goto(start(), "app_pages/8_Impact.py")
     assert any("--protocol warmup" in i.value for i in at.info)
 
 
 def test_impact_live_study_runs_on_the_demo_domain():
-    at = goto(start(), "pages/8_Impact.py")
+    at = goto(start(), "app_pages/8_Impact.py")
     at.button(key="im_run").click().run()
     ok(at)
     live = at.session_state["im_live"]
@@ -92,7 +92,7 @@ def test_impact_live_study_runs_on_the_demo_domain():
 
 
 def test_impact_simulated_sessions_plot_three_strategies():
-    at = goto(start(), "pages/8_Impact.py")
+    at = goto(start(), "app_pages/8_Impact.py")
     at.button(key="im_sim").click().run()
     ok(at)
     sim = at.session_state["im_sessions"]
@@ -102,7 +102,7 @@ def test_impact_simulated_sessions_plot_three_strategies():
 
 
 def test_feedback_loop_reranks_at_once_and_keeps_shown_items_out():
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input(DESCRIPTION)
     at.slider(key="nu_k").set_value(5)
     submit(at, "Recommend")

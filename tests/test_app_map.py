@@ -36,7 +36,7 @@ def open_map(**state) -> AppTest:
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    at.switch_page("pages/5_Profile_map.py").run()
+    at.switch_page("app_pages/5_Profile_map.py").run()
     return ok(at)
 
 
@@ -73,12 +73,12 @@ def test_long_tail_category_column_gets_a_grouped_legend_with_a_notice():
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["pm_method"] = "pca"
     at.run()
-    at.switch_page("pages/1_Catalog.py").run()
+    at.switch_page("app_pages/1_Catalog.py").run()
     at.get("file_uploader")[0].upload("shop.csv", "\n".join(rows).encode(), "text/csv").run()
     at.selectbox(key="cat_category").set_value("dept")
     [b for b in at.get("form_submit_button") if b.label == "Validate"][0].click().run()
     at.button(key="cat_embed").click().run()
-    at.switch_page("pages/5_Profile_map.py").run()
+    at.switch_page("app_pages/5_Profile_map.py").run()
     ok(at)
     names = [t["name"] for t in item_spec(at)["data"] if t.get("customdata") is not None]
     assert len(names) == 13 and names[-1] == "other"
@@ -87,7 +87,7 @@ def test_long_tail_category_column_gets_a_grouped_legend_with_a_notice():
 
 def test_what_if_lists_are_not_recomputed_on_an_unrelated_rerun():
     at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page("pages/4_What-if.py").run()
+    at.switch_page("app_pages/4_What-if.py").run()
     at.text_area(key="wi_text_0").input("I cook a lot")
     at.text_area(key="wi_text_1").input("I cook a lot and garden")
     [b for b in at.get("form_submit_button") if b.label == "Compare"][0].click().run()

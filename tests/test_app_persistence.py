@@ -51,7 +51,7 @@ def goto(at: AppTest, page: str) -> AppTest:
 
 
 def upload_and_validate() -> AppTest:
-    at = goto(open_app(), "pages/1_Catalog.py")
+    at = goto(open_app(), "app_pages/1_Catalog.py")
     ok(at.get("file_uploader")[0].upload("shop.csv", "\n".join(ROWS).encode(), "text/csv").run())
     at.selectbox(key="cat_category").set_value("dept")
     [button] = [b for b in at.get("form_submit_button") if b.label == "Validate"]
@@ -62,7 +62,7 @@ def test_a_validated_upload_and_its_mapping_survive_a_refresh_then_embed():
     first = upload_and_validate()
     token = first.session_state["coldrec_token"]
     assert first.query_params["s"] == token and SessionStore.valid_token(token)
-    again = goto(open_app(token), "pages/1_Catalog.py")  # refresh (or restart) before pressing Embed
+    again = goto(open_app(token), "app_pages/1_Catalog.py")  # refresh (or restart) before pressing Embed
     [kept] = [i.value for i in again.info if "Kept from before the refresh" in i.value]
     assert "shop" in kept and "category ← dept" in kept and "18 items" in kept
     ok(again.button(key="cat_embed").click().run())
@@ -118,11 +118,11 @@ def test_saved_rankers_are_listed_to_their_session_only_and_the_radio_shows_the_
     folder = SessionStore().rankers(owner.session_state["coldrec_token"])
     assert str(folder).startswith(os.environ["COLDREC_USER_DATA"])  # the per-user data folder, not the install
     save_named(_tiny_ranker(), "mine", folder)
-    goto(owner, "pages/6_Ranker.py")
+    goto(owner, "app_pages/6_Ranker.py")
     assert owner.radio(key="rk_choice").value == "default"
     owner.selectbox(key="rk_saved").set_value("mine")
     ok(owner.button(key="rk_load_saved").click().run())
     assert owner.session_state["coldrec_rankers"]["demo:ecommerce"][0] == "loaded from files (mine)"
     assert owner.radio(key="rk_choice").value == "loaded"  # the radio says what the pages now use
-    other = goto(open_app(), "pages/6_Ranker.py")
+    other = goto(open_app(), "app_pages/6_Ranker.py")
     assert "rk_saved" not in [s.key for s in other.selectbox]  # nothing saved in this session: no list at all

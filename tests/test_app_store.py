@@ -89,7 +89,7 @@ def test_home_and_catalog_show_the_stores_row_count_and_where_it_lives(store_app
     at = _start()
     assert [m.value for m in at.metric][0] == f"{len(cat):,}"        # the store's rows, not the sample's
     assert f"a seeded sample of {SAMPLE}" in _text(at)
-    at = _goto(at, "pages/1_Catalog.py")
+    at = _goto(at, "app_pages/1_Catalog.py")
     text = _text(at)
     assert "Items in the store" in text and f"{len(cat):,}" in text
     assert "Milvus Lite file shop_items.db" in text
@@ -101,7 +101,7 @@ def test_home_and_catalog_show_the_stores_row_count_and_where_it_lives(store_app
 @needs_milvus
 def test_new_user_recalls_from_the_store_like_the_in_memory_recommender(store_app):
     _, cat, X = store_app
-    at = _goto(_start(), "pages/2_New_user.py")
+    at = _goto(_start(), "app_pages/2_New_user.py")
     assert "Recall from the store: 330 items" in _text(at)
     at.text_area(key="nu_desc").input(DESCRIPTION)
     [button] = [b for b in at.get("form_submit_button") if b.label == "Recommend"]
@@ -117,7 +117,7 @@ def test_new_item_finds_its_neighbours_and_audience_in_the_store(store_app):
     from coldrec.recommend import similar_items
 
     _, cat, X = store_app
-    at = _goto(_start(), "pages/3_New_item.py")
+    at = _goto(_start(), "app_pages/3_New_item.py")
     at.text_input(key="ni_title").input("Travel headphones")
     at.text_area(key="ni_desc").input("Over-ear headphones for the train commute, 40-hour battery.")
     [button] = [b for b in at.get("form_submit_button") if b.label == "Find its audience"]
@@ -134,7 +134,7 @@ def test_new_item_finds_its_neighbours_and_audience_in_the_store(store_app):
 
 @needs_milvus
 def test_what_if_and_the_fairness_probe_query_the_store(store_app):
-    at = _goto(_start(), "pages/4_What-if.py")
+    at = _goto(_start(), "app_pages/4_What-if.py")
     at.selectbox(key="wi_persona").select_index(1).run()
     a = at.text_area(key="wi_text_0").value
     at.text_area(key="wi_text_1").input(a + " I also love board games and jigsaw puzzles.")
@@ -148,7 +148,7 @@ def test_what_if_and_the_fairness_probe_query_the_store(store_app):
 
 @needs_milvus
 def test_profile_map_works_on_the_seeded_sample_and_says_its_size(store_app):
-    at = _goto(_start(), "pages/5_Profile_map.py")
+    at = _goto(_start(), "app_pages/5_Profile_map.py")
     assert f"Map of a sample: 330 items in the Milvus Lite file" in _text(at)
     assert f"a seeded sample of {SAMPLE}" in _text(at)
     fig = at.get("plotly_chart")[0]
@@ -159,7 +159,7 @@ def test_profile_map_works_on_the_seeded_sample_and_says_its_size(store_app):
 
 
 @needs_milvus
-@pytest.mark.parametrize("page", ["pages/6_Ranker.py", "pages/7_Evaluation.py", "pages/8_Impact.py"])
+@pytest.mark.parametrize("page", ["app_pages/6_Ranker.py", "app_pages/7_Evaluation.py", "app_pages/8_Impact.py"])
 def test_pages_that_need_the_full_matrix_say_so_plainly(store_app, page):
     at = _goto(_start(), page)
     text = _text(at)
@@ -172,7 +172,7 @@ def test_without_the_extras_the_app_says_what_to_install(monkeypatch, tmp_path, 
     monkeypatch.setenv("COLDREC_INDEX", str(tmp_path / "not_installed.db"))
     monkeypatch.setitem(sys.modules, "pymilvus", None)  # import fails as if it were not installed
     monkeypatch.chdir(tmp_path)
-    for page in (None, "pages/2_New_user.py", "pages/1_Catalog.py"):
+    for page in (None, "app_pages/2_New_user.py", "app_pages/1_Catalog.py"):
         at = AppTest.from_file(APP, default_timeout=180).run()
         if page:
             at.switch_page(page).run()
@@ -188,7 +188,7 @@ def test_a_malformed_coldrec_index_is_refused_with_the_valid_forms(monkeypatch, 
     monkeypatch.setenv("COLDREC_INDEX", "http://localhost:19530/items")
     monkeypatch.chdir(tmp_path)
     at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page("pages/2_New_user.py").run()
+    at.switch_page("app_pages/2_New_user.py").run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error).replace("\\", "").replace("\u200b", "")
     assert "COLDREC_INDEX: Bad index URI" in errors and "unknown scheme 'http'" in errors, errors

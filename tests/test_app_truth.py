@@ -29,7 +29,7 @@ def comparison_tables(at: AppTest) -> list[pd.DataFrame]:
 
 
 def quick_check(at: AppTest) -> pd.DataFrame:
-    ok(at.switch_page("pages/7_Evaluation.py").run())
+    ok(at.switch_page("app_pages/7_Evaluation.py").run())
     ok(at.button(key="ev_run").click().run())
     [table] = comparison_tables(at)
     return table
@@ -42,7 +42,7 @@ def test_ranker_page_and_evaluation_quick_check_report_the_same_numbers():
     # before any training the hash encoder has no demo ranker: the quick check compares the baselines only
     before = quick_check(at)
     assert list(before["method"]) == ["popularity", "tfidf", "cosine (zero-shot)"]
-    ok(at.switch_page("pages/6_Ranker.py").run())
+    ok(at.switch_page("app_pages/6_Ranker.py").run())
     [train] = [b for b in at.get("form_submit_button") if b.label == "Train"]
     ok(train.click().run())
     [trained] = comparison_tables(at)

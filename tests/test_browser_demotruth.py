@@ -58,3 +58,19 @@ def test_picker_enter_adds_one_item_and_an_upload_survives_a_refresh(browser_rea
         page.reload()
         wait_idle(page)
         assert "shop" in (page.locator('[data-testid="stSidebar"]').text_content() or "")
+
+
+def test_a_deep_link_as_the_first_request_gets_the_app_navigation(browser_ready, tmp_path):
+    """A fresh server whose first visitor opens /New_user directly (a bookmark, a shared link) must serve the page
+    through app.py's navigation (Home first, the catalog caption), not Streamlit's old pages-folder mode, which
+    showed an "app" entry and skipped the app's setup."""
+    env = {"COLDREC_ENCODER": "hash", "COLDREC_USER_DATA": str(tmp_path / "data"),
+           "COLDREC_CACHE": str(tmp_path / "cache")}
+    with running_app(env=env) as url, browser_page() as page:
+        page.set_default_timeout(120_000)
+        page.goto(url.rstrip("/") + "/New_user")
+        wait_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]').text_content() or ""
+        shoot(page, "demotruth_deep_link_first")
+        assert "Home" in sidebar and "Catalog:" in sidebar, sidebar[:300]
+        assert page.get_by_role("heading", name="New user").count() >= 1

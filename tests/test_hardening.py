@@ -191,7 +191,7 @@ def test_read_only_cache_app_pages_work_and_warn_without_server_paths(tmp_path, 
     monkeypatch.chdir(tmp_path)
     read_only(root)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    for page in ("pages/1_Catalog.py", "pages/3_New_item.py"):
+    for page in ("app_pages/1_Catalog.py", "app_pages/3_New_item.py"):
         at.switch_page(page).run()
         if page.endswith("New_item.py"):
             at.text_input(key="ni_title").input("A two-person hiking tent")
@@ -307,7 +307,7 @@ def test_catalog_price_warning_and_new_item_metric_are_escaped(tmp_path, monkeyp
     data = pd.DataFrame({"item_id": [f"i{k}" for k in range(n)], "title": [f"lamp {k}" for k in range(n)],
                          "category": [MARKUP] * n, "price": [MARKUP] * n}).to_csv(index=False).encode()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/1_Catalog.py").run()
+    at.switch_page("app_pages/1_Catalog.py").run()
     at.get("file_uploader")[0].upload("shop.csv", data, "text/csv").run()
     [b] = [b for b in at.get("form_submit_button") if b.label == "Validate"]
     b.click().run()
@@ -316,7 +316,7 @@ def test_catalog_price_warning_and_new_item_metric_are_escaped(tmp_path, monkeyp
     for w in warnings:
         _inert_markdown(w)
     at.button(key="cat_embed").click().run()
-    at.switch_page("pages/3_New_item.py").run()
+    at.switch_page("app_pages/3_New_item.py").run()
     at.text_input(key="ni_title").input("a lamp")
     [b] = [b for b in at.get("form_submit_button") if b.label == "Find its audience"]
     b.click().run()
@@ -342,7 +342,7 @@ def test_ranker_log_warnings_are_escaped(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["rk_epochs"] = 2
     at.run()
-    at.switch_page("pages/6_Ranker.py").run()
+    at.switch_page("app_pages/6_Ranker.py").run()
     up = at.get("file_uploader")[0]  # the Train tab's log uploader comes first
     up.upload("log.csv", data, "text/csv")
     [b] = [b for b in at.get("form_submit_button") if b.label == "Train"]

@@ -50,7 +50,7 @@ def test_new_user_page_warns_and_offers_the_multilingual_encoder(monkeypatch, tm
     monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(languages, "is_english_only", lambda enc: True)
-    at = goto(start(), "pages/2_New_user.py")
+    at = goto(start(), "app_pages/2_New_user.py")
     at.text_area(key="nu_desc").input("深夜学习时喜欢听安静的爵士乐")
     submit(at, "Recommend")
     warnings = [w.value.replace("\\", "") for w in at.warning if "English" in w.value]

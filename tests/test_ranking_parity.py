@@ -103,14 +103,14 @@ def test_app_upload_rich_ranker_serves_the_features_it_was_trained_on(monkeypatc
     monkeypatch.setenv("COLDREC_ENCODER", "hash")
     monkeypatch.chdir(tmp_path)
     cat, log = pd.DataFrame(catalog_rows()), pd.DataFrame(log_rows())
-    at = goto(start(rk_epochs=2, rk_features="rich"), "pages/1_Catalog.py")
+    at = goto(start(rk_epochs=2, rk_features="rich"), "app_pages/1_Catalog.py")
     at.get("file_uploader")[0].upload("shop.csv", cat.to_csv(index=False).encode(), "text/csv").run()
     ok(at)
     submit(at, "Validate")
     at.button(key="cat_embed").click().run()
     ok(at)
     spy = FeatureSpy(monkeypatch)
-    goto(at, "pages/6_Ranker.py")
+    goto(at, "app_pages/6_Ranker.py")
     at.get("file_uploader")[0].upload("log.csv", log.to_csv(index=False).encode(), "text/csv")
     submit(at, "Train")
     key = next(k for k in at.session_state["coldrec_rankers"])
@@ -121,7 +121,7 @@ def test_app_upload_rich_ranker_serves_the_features_it_was_trained_on(monkeypatc
     assert train[2][:, 1].max() > 0  # the popularity feature is live in training
 
     [vectors] = [v for (h, _), v in at.session_state["coldrec_vectors"].items() if f"upload:{h}" == key]
-    goto(at, "pages/2_New_user.py")
+    goto(at, "app_pages/2_New_user.py")
     ids = [f"s{i}" for i in range(40)]
     user, liked = _trained_user(train, vectors, ids, log)
     at.session_state["nu_liked"] = liked

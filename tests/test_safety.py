@@ -246,7 +246,7 @@ def test_streamlit_config_is_locked_down():
 
 
 # ------------------------------------------------------------------------------ static code promises
-APP_FILES = sorted([ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py")])
+APP_FILES = sorted([ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "app_pages").glob("*.py")])
 LIB_FILES = sorted((ROOT / "coldrec").glob("*.py"))
 
 

@@ -1,4 +1,4 @@
-"""Streamlit glue shared by ``app.py`` and ``pages/``: everything a page uses is importable as ``ui.<name>``.
+"""Streamlit glue shared by ``app.py`` and ``app_pages/``: everything a page uses is importable as ``ui.<name>``.
 
 Everything here is rendering glue; recommendation logic lives in ``coldrec`` (which never imports streamlit).
 

@@ -22,21 +22,21 @@ APP_TITLE = "coldrec"
 HOME_ICON = "❄️"
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 PAGES = [  # file, title, icon
-    ("pages/1_Catalog.py", "Catalog", "📦"),
-    ("pages/2_New_user.py", "New user", "👤"),
-    ("pages/3_New_item.py", "New item", "🏷️"),
-    ("pages/4_What-if.py", "What-if", "🔀"),
-    ("pages/5_Profile_map.py", "Profile map", "🗺️"),
-    ("pages/6_Ranker.py", "Ranker", "🧠"),
-    ("pages/7_Evaluation.py", "Evaluation", "📊"),
-    ("pages/8_Impact.py", "Impact", "📈"),
+    ("app_pages/1_Catalog.py", "Catalog", "📦"),
+    ("app_pages/2_New_user.py", "New user", "👤"),
+    ("app_pages/3_New_item.py", "New item", "🏷️"),
+    ("app_pages/4_What-if.py", "What-if", "🔀"),
+    ("app_pages/5_Profile_map.py", "Profile map", "🗺️"),
+    ("app_pages/6_Ranker.py", "Ranker", "🧠"),
+    ("app_pages/7_Evaluation.py", "Evaluation", "📊"),
+    ("app_pages/8_Impact.py", "Impact", "📈"),
 ]
 NEXT_STEPS = [
-    ("pages/2_New_user.py", "Describe a new user and get recommendations", ":material/person_add:"),
-    ("pages/3_New_item.py", "Describe a new item and see who it would reach", ":material/new_label:"),
-    ("pages/4_What-if.py", "Edit a description and compare the lists", ":material/compare_arrows:"),
-    ("pages/5_Profile_map.py", "See items and users on a map", ":material/scatter_plot:"),
-    ("pages/1_Catalog.py", "Upload your own catalog", ":material/inventory_2:"),
+    ("app_pages/2_New_user.py", "Describe a new user and get recommendations", ":material/person_add:"),
+    ("app_pages/3_New_item.py", "Describe a new item and see who it would reach", ":material/new_label:"),
+    ("app_pages/4_What-if.py", "Edit a description and compare the lists", ":material/compare_arrows:"),
+    ("app_pages/5_Profile_map.py", "See items and users on a map", ":material/scatter_plot:"),
+    ("app_pages/1_Catalog.py", "Upload your own catalog", ":material/inventory_2:"),
 ]
 DEFAULT_TODO = "Pick another domain on Home."
 
@@ -52,7 +52,7 @@ PERSISTENT_KEYS = [
 
 
 def pages() -> list[Any]:
-    """The ``st.Page`` objects of ``pages/`` for ``st.navigation`` (Home is defined in app.py)."""
+    """The ``st.Page`` objects of ``app_pages/`` for ``st.navigation`` (Home is defined in app.py)."""
     return [st.Page(path, title=title, icon=icon) for path, title, icon in PAGES]
 
 
