@@ -160,8 +160,8 @@ def workspace() -> Workspace:
         catalog, vectors = rec.catalog, rec.item_vectors
         label = domain_label(value)
         default_label = (f"demo checkpoint ({rec.ranked_by})" if getattr(rec, "ranker", None) is not None
-                         else f"{rec.ranked_by}: no trained ranker beat popularity, TF-IDF and cosine on this "
-                              "domain's held-out users, this hybrid does (data/RANKERS.md)"
+                         else f"{rec.ranked_by}: it beats popularity, TF-IDF, cosine and any shipped ranker on "
+                              "this domain's held-out users (data/RANKERS.md)"
                          if getattr(rec, "log_evidence", None) is not None
                          else "cosine only: the shipped ranker was trained with another encoder"
                          if (demo.ranker_path / "config.json").is_file()

@@ -124,8 +124,8 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
         domain: one of :data:`DOMAINS`.
         encoder: defaults to the bundled MiniLM (:func:`coldrec.encoders.load_encoder`).
         cache: an :class:`coldrec.encoders._cache.EmbeddingCache` (default folder when ``None``; pass ``False`` for none).
-        ranker: ``"auto"`` loads the shipped demo ranker when it fits the encoder and catalog (else cosine
-            order), ``None`` ranks by cosine, or a checkpoint folder path. The ranker's popularity feature reads the
+        ranker: ``"auto"`` serves the shipped text + log hybrid (``hybrid.json``: it beat the baselines and any
+            shipped ranker), else the shipped demo ranker when it fits the encoder and catalog (else cosine order), ``None`` ranks by cosine, or a checkpoint folder path. The ranker's popularity feature reads the
             training counts saved with it; ``demo.popularity`` (all log users) only feeds the recall blend.
         progress: ``progress(done, total)`` while embedding.
 
@@ -143,7 +143,8 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     if cache is None:
         cache = EmbeddingCache()
     model = None
-    if ranker == "auto":
+    evidence = demo_log_evidence(demo, encoder, cache) if ranker == "auto" else None
+    if ranker == "auto" and evidence is None:  # a shipped hybrid beat the shipped ranker: it is the default
         if (demo.ranker_path / "config.json").is_file():
             try:  # a checkpoint of another encoder (or an older format) does not fit: rank by cosine
                 candidate = MLPRanker.load(demo.ranker_path)
@@ -154,7 +155,6 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
     elif ranker:
         model = MLPRanker.load(ranker)
     shipped = load_shipped(demo.folder, encoder.name, demo.catalog)  # no encoding when the files match
-    evidence = demo_log_evidence(demo, encoder, cache) if model is None and ranker == "auto" else None
     if shipped is not None:
         return Recommender(demo.catalog, shipped, encoder, ranker=model, popularity=demo.popularity,
                            log_evidence=evidence)
@@ -164,7 +164,7 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
 
 def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
     """The domain's text + log hybrid (:class:`coldrec.recommend.LogEvidence`) when ``data/<domain>/hybrid.json``
-    ships (written by ``scripts/train_demo_rankers.py`` only where it beats every baseline and no ranker ships),
+    ships (written by ``scripts/train_demo_rankers.py`` only where it beats every baseline and the shipped ranker),
     its voters being all the log users; else None. The users' description vectors are the shipped ones."""
     from coldrec.demo._shipped import load_shipped
     from coldrec.encoders import cache_name, embed_texts
