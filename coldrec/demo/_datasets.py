@@ -144,8 +144,8 @@ def demo_recommender(domain: str, encoder=None, *, cache=None, ranker: str | Non
         cache = EmbeddingCache()
     model = None
     evidence = demo_log_evidence(demo, encoder, cache) if ranker == "auto" else None
-    if ranker == "auto" and evidence is None:  # a shipped hybrid beat the shipped ranker: it is the default
-        if (demo.ranker_path / "config.json").is_file():
+    if ranker == "auto":  # a shipped hybrid beat the shipped ranker (if any): then it is the default
+        if evidence is None and (demo.ranker_path / "config.json").is_file():
             try:  # a checkpoint of another encoder (or an older format) does not fit: rank by cosine
                 candidate = MLPRanker.load(demo.ranker_path)
                 candidate.check_fits(list(demo.catalog.ids), getattr(encoder, "name", None), encoder.dim)
