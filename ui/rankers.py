@@ -66,12 +66,11 @@ def compare_on_holdout(ws: Workspace, ranker: Any, log: Any, texts: dict[str, st
 
 
 def shipped_hybrid(ws: Workspace) -> Any:
-    """The demo's text + log hybrid settings (``data/<domain>/hybrid.json``), so both pages show its row; None
-    for uploads and domains that ship none."""
-    from coldrec.recommend import HYBRID_FILE, LogEvidence
+    """The demo's text + log hybrid settings (``data/<domain>/hybrid.json``, chosen with this encoder's model), so
+    both pages show its row; None for uploads and domains (or encoders) it does not ship for."""
+    from coldrec.demo._datasets import demo_hybrid_config
 
-    path = ws.demo.folder / HYBRID_FILE if ws.demo is not None else None
-    return LogEvidence.read_settings(path)[0] if path is not None and path.is_file() else None
+    return demo_hybrid_config(ws.demo, encoder()) if ws.demo is not None else None
 
 
 def ranker_options(ws: Workspace) -> dict[str, str]:

@@ -168,16 +168,10 @@ def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
     its voters being all the log users; else None. The users' description vectors are the shipped ones."""
     from coldrec.demo._shipped import load_shipped
     from coldrec.encoders import cache_name, embed_texts
-    from coldrec.encoders import base_model
-    from coldrec.recommend import HYBRID_FILE, LogEvidence
+    from coldrec.recommend import LogEvidence
 
-    path = demo.folder / HYBRID_FILE
-    if not path.is_file():
-        return None
-    config, meta = LogEvidence.read_settings(path)
-    chosen = meta.get("encoder")
-    # the same model at another precision (+bf16, +onnx-int8) fits; another model's weight does not carry over
-    if chosen is not None and base_model(chosen) != base_model(getattr(encoder, "name", "")):
+    config = demo_hybrid_config(demo, encoder)
+    if config is None:
         return None
     texts = demo.users["description"].fillna("").astype(str).tolist()
     U = load_shipped(demo.folder, cache_name(encoder, "query"), texts=texts, part="users")
@@ -190,3 +184,20 @@ def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
         if u in users and i in row:
             items[users[u]].append(row[i])
     return LogEvidence(config).fit(U, items, len(demo.catalog))
+
+
+def demo_hybrid_config(demo: "DemoDomain", encoder):
+    """The :class:`coldrec.recommend.LogEvidenceConfig` in ``data/<domain>/hybrid.json`` when it ships and was
+    chosen with this encoder's model (the same model at another precision fits; another model's weight does not
+    carry over), else None."""
+    from coldrec.encoders import base_model
+    from coldrec.recommend import HYBRID_FILE, LogEvidence
+
+    path = demo.folder / HYBRID_FILE
+    if not path.is_file():
+        return None
+    config, meta = LogEvidence.read_settings(path)
+    chosen = meta.get("encoder")
+    if chosen is not None and base_model(chosen) != base_model(getattr(encoder, "name", "")):
+        return None
+    return config
