@@ -243,10 +243,11 @@ def test_the_hybrid_weight_is_chosen_on_validation(tmp_path, words, kind, weight
                      methods=("tfidf", "zero-shot", "hybrid"), positive_threshold="any", log=lambda m: None)
     assert r["hybrid"]["weight"] == weight, r["hybrid"]
     assert r["methods"]["hybrid"] == r["methods"][same_as]
-    assert any(n.startswith("hybrid: ") and "validation users" in n for n in r["notes"])
+    assert any(n.startswith("hybrid with tfidf of words and word pairs") and "validation users" in n
+               for n in r["notes"]), r["notes"]
     # the other weights were tried on validation, and the single method that lost scored lower there
     val = r["hybrid"]["validation"]
-    assert len(val) == 22 and val[f"score:{1.0 - weight}"] < val[f"score:{weight}"]
+    assert len(val) == 42 and val[f"score:{1.0 - weight}"] < val[f"score:{weight}"]
     assert r["hybrid"]["by"] == ["recall@10", "ndcg@10"]
 
 
@@ -264,6 +265,47 @@ def test_choose_fusion_prefers_the_better_single_method_on_ties_and_mixes_when_i
         fuse(enc, lex, 0.5, "sum")
     with pytest.raises(ColdrecError, match=r"in \[0, 1\]"):
         fuse(enc, lex, 1.5)
+
+
+def _retarget(log_path, catalog_path, out_path, seed=0, fraction=0.2):
+    """The same log with every interaction on a held-out (cold) item moved to another cold item: the training
+    side (warm items, validation) is unchanged, only the test targets differ."""
+    import numpy as np
+    from coldrec.evaluation._common import split_cold
+
+    rows = {x: r for r, x in enumerate(pd.read_csv(catalog_path)["item_id"].astype(str))}
+    log = pd.read_csv(log_path)
+    _, cold = split_cold(np.unique([rows[x] for x in log["item_id"]]), fraction, seed)
+    ids = {r: x for x, r in rows.items()}
+    move = {ids[int(a)]: ids[int(b)] for a, b in zip(cold, np.roll(cold, 1))}
+    log["item_id"] = [move.get(x, x) for x in log["item_id"]]
+    log.to_csv(out_path, index=False)
+    return sorted(move)
+
+
+def test_the_hybrid_choice_never_sees_the_test_targets(tmp_path):
+    from coldrec.evaluation import run_protocol
+
+    catalog, log = _topic_files(tmp_path, True)
+    moved = _retarget(log, catalog, tmp_path / "moved.csv")
+    opts = dict(catalog=catalog, encoder="hash", methods=("tfidf", "zero-shot", "hybrid"), positive_threshold="any",
+                log=lambda m: None)
+    a = run_protocol("cold-items", interactions=log, **opts)
+    b = run_protocol("cold-items", interactions=tmp_path / "moved.csv", **opts)
+    assert moved and a["n_users"] == b["n_users"]
+    assert a["methods"]["zero-shot"] != b["methods"]["zero-shot"]  # the test targets did change ...
+    assert a["hybrid"] == b["hybrid"]  # ... and the fusion, weight and every validation value did not
+
+
+def test_hybrid_lexical_adds_word_pairs_shared_by_two_texts():
+    from coldrec.evaluation._hybrid import hybrid_lexical
+
+    texts = ["gene expression data", "gene expression networks", "social networks", "a lonely word"]
+    X = hybrid_lexical(texts)
+    sims = (X @ X.T).toarray()
+    assert sims[0, 1] > sims[1, 2] > 0 and sims[3, :3].max() == 0  # "gene expression" links 0 and 1 more
+    assert abs(sims[0, 0] - 1) < 1e-6
+    assert hybrid_lexical(["alpha", "beta"]).shape[0] == 2  # no shared term: every term kept instead
 
 
 def test_item_cosine_by_rows_equals_the_dense_matrix():
@@ -303,5 +345,5 @@ def test_cli_prints_the_hybrid_row_with_its_chosen_weight(tmp_path, capsys):
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("hybrid ("))
     chosen = json.loads((tmp_path / "res" / "cold-items-topics.json").read_text())["hybrid"]["per_seed"]
-    label = " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in chosen.values())
+    label = " / ".join(f"{c['fusion']} w={c['weight']:.2f}" for c in chosen.values())
     assert line.startswith(f"hybrid ({label})") and len(chosen) == 2 and "±" in line

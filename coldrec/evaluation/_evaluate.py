@@ -258,8 +258,8 @@ def method_label(result: dict[str, Any], method: str) -> str:
     if method != "hybrid" or not h:
         return method
     if "per_seed" not in h:
-        return f"hybrid ({h['fusion']}, w={h['weight']:.1f})"
-    return "hybrid (" + " / ".join(f"{c['fusion']} w={c['weight']:.1f}" for c in h["per_seed"].values()) + ")"
+        return f"hybrid ({h['fusion']}, w={h['weight']:.2f})"
+    return "hybrid (" + " / ".join(f"{c['fusion']} w={c['weight']:.2f}" for c in h["per_seed"].values()) + ")"
 
 
 def format_table(result: dict[str, Any]) -> str:

@@ -7,7 +7,10 @@ Two fusions, both per user row over the candidates:
   the two scales are comparable whatever the encoder;
 - ``rank``: weighted reciprocal rank fusion, ``w / (60 + rank_encoder) + (1 - w) / (60 + rank_tfidf)``.
 
-``w = 1`` is the encoder alone (the zero-shot row), ``w = 0`` TF-IDF alone. :func:`choose_fusion` scores every
+``w = 1`` is the encoder alone (the zero-shot row), ``w = 0`` the lexical side alone. The cold-items hybrid's
+lexical side is :func:`hybrid_lexical`, TF-IDF over words *and* word pairs (the TF-IDF row stays words only): on
+CiteULike-a the pairs ("gene expression", "social network") are what the encoder's single vector blurs, and they
+lift both TF-IDF alone and the fusion (results/README.md, issue 19). :func:`choose_fusion` scores every
 (fusion, weight) of the grid on validation rows; ties go to the weight nearest the better of the two single
 methods, so the hybrid only moves off a single method when validation says mixing helps.
 """
@@ -21,10 +24,13 @@ import numpy as np
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import _Evaluator
 
-__all__ = ["FUSIONS", "WEIGHTS", "RRF_K", "fuse", "choose_fusion", "hybrid_note"]
+__all__ = ["FUSIONS", "WEIGHTS", "RRF_K", "LEXICAL", "fuse", "choose_fusion", "hybrid_lexical", "hybrid_note"]
 
 FUSIONS: tuple[str, ...] = ("score", "rank")
-WEIGHTS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+WEIGHTS: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(21))
+"""Encoder weights tried on validation, 0 to 1 by 0.05 (a stronger encoder's best mix sits at 0.9-0.95)."""
+LEXICAL = "tfidf of words and word pairs (sublinear tf, English stop words, terms in >= 2 texts)"
+"""What :func:`hybrid_lexical` builds, as the report names it."""
 RRF_K = 60
 """The constant of reciprocal rank fusion (Cormack et al. 2009)."""
 CHOOSE_BY = ("recall@10", "ndcg@10")
@@ -43,6 +49,29 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     r = np.empty_like(order)
     np.put_along_axis(r, order, np.arange(x.shape[1])[None, :].repeat(x.shape[0], 0), axis=1)
     return r
+
+
+def hybrid_lexical(texts: Sequence[str]):
+    """The hybrid's lexical item matrix: L2-normalised sublinear TF-IDF of words and word pairs (1-2 grams).
+
+    Terms must occur in at least two texts (a term in one text cannot link two items; it would only dilute the
+    norm). A catalog too small for that falls back to every term. Chinese texts get the CJK tokenizer of
+    :func:`coldrec.evaluation._common.tfidf_vectorizer` (words only).
+
+    Example:
+        >>> X = hybrid_lexical(["gene expression data", "gene expression networks", "social networks"])
+        >>> X.shape[0]
+        3
+    """
+    from coldrec.evaluation._common import tfidf_vectorizer
+
+    texts = ["" if t is None else str(t) for t in texts]
+    opts = dict(stop_words="english", token_pattern=r"(?u)\b\w\w+\b", ngram_range=(1, 2))
+    try:
+        X = tfidf_vectorizer(texts, min_df=2, **opts).fit_transform(texts)
+    except ValueError:  # empty vocabulary: no term in two texts (a tiny catalog)
+        X = tfidf_vectorizer(texts, min_df=1, **opts).fit_transform(texts)
+    return X.astype(np.float32)
 
 
 def _check(weight: float, fusion: str) -> None:
@@ -108,5 +137,6 @@ def hybrid_note(choice: dict, n_val: int, what: str) -> str:
     """One line for the report: what was chosen, on which rows, and what it means."""
     v = choice["validation"][f"{choice['fusion']}:{choice['weight']}"]
     got = ", ".join(f"{b} {x:.4f}" for b, x in zip(choice["by"], v))
-    return (f"hybrid: {choice['fusion']} fusion, encoder weight {choice['weight']:.1f} (1 = zero-shot only, 0 = TF-IDF "
-            f"only), chosen on {n_val} validation {what} ({got}); the test rows never chose it.")
+    lex = f" with {choice['lexical']}" if choice.get("lexical") else ""
+    return (f"hybrid{lex}: {choice['fusion']} fusion, encoder weight {choice['weight']:.2f} (1 = zero-shot only, 0 = "
+            f"lexical only), chosen on {n_val} validation {what} ({got}); the test rows never chose it.")

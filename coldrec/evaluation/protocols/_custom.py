@@ -12,7 +12,7 @@ import numpy as np
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _log_default, _normalize, _rows_mean_sparse, _tfidf,
                                       embed_cached, get_encoder, split_cold)
-from coldrec.evaluation._hybrid import choose_fusion, fuse, hybrid_note
+from coldrec.evaluation._hybrid import LEXICAL, choose_fusion, fuse, hybrid_lexical, hybrid_note
 from coldrec.evaluation._reranking import _eval_matrix, _rerank_set, _train_set_ranker, config_record, set_features
 from coldrec.evaluation.protocols._custom_users import cold_users
 
@@ -177,7 +177,7 @@ def _cold_items(d: OwnData, cold_fraction: float) -> tuple[int, int]:
         else:  # every cold item has 0 training interactions: "popularity" would be the random row again
             notes.append("popularity is not shown: the held-out items have no training interactions, so it "
                          "would rank them in random order (that is the random row).")
-    X = _tfidf(d.texts) if {"tfidf", "hybrid"} & want else None
+    X = _tfidf(d.texts) if "tfidf" in want else None
     lex = _lex_scores(X, [prof[u] for u in test_users], cold) if X is not None else None
     if "tfidf" in want:
         methods["tfidf"] = ev(lex)
@@ -205,10 +205,13 @@ def _cold_items(d: OwnData, cold_fraction: float) -> tuple[int, int]:
         return len(test_users), len(cold)
     fv = set_features(E, [p2[r] for r in vus], Zv, taus)
     vt = [set(vc[int(i)] for i in prof[r] if int(i) in vc) for r in vus]
-    if "hybrid" in want:
-        choice = choose_fusion([(fv[zs_name], _lex_scores(X, [p2[r] for r in vus], Zv), vt, None)],
+    if "hybrid" in want:  # its lexical side: words and word pairs (the tfidf row is words only)
+        X2 = hybrid_lexical(d.texts)
+        choice = choose_fusion([(fv[zs_name], _lex_scores(X2, [p2[r] for r in vus], Zv), vt, None)],
                                np.arange(len(Zv)))
-        methods["hybrid"] = ev(fuse(ft[zs_name], lex, choice["weight"], choice["fusion"]))
+        choice["lexical"] = LEXICAL
+        methods["hybrid"] = ev(fuse(ft[zs_name], _lex_scores(X2, [prof[u] for u in test_users], cold),
+                                    choice["weight"], choice["fusion"]))
         d.hybrid = choice
         notes.append(hybrid_note(choice, len(vus), f"users ranking {len(Zv)} held-out warm items"))
     if {"mlp-concat", "mlp-rich"} & want:
