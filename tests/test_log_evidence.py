@@ -103,3 +103,23 @@ def test_settings_round_trip_and_a_bad_file_is_named(tmp_path):
     (tmp_path / "bad.json").write_text("[1]")
     with pytest.raises(ColdrecError, match="bad.json is not a log-evidence settings file"):
         LogEvidence.read_settings(tmp_path / "bad.json")
+
+
+def test_shared_likes_pick_the_similar_users_first():
+    # user 3 is far by description but shares the liked item 0 with the profile: with a like, they vote first
+    users = _unit([[1.0, 0.0], [0.95, 0.05], [0.9, 0.1], [0.0, 1.0]])
+    ev = LogEvidence(LogEvidenceConfig(k=1)).fit(users, [[3], [3], [3], [0, 2]], n_items=4)
+    assert ev.votes(np.array([1.0, 0.0])).tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert ev.votes(np.array([1.0, 0.0]), liked_rows=[0]).tolist() == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_the_table_says_how_much_came_from_the_log(fake_encoder):
+    rec, _, _ = _recommender(fake_encoder, weight=0.9)
+    df = rec.recommend("red shoes", k=4, n=2)
+    assert "log_share" in df and df["log_share"].between(0, 1).all()
+    assert df["log_share"].iloc[0] > 0.5  # the kettle is there because of the votes
+    text_only, _, _ = _recommender(fake_encoder, weight=0.0)
+    assert (text_only.recommend("red shoes", k=4)["log_share"] == 0).all()
+    from coldrec.recommend import Recommender as R
+
+    assert "log_share" not in R(rec.catalog, rec.item_vectors, fake_encoder).recommend("red shoes", k=2)

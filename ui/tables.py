@@ -28,7 +28,11 @@ RESULT_COLUMNS = {
     "recall_score": st.column_config.NumberColumn("Cosine", width=62, format="%.2f",
                                                   help="Cosine similarity of item and user profile"),
     "ranker_score": st.column_config.NumberColumn("Ranker", width=62, format="%.2f",
-                                                  help="The ranker's score in [0, 1]"),
+                                                  help="The ranker's score (with the text + log hybrid: the blended "
+                                                       "score, z-scored text plus z-scored votes)"),
+    "log_share": st.column_config.ProgressColumn("From log", width=70, min_value=0.0, max_value=1.0, format="percent",
+                                                 help="Share of the hybrid's score that came from similar users' "
+                                                      "choices; the rest came from the text"),
     "rank_change": st.column_config.TextColumn("Δ rank", width=62,
                                                help="▲ moved up vs recall order (the Why column says by what)"),
     "reason": st.column_config.TextColumn("Why", width=206,
@@ -38,8 +42,8 @@ RESULT_COLUMNS = {
 }
 RESULT_ROW_HEIGHT = 76  # three wrapped lines
 # What the ranker did (Δ, recall #, scores) sits next to the title, so it is visible without scrolling.
-RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "recall_score", "category",
-                "reason"]
+RESULT_ORDER = ["final_rank", "title", "rank_change", "recall_rank", "ranker_score", "log_share", "recall_score",
+                "category", "reason"]
 
 
 def _category_colored(view: pd.DataFrame, colors: dict[str, str]) -> Any:

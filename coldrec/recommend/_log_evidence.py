@@ -42,6 +42,16 @@ class LogEvidenceConfig:
             raise ColdrecError(f"LogEvidenceConfig.weight must be between 0 and 1, got {self.weight!r}.")
 
 
+def _owners(items_of: list, n_items: int):
+    """``(n_items, n_users)`` 0/1 sparse matrix: which log users chose each item (for shared-likes counts)."""
+    import scipy.sparse as sp
+
+    cols = np.concatenate([np.full(len(r), u, dtype=np.int64) for u, r in enumerate(items_of)]) if items_of else \
+        np.zeros(0, np.int64)
+    rows = np.concatenate(items_of) if items_of else np.zeros(0, np.int64)
+    return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_items, len(items_of)))
+
+
 def _z(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     return (x - x.mean(-1, keepdims=True)) / np.maximum(x.std(-1, keepdims=True), 1e-9)
@@ -77,6 +87,7 @@ class LogEvidence:
         keep = np.array([len(r) > 0 for r in rows], dtype=bool)  # a user with no positive has no vote to give
         self.user_vectors, self.n_items = U[keep], int(n_items)
         self.items_of = [r for r, k in zip(rows, keep) if k]
+        self._owners = _owners(self.items_of, self.n_items)
         return self
 
     @property
@@ -84,8 +95,12 @@ class LogEvidence:
         """Users actually consulted (the config's ``k``, or every log user when there are fewer)."""
         return min(self.config.k, 0 if self.user_vectors is None else len(self.user_vectors))
 
-    def votes(self, profile_vector: np.ndarray) -> np.ndarray:
-        """How many of the ``k`` nearest log users interacted with each catalog item."""
+    def votes(self, profile_vector: np.ndarray, liked_rows=()) -> np.ndarray:
+        """How many of the ``k`` most similar log users interacted with each catalog item.
+
+        Similar = most of the user's ``liked_rows`` in common first (collaborative: people who chose the same
+        items), then the nearest description vector to the profile (the only evidence a user without likes has).
+        """
         if self.user_vectors is None:
             raise ColdrecError("LogEvidence.votes called before fit: fit it on the log users first.")
         out = np.zeros(self.n_items, dtype=np.float32)
@@ -93,6 +108,9 @@ class LogEvidence:
         if not k:
             return out
         sims = self.user_vectors @ np.asarray(profile_vector, dtype=np.float32)
+        liked = np.asarray(liked_rows, dtype=np.int64)
+        if len(liked):  # shared likes dominate (cosine is within [-1, 1]); ties broken by the description
+            sims = sims + 2.0 * np.asarray(self._owners[liked].sum(axis=0)).ravel()
         near = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
         for u in near:
             out[self.items_of[u]] += 1.0
@@ -100,11 +118,15 @@ class LogEvidence:
 
     def blend(self, cosine: np.ndarray, votes: np.ndarray) -> np.ndarray:
         """``(1 − weight) · z(cosine) + weight · z(votes)`` over all items (z over the catalog)."""
+        text, log = self.parts(cosine, votes)
+        return text + log
+
+    def parts(self, cosine: np.ndarray, votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The text and the log terms of :meth:`blend`, per item (what the result table's ``log_share`` reads)."""
         w = float(self.config.weight)
-        out = (1.0 - w) * _z(cosine)
-        if w and np.ptp(votes) > 0:
-            out = out + w * _z(votes)
-        return out
+        text = (1.0 - w) * _z(cosine)
+        log = w * _z(votes) if w and np.ptp(votes) > 0 else np.zeros_like(text)
+        return text, log
 
     # ------------------------------------------------------------------------------------------------ files
     def save_settings(self, path: str | Path, **how: Any) -> Path:

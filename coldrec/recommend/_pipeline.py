@@ -169,7 +169,9 @@ class Recommender:
         and MMR to that final order, and return the top ``k`` with reasons.
 
         Returns:
-            A DataFrame with :data:`RESULT_COLUMNS`; ``rank_change`` > 0 means the item ends above its recall
+            A DataFrame with :data:`RESULT_COLUMNS` (plus ``log_share`` with log evidence: the share of the
+            item's blended score that came from the similar users' votes, the rest from the text);
+            ``rank_change`` > 0 means the item ends above its recall
             position, and the reason names the stage that moved it. ``attrs`` holds ``ranked_by``, ``recall``
             ("exact"), ``truncated``, ``warnings``, ``categories`` (distinct categories shown),
             ``categories_before_controls`` and ``changed_by_controls`` (shown items that the popularity blend and
@@ -213,7 +215,8 @@ class Recommender:
               exclude_categories=None, mmr_lambda: float | None = None, pop_weight: float | None = None,
               exclude_seen: bool | None = None, max_lift: int | None | str = "config") -> tuple[int, tuple]:
         """Recall, ranker and controls for one profile: ``k`` and ``(rows, order, blended, final, cosine,
-        rscore, votes)`` (see :meth:`recommend`; ``votes`` per catalog item with log evidence, else None)."""
+        rscore, votes)`` (see :meth:`recommend`; with log evidence ``votes`` is ``(votes, text term, log term)``
+        per catalog item, else None)."""
         cfg = self.config
         k = cfg.k if k is None else int(k)
         n = max(k, cfg.n if n is None else int(n))
@@ -252,8 +255,9 @@ class Recommender:
         scores, and every item's votes."""
         ev = self.log_evidence
         cos_all = self.item_vectors @ prof.vector
-        votes = ev.votes(prof.vector)
-        fused = ev.blend(cos_all, votes)
+        votes = ev.votes(prof.vector, prof.liked_rows)
+        text, log = ev.parts(cos_all, votes)
+        fused = text + log
         ok = np.ones(len(fused), bool) if allowed is None else allowed.copy()
         ok[np.asarray(seen, dtype=np.int64)] = False
         cand = np.flatnonzero(ok & (votes > 0))
@@ -261,7 +265,7 @@ class Recommender:
         extra = np.setdiff1d(best, rows)
         rows = np.concatenate([rows, extra[np.argsort(-cos_all[extra], kind="stable")]]) if len(extra) else rows
         rows = rows[np.argsort(-cos_all[rows], kind="stable")]
-        return rows, fused[rows].astype(np.float32), votes
+        return rows, fused[rows].astype(np.float32), (votes, text, log)
 
     def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The catalog's id, title and category columns as arrays, read once per items frame (not per request)."""
@@ -295,8 +299,11 @@ class Recommender:
             "final_rank": final_rank,
             "rank_change": recall_rank - final_rank,
             "reason": explain(self.item_vectors, picked, prof, titles, moves,
-                              None if votes is None else (votes[picked], self.log_evidence.k)),
+                              None if votes is None else (votes[0][picked], self.log_evidence.k)),
         })
+        if votes is not None:  # how much of each item's blended score came from the log (the rest: the text)
+            text, log = np.abs(votes[1][picked]), np.abs(votes[2][picked])
+            out["log_share"] = np.where(text + log > 0, log / np.maximum(text + log, 1e-12), 0.0)
         warnings = list(prof.warnings)
         if self.ranker is None and self.log_evidence is None:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
