@@ -37,8 +37,9 @@ else:
 @st.fragment
 def quick_run() -> None:
     st.subheader("Quick check on the session's demo domain")
-    st.caption("The ranker every page uses now against popularity, TF-IDF and cosine, measured exactly as the "
-               "Ranker page measures it after training (the same held-out users, candidates and metric).")
+    st.caption("The ranker every page uses now against popularity, TF-IDF and cosine (and the demo's text + log "
+               "hybrid where it ships one), measured exactly as the Ranker page measures it after training (the "
+               "same held-out users, candidates and metric).")
     if st.button("Run quick evaluation", key="ev_run"):
         with ui.guard("Pick a demo domain on Home (the quick run needs an interaction log).", stop=False):
             with st.spinner("Evaluating…"):

@@ -64,7 +64,12 @@ def results_table(df: pd.DataFrame, colors: dict[str, str] | None = None, *, key
         order = [c for c in order if c not in hide]
     if height == "auto":  # every row shown (up to 25) with the taller rows
         height = RESULT_ROW_HEIGHT * min(len(view), 25) + 38
-    st.dataframe(data, hide_index=True, column_config=RESULT_COLUMNS, column_order=order, key=key, height=height,
+    config = RESULT_COLUMNS
+    if "log_share" in view:  # the text + log hybrid: its score is the blend, not a ranker's
+        config = {**RESULT_COLUMNS, "ranker_score": st.column_config.NumberColumn(
+            "Blend", width=62, format="%.2f", help="The hybrid's score: z-scored text cosine plus z-scored votes "
+                                                    "of similar users (From log says how much is the votes)")}
+    st.dataframe(data, hide_index=True, column_config=config, column_order=order, key=key, height=height,
                  placeholder="—", row_height=RESULT_ROW_HEIGHT)
 
 
