@@ -303,7 +303,8 @@ class Recommender:
         })
         if votes is not None:  # how much of each item's blended score came from the log (the rest: the text)
             text, log = np.abs(votes[1][picked]), np.abs(votes[2][picked])
-            out["log_share"] = np.where(text + log > 0, log / np.maximum(text + log, 1e-12), 0.0)
+            # 3 decimals: a share is read as a percentage, and the fp32 engines (numpy / torch) agree to that
+            out["log_share"] = np.round(np.where(text + log > 0, log / np.maximum(text + log, 1e-12), 0.0), 3)
         warnings = list(prof.warnings)
         if self.ranker is None and self.log_evidence is None:
             warnings.append("No ranker is trained: items keep their cosine (recall) order.")
