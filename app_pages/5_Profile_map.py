@@ -20,10 +20,9 @@ items_tab, users_tab = st.tabs(["Item space", "User-profile space"])
 cat = ws.catalog
 
 
-def item_space() -> None:
-    """The item map and its selection table: a lasso or a search reruns only this panel."""
-    with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
-        proj, _ = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+def item_space(proj) -> None:
+    """The item map and its selection table: a lasso or a search reruns only this panel, on the map the page
+    drew (``proj`` is pinned, so a UMAP fit finishing mid-lasso cannot swap the map and drop the selection)."""
     extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, cat.titles, cat.texts, cat.categories)
     for note in (proj.notice, extras["legend_notice"]):
         if note:
@@ -49,6 +48,12 @@ def item_space() -> None:
 def until_umap_is_ready() -> None:
     """Polls (alone, so the map and a lasso in progress are not redrawn) and reruns the page once UMAP is done."""
     _, waited = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+    if waited is None and ui.selected_rows(st.session_state.get("pm_items")):
+        # a selection on the preview is the user's work: offer the new map instead of swapping it under them
+        if st.button("The UMAP map is ready: show it (clears the selection)", key="pm_show_umap",
+                     icon=":material/map:"):
+            st.rerun()
+        return
     if waited is None:
         st.rerun()
     st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s so "
@@ -56,9 +61,11 @@ def until_umap_is_ready() -> None:
 
 
 with items_tab:
-    if ui.projection_or_preview(ws.key, ws.vectors, dims, method)[1] is not None:
+    with ui.guard("Switch the method to PCA, or pick a smaller catalog."):
+        shown, waiting = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
+    if waiting is not None:
         st.fragment(until_umap_is_ready, run_every=2.0)()
-    st.fragment(item_space)()
+    st.fragment(item_space)(shown)
 
 with users_tab:
     ui.user_space_map(ws, dims, method)

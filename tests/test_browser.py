@@ -91,6 +91,11 @@ def test_new_user_in_a_real_browser(browser_ready, expected_titles):
             no_exceptions(page, label)
             shoot(page, stem)
             if label == "Profile map":  # lasso the whole map: the selected items are listed under it
+                # on the UMAP map, once its background fit is done (a lasso on the PCA preview is kept too, but a
+                # drag in progress when the finished fit redraws the page would be lost)
+                page.get_by_text("fitting in the background").wait_for(state="detached", timeout=300_000)
+                wait_idle(page)
+                page.wait_for_selector('[data-testid="stPlotlyChart"] .nsewdrag', timeout=60_000)
                 lasso(page)
                 page.get_by_text("selected items").wait_for(timeout=60_000)
                 wait_idle(page)
