@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 import ui
@@ -20,7 +22,7 @@ items_tab, users_tab = st.tabs(["Item space", "User-profile space"])
 cat = ws.catalog
 
 
-def item_space(proj) -> None:
+def item_space(proj: Any) -> None:
     """The item map and its selection table: a lasso or a search reruns only this panel, on the map the page
     drew (``proj`` is pinned, so a UMAP fit finishing mid-lasso cannot swap the map and drop the selection)."""
     extras = ui.map_extras(ws.key, f"{proj.cache_key}:{dims}", proj.coords, cat.titles, cat.texts, cat.categories)
@@ -48,14 +50,12 @@ def item_space(proj) -> None:
 def until_umap_is_ready() -> None:
     """Polls (alone, so the map and a lasso in progress are not redrawn) and reruns the page once UMAP is done."""
     _, waited = ui.projection_or_preview(ws.key, ws.vectors, dims, method)
-    if waited is None and ui.selected_rows(st.session_state.get("pm_items")):
+    if waited is None:
         # a selection on the preview is the user's work: offer the new map instead of swapping it under them
-        if st.button("The UMAP map is ready: show it (clears the selection)", key="pm_show_umap",
-                     icon=":material/map:"):
+        if not ui.selected_rows(st.session_state.get("pm_items")) or st.button(
+                "The UMAP map is ready: show it (clears the selection)", key="pm_show_umap", icon=":material/map:"):
             st.rerun()
         return
-    if waited is None:
-        st.rerun()
     st.info(f"Preview: a PCA map, shown at once. The UMAP map is fitting in the background ({waited:.0f} s so "
             "far) and replaces this one by itself.", icon=":material/hourglass_top:")
 
