@@ -224,14 +224,11 @@ def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
 def _build_user_vectors(domain: str, kind: str) -> np.ndarray:
     """The log users' description vectors: shipped (data/<domain>/embeddings/) or embedded through the cache."""
     from coldrec.demo import load_demo
-    from coldrec.demo._shipped import load_shipped
-    from coldrec.encoders import EmbeddingCache, cache_name, embed_texts
+    from coldrec.demo._datasets import demo_user_vectors
+    from coldrec.encoders import EmbeddingCache
 
-    enc, demo = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind), load_demo(domain)
-    texts = demo.users["description"].fillna("").astype(str).tolist()
-    # user side: encoded as queries (E5), as profiles are at serving; the shipped file is named by that key
-    shipped = load_shipped(demo.folder, cache_name(enc, "query"), texts=texts, part="users")
-    return shipped if shipped is not None else embed_texts(enc, texts, EmbeddingCache(), kind="query").vectors
+    enc = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)
+    return demo_user_vectors(load_demo(domain), enc, EmbeddingCache())
 
 
 def log_user_vectors(ws: Any) -> np.ndarray:

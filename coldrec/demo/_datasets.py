@@ -166,24 +166,27 @@ def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
     """The domain's text + log hybrid (:class:`coldrec.recommend.LogEvidence`) when ``data/<domain>/hybrid.json``
     ships (written by ``scripts/train_demo_rankers.py`` only where it beats every baseline and the shipped ranker),
     its voters being all the log users; else None. The users' description vectors are the shipped ones."""
-    from coldrec.demo._shipped import load_shipped
-    from coldrec.encoders import cache_name, embed_texts
     from coldrec.recommend import LogEvidence
+    from coldrec.recommend._feedback import positives_by_user
 
     config = demo_hybrid_config(demo, encoder)
     if config is None:
         return None
+    row = demo.catalog.id_to_row
+    chosen = positives_by_user(demo.interactions.positives)
+    items = [[row[i] for i in chosen.get(u, ()) if i in row] for u in demo.users["user_id"].astype(str)]
+    return LogEvidence(config).fit(demo_user_vectors(demo, encoder, cache), items, len(demo.catalog))
+
+
+def demo_user_vectors(demo: "DemoDomain", encoder, cache=None) -> np.ndarray:
+    """The log users' description vectors (encoded as queries, as profiles are at serving): the shipped
+    ``data/<domain>/embeddings/<model>.users.npz`` when it matches their texts, else embedded through ``cache``."""
+    from coldrec.demo._shipped import load_shipped
+    from coldrec.encoders import cache_name, embed_texts
+
     texts = demo.users["description"].fillna("").astype(str).tolist()
-    U = load_shipped(demo.folder, cache_name(encoder, "query"), texts=texts, part="users")
-    if U is None:
-        U = embed_texts(encoder, texts, cache or None, kind="query").vectors
-    row, users = demo.catalog.id_to_row, {u: i for i, u in enumerate(demo.users["user_id"].astype(str))}
-    items: list[list[int]] = [[] for _ in users]
-    pos = demo.interactions.positives
-    for u, i in zip(pos["user_id"].astype(str), pos["item_id"].astype(str)):
-        if u in users and i in row:
-            items[users[u]].append(row[i])
-    return LogEvidence(config).fit(U, items, len(demo.catalog))
+    shipped = load_shipped(demo.folder, cache_name(encoder, "query"), texts=texts, part="users")
+    return shipped if shipped is not None else embed_texts(encoder, texts, cache or None, kind="query").vectors
 
 
 def demo_hybrid_config(demo: "DemoDomain", encoder):
