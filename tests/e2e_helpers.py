@@ -162,7 +162,9 @@ def shoot(page, name: str, max_height: int = 4000) -> Path:
 
 def lasso(page, chart: int = 0, frame: tuple[float, float, float, float] = (0.05, 0.05, 0.95, 0.95)) -> None:
     """Draw a closed lasso (a rectangle path) over a fraction ``frame`` of a plotly chart's plot area."""
-    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').nth(chart).bounding_box()
+    drag = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').nth(chart)
+    drag.scroll_into_view_if_needed()  # mouse events outside the viewport reach nothing: the path would not close
+    area = drag.bounding_box()
     x0, y0, x1, y1 = frame
     pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0 + 0.01)]
     page.mouse.move(area["x"] + area["width"] * pts[0][0], area["y"] + area["height"] * pts[0][1])

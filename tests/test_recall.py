@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coldrec.errors import ColdrecError
-from coldrec.retrieval import mmr_rerank, popularity_prior, top_n
+from coldrec.retrieval import mmr_rerank, popularity_prior, standardize_rows, top_n
 from tests.conftest import unit_rows
 
 
@@ -75,3 +75,17 @@ def test_dimension_mismatch_is_a_clear_error():
         top_n(np.eye(3, dtype=np.float32), np.ones(4, dtype=np.float32), 1)
     with pytest.raises(ColdrecError, match="pop_weight"):
         top_n(np.eye(3, dtype=np.float32), np.ones(3, dtype=np.float32), 1, pop_weight=2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 40), st.integers(0, 10_000))
+@pytest.mark.filterwarnings("ignore:Precision loss")
+def test_standardize_rows_matches_scipy_zscore(rows, cols, seed):
+    from scipy.stats import zscore
+
+    x = np.random.default_rng(seed).normal(size=(rows, cols)) * 3 + 7
+    x[0] = 2.5  # a constant row has no spread: zeros, not NaN
+    want = np.nan_to_num(zscore(x, axis=1), nan=0.0)
+    np.testing.assert_allclose(standardize_rows(x), want, atol=1e-9)
+    assert standardize_rows(x, np.float32).dtype == np.float32
+    np.testing.assert_allclose(standardize_rows(x[1 % rows]), want[1 % rows], atol=1e-9)  # 1-d: over the items

@@ -79,9 +79,10 @@ def map_figure(coords: np.ndarray, labels: Sequence[str], hover: Sequence[str], 
         _add_person(fig, p, coords, three)
     if not three:
         for c in clusters:
-            fig.add_annotation(x=c.x, y=c.y, text=plot_text(c.text), showarrow=False,
-                               font=dict(size=12, color="#1f2330"), bgcolor="rgba(255,255,255,0.75)",
-                               hovertext=f"{c.size:,} items", borderpad=2)
+            # no hovertext: it makes a label catch the mouse, and a lasso started on a label would not start
+            fig.add_annotation(x=c.x, y=c.y, text=f"{plot_text(c.text)} <span style='color:#6b7080'>"
+                               f"{c.size:,}</span>", showarrow=False, captureevents=False,
+                               font=dict(size=12, color="#1f2330"), bgcolor="rgba(255,255,255,0.75)", borderpad=2)
     fig.update_layout(height=620, margin=dict(l=0, r=0, t=30, b=0), legend_title_text=plot_text(legend_title),
                       dragmode="lasso" if not three else "orbit", uirevision="keep",
                       hoverlabel=dict(align="left"))

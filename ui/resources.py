@@ -223,8 +223,7 @@ def _build_demo(domain: str, kind: str) -> tuple[Any, Any]:
 
 def _build_user_vectors(domain: str, kind: str) -> np.ndarray:
     """The log users' description vectors: shipped (data/<domain>/embeddings/) or embedded through the cache."""
-    from coldrec.demo import load_demo
-    from coldrec.demo._datasets import demo_user_vectors
+    from coldrec.demo import demo_user_vectors, load_demo
     from coldrec.encoders import EmbeddingCache
 
     enc = background(("encoder", kind), "Loading the sentence encoder", _build_encoder, kind)

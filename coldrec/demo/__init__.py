@@ -12,6 +12,7 @@ from coldrec.demo._datasets import (
     DemoDomain,
     demo_dir,
     demo_recommender,
+    demo_user_vectors,
     domain_language,
     load_demo,
 )
@@ -25,5 +26,6 @@ __all__ = [
     "load_demo",
     "demo_dir",
     "demo_recommender",
+    "demo_user_vectors",
     "domain_language",
 ]

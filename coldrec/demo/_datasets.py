@@ -166,15 +166,14 @@ def demo_log_evidence(demo: "DemoDomain", encoder, cache=None):
     """The domain's text + log hybrid (:class:`coldrec.recommend.LogEvidence`) when ``data/<domain>/hybrid.json``
     ships (written by ``scripts/train_demo_rankers.py`` only where it beats every baseline and the shipped ranker),
     its voters being all the log users; else None. The users' description vectors are the shipped ones."""
-    from coldrec.recommend import LogEvidence
-    from coldrec.recommend._feedback import positives_by_user
+    from coldrec.recommend import LogEvidence, positives_by_user
 
     config = demo_hybrid_config(demo, encoder)
     if config is None:
         return None
     row = demo.catalog.id_to_row
     chosen = positives_by_user(demo.interactions.positives)
-    items = [[row[i] for i in chosen.get(u, ()) if i in row] for u in demo.users["user_id"].astype(str)]
+    items = [[row[i] for i in sorted(chosen.get(u, ())) if i in row] for u in demo.users["user_id"].astype(str)]
     return LogEvidence(config).fit(demo_user_vectors(demo, encoder, cache), items, len(demo.catalog))
 
 

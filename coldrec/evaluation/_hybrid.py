@@ -23,6 +23,7 @@ import numpy as np
 
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import _Evaluator
+from coldrec.retrieval import standardize_rows
 
 __all__ = ["FUSIONS", "WEIGHTS", "RRF_K", "LEXICAL", "fuse", "choose_fusion", "hybrid_lexical", "hybrid_note"]
 
@@ -35,12 +36,6 @@ RRF_K = 60
 """The constant of reciprocal rank fusion (Cormack et al. 2009)."""
 CHOOSE_BY = ("recall@10", "ndcg@10")
 """Validation metrics compared in order (NDCG@10 breaks ties of Recall@10, common on small candidate sets)."""
-
-
-def _zrows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    sd = x.std(axis=1, keepdims=True)
-    return (x - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -83,7 +78,7 @@ def _check(weight: float, fusion: str) -> None:
 
 def _parts(encoder: np.ndarray, tfidf: np.ndarray, fusion: str) -> tuple[np.ndarray, np.ndarray]:
     if fusion == "score":
-        return _zrows(encoder), _zrows(tfidf)
+        return standardize_rows(encoder), standardize_rows(tfidf)
     return 1.0 / (RRF_K + _ranks(encoder)), 1.0 / (RRF_K + _ranks(tfidf))
 
 

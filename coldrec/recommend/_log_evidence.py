@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from coldrec.errors import ColdrecError
+from coldrec.retrieval import standardize_rows
 
 __all__ = ["LogEvidenceConfig", "LogEvidence", "HYBRID_FILE"]
 
@@ -50,11 +51,6 @@ def _owners(items_of: list, n_items: int):
         np.zeros(0, np.int64)
     rows = np.concatenate(items_of) if items_of else np.zeros(0, np.int64)
     return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_items, len(items_of)))
-
-
-def _z(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return (x - x.mean(-1, keepdims=True)) / np.maximum(x.std(-1, keepdims=True), 1e-9)
 
 
 @dataclass
@@ -124,8 +120,8 @@ class LogEvidence:
     def parts(self, cosine: np.ndarray, votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The text and the log terms of :meth:`blend`, per item (what the result table's ``log_share`` reads)."""
         w = float(self.config.weight)
-        text = (1.0 - w) * _z(cosine)
-        log = w * _z(votes) if w and np.ptp(votes) > 0 else np.zeros_like(text)
+        text = (1.0 - w) * standardize_rows(cosine)
+        log = w * standardize_rows(votes) if w and np.ptp(votes) > 0 else np.zeros_like(text)
         return text, log
 
     # ------------------------------------------------------------------------------------------------ files

@@ -5,7 +5,8 @@ ANN index.
 from __future__ import annotations
 
 from coldrec.retrieval._profiles import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles, split_sentences
-from coldrec.retrieval._recall import cosine_scores, top_n, mmr_rerank, popularity_prior, recall_method
+from coldrec.retrieval._recall import (cosine_scores, top_n, mmr_rerank, popularity_prior, recall_method,
+                                       standardize_rows)
 from coldrec.retrieval._index import EXACT_THRESHOLD, IndexConfig, ANNIndex, index_for, content_hash, KINDS
 from coldrec.retrieval._exact import exact_top_k, single_thread_blas
 from coldrec.retrieval._cf import EASE, EASEConfig, ItemKNN, interaction_matrix
@@ -24,6 +25,7 @@ __all__ = [
     "mmr_rerank",
     "popularity_prior",
     "recall_method",
+    "standardize_rows",
     "EXACT_THRESHOLD",
     "IndexConfig",
     "ANNIndex",

@@ -13,7 +13,7 @@ import numpy as np
 
 from coldrec.errors import ColdrecError
 
-__all__ = ["cosine_scores", "top_n", "mmr_rerank", "popularity_prior", "recall_method"]
+__all__ = ["cosine_scores", "top_n", "mmr_rerank", "popularity_prior", "recall_method", "standardize_rows"]
 
 
 def cosine_scores(item_vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -40,6 +40,19 @@ def popularity_prior(popularity: np.ndarray) -> np.ndarray:
     pop = np.log1p(np.maximum(np.asarray(popularity, dtype=np.float32), 0))
     top = float(pop.max()) if pop.size else 0.0
     return pop / top if top > 0 else np.zeros_like(pop)
+
+
+def standardize_rows(x: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """Per-row z-scores over the last axis (a constant row becomes zeros): how the hybrids put cosines, CF scores
+    and votes on one scale before they are blended.
+
+    Example:
+        >>> standardize_rows(np.array([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]])).round(3).tolist()
+        [[-1.225, 0.0, 1.225], [0.0, 0.0, 0.0]]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std(axis=-1, keepdims=True)
+    return ((x - x.mean(axis=-1, keepdims=True)) / np.where(sd > 0, sd, 1.0)).astype(dtype, copy=False)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

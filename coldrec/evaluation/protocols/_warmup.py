@@ -14,12 +14,14 @@ model's gain at that point.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from coldrec.errors import ColdrecError
 from coldrec.evaluation._common import recency_weights
+from coldrec.retrieval import standardize_rows
 
 POINTS: tuple[int, ...] = (0, 1, 2, 3, 5, 10, 20)
 WEIGHTS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
@@ -169,9 +171,8 @@ def _history_text(side: TextSide, lk: list[np.ndarray], agg: tuple[str, float | 
     return (np.float32(tau) * np.log(np.maximum(s, np.float32(1e-30))) + np.float32(1.0)).astype(np.float32)
 
 
-def _z(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return ((x - x.mean(1, keepdims=True)) / np.maximum(x.std(1, keepdims=True), 1e-12)).astype(np.float32)
+# float32: the study holds (users x items) score matrices of every method at every point
+_z = partial(standardize_rows, dtype=np.float32)
 
 
 def blend(text: np.ndarray | None, cf: np.ndarray, w: float, pop: np.ndarray | None = None, wp: float = 0.0
