@@ -190,8 +190,20 @@ def _f(v, nd=1) -> str:
 
 
 def report(raw: Path = ROOT / "bench" / "raw", results: Path = ROOT / "bench" / "RESULTS.md") -> str:
-    """Write the scale section of RESULTS.md (between markers; `bench/run.py --report` drops it, rerun this)."""
+    """Write the scale section of RESULTS.md (between markers; `bench/run.py --report` writes it too)."""
+    section = scale_section(raw)
+    text = results.read_text() if results.exists() else ""
+    if START in text:
+        text = text[: text.index(START)] + text[text.index(END) + len(END):].lstrip("\n")
+    results.write_text(text.rstrip("\n") + "\n\n" + section)
+    return section
+
+
+def scale_section(raw: Path = ROOT / "bench" / "raw") -> str:
+    """The scale section (between its markers) from ``raw/scale-*.json``; empty when none was recorded."""
     recs = {p.stem.removeprefix("scale-"): json.loads(p.read_text()) for p in sorted(raw.glob("scale-*.json"))}
+    if not recs:
+        return ""
     out = [START, "", "## Scale (issue 14): `python bench/bench_scale.py`", ""]
     for part, rec in recs.items():
         out.append(f"- `{part}`: commit {rec['commit']}, {rec['cpus']} CPUs, started {rec['started']}; the machine "
@@ -253,12 +265,7 @@ def report(raw: Path = ROOT / "bench" / "raw", results: Path = ROOT / "bench" / 
                 "HNSW with a category filter returned only 43% of the true top 100 (its filtered graph search, same "
                 "ef), so use FLAT on Lite when filters matter — `coldrec index` defaults to FLAT there."]
     out += ["", END]
-    section = "\n".join(out) + "\n"
-    text = results.read_text() if results.exists() else ""
-    if START in text:
-        text = text[: text.index(START)] + text[text.index(END) + len(END):].lstrip("\n")
-    results.write_text(text.rstrip("\n") + "\n\n" + section)
-    return section
+    return "\n".join(out) + "\n"
 
 
 def main() -> None:

@@ -63,7 +63,7 @@ def write_results_md(path: Path | None = None) -> Path:
              f"- commit: {m['commit']}; Python {m['python']}; "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
              f"- written {m['date']}; load average now {m['load']}", "",
-             "| measure | result | value | target | status | load (1/5/15 min) at end | note |",
+             "| measure | result | value | target | status | CPU, load (1/5/15 min) at end, date | note |",
              "|---|---|---|---|---|---|---|"]
     extras = []
     for name, (_, _, title) in MEASURES.items():
@@ -76,7 +76,7 @@ def write_results_md(path: Path | None = None) -> Path:
             res = Result(**r)
             note = res.note.replace("|", "/")
             lines.append(f"| {title} | `{res.name}` | {res.value_str()} | {res.target} | **{res.status()}** | "
-                         f"{rec.get('load', '')} ({rec.get('date', '')}) | {note} |")
+                         f"{rec.get('cpu_model') or 'CPU not recorded'}, {rec.get('load', '')} ({rec.get('date', '')}) | {note} |")
         rows = rec.get("meta", {}).get("rows")
         if name == "encode" and rows:
             extras += _md_table(
@@ -92,11 +92,16 @@ def write_results_md(path: Path | None = None) -> Path:
             if sizes:
                 extras.append("\nExact single-query latency by catalog size (1 BLAS thread): "
                               + ", ".join(f"{int(k):,}: {v:.1f} ms" for k, v in sizes.items()))
+    # then one section per machine measured (bench/machines/*.md), the notes, and the scale section
+    parts = ["\n".join(lines + extras) + "\n"]
+    parts += [f.read_text() for f in sorted((ROOT / "bench" / "machines").glob("*.md"))]
     notes = ROOT / "bench" / "NOTES.md"
-    body = "\n".join(lines + extras) + "\n"
     if notes.exists():
-        body += "\n" + notes.read_text()
-    path.write_text(body)
+        parts.append(notes.read_text())
+    from bench_scale import scale_section
+
+    parts.append(scale_section(RAW_DIR))
+    path.write_text("\n".join(p.rstrip("\n") + "\n" for p in parts if p.strip()))
     return path
 
 
