@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from coldrec.encoders import MultilingualEncoder
-from coldrec.encoders._multilingual import RUN_OVERHEAD_TOKENS, _padded_run
+from coldrec.encoders._multilingual_backends import _padded_run
+from coldrec.encoders._multilingual_model import RUN_OVERHEAD_TOKENS
 from coldrec.encoders._query_memo import QueryMemo
 
 DESC = "深夜学习时喜欢听安静的爵士乐，周末也听古典。"

@@ -89,3 +89,19 @@ def test_standardize_rows_matches_scipy_zscore(rows, cols, seed):
     np.testing.assert_allclose(standardize_rows(x), want, atol=1e-9)
     assert standardize_rows(x, np.float32).dtype == np.float32
     np.testing.assert_allclose(standardize_rows(x[1 % rows]), want[1 % rows], atol=1e-9)  # 1-d: over the items
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 120), st.integers(1, 30), st.integers(0, 10_000))
+def test_top_n_over_given_scores_equals_top_n(m, n, seed):
+    rng = np.random.default_rng(seed)
+    E = unit_rows(rng, m, 16)
+    q = unit_rows(rng, 1, 16)[0]
+    allowed = rng.random(m) < 0.7
+    ex = rng.choice(m, size=min(3, m), replace=False).tolist()
+    want = top_n(E, q, n, allowed=allowed, exclude=ex)
+    got = top_n(E, q, n, allowed=allowed, exclude=ex, scores=E @ q)
+    assert got[0].tolist() == want[0].tolist()
+    np.testing.assert_allclose(got[1], want[1], atol=1e-6)
+    with pytest.raises(ColdrecError, match="scores has [23] entries"):
+        top_n(E, q, n, scores=np.zeros(2, np.float32)) if m != 2 else top_n(E, q, n, scores=np.zeros(3))

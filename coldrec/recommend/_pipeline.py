@@ -18,7 +18,7 @@ import pandas as pd
 
 from coldrec.errors import ColdrecError
 from coldrec.retrieval import ProfileConfig, UserInput, UserProfile, build_profile, build_profiles
-from coldrec.retrieval import recall_method, top_n
+from coldrec.retrieval import cosine_scores, recall_method, top_n
 from coldrec.recommend._explain import MATCH_LEVELS, RANKER_NOTE_MIN, apply_controls, bounded_order, explain
 
 __all__ = ["Recommender", "RecommendConfig", "RESULT_COLUMNS", "explain", "RANKER_NOTE_MIN"]
@@ -234,10 +234,14 @@ class Recommender:
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
             cfg.exclude_seen if exclude_seen is None else exclude_seen) else np.zeros(0, np.int64)
         allowed = self._allowed(categories, exclude_categories)
-        rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist())
         votes = None
-        if self.log_evidence is not None:
-            rows, rscore, votes = self._with_votes(prof, rows, n, allowed, seen)
+        if self.log_evidence is not None:  # the blend needs every item's cosine: recall reads the same array
+            cos_all = cosine_scores(self.item_vectors, prof.vector)
+            rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist(),
+                            scores=cos_all)
+            rows, rscore, votes = self._with_votes(prof, rows, n, allowed, seen, cos_all)
+        else:
+            rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist())
         cosine = self.item_vectors[rows] @ prof.vector
         if votes is not None:
             order = bounded_order(rscore, cosine, max_lift, cfg.lift_floor)
@@ -250,11 +254,11 @@ class Recommender:
         blended, final = apply_controls(self.item_vectors, rows[order], self.popularity, k, pop_weight, mmr_lambda)
         return k, (rows, order, blended, final, cosine, rscore, votes)
 
-    def _with_votes(self, prof: UserProfile, rows: np.ndarray, n: int, allowed, seen) -> tuple:
+    def _with_votes(self, prof: UserProfile, rows: np.ndarray, n: int, allowed, seen, cos_all: np.ndarray
+                    ) -> tuple:
         """The recall widened by the ``n`` best-voted items (same filters), in cosine order, their blended
-        scores, and every item's votes."""
+        scores, and every item's votes (``cos_all``: every item's cosine to the profile)."""
         ev = self.log_evidence
-        cos_all = self.item_vectors @ prof.vector
         votes = ev.votes(prof.vector, prof.liked_rows)
         text, log = ev.parts(cos_all, votes)
         fused = text + log

@@ -112,6 +112,7 @@ def top_n(
     mmr_lambda: float | None = None,
     popularity: np.ndarray | None = None,
     pop_weight: float = 0.0,
+    scores: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``n`` best rows and their scores, best first.
 
@@ -124,6 +125,8 @@ def top_n(
         mmr_lambda: ``None`` for pure relevance; else MMR diversity over a pool of ``3 n`` with this lambda.
         popularity: interaction counts ``(m,)`` used by ``pop_weight``.
         pop_weight: score = ``(1 - w) * cosine + w * popularity_prior`` (0 = cosine only).
+        scores: the cosine of every row, when the caller already has it (:func:`cosine_scores`); the search is
+            then exact over it and no matrix product is done again.
 
     Returns:
         ``(rows, scores)`` where scores are the blended relevance used for ordering.
@@ -160,7 +163,12 @@ def top_n(
         if allowed.shape != (item_vectors.shape[0],):
             raise ColdrecError(f"allowed mask has shape {allowed.shape}, expected {(item_vectors.shape[0],)}.")
     ex_rows = [int(r) for r in exclude]
-    if recall_method(item_vectors.shape[0], pop_weight=pop_weight if popularity is not None else 0.0) != "exact":
+    if scores is not None:
+        scores = np.asarray(scores, dtype=np.float32).reshape(-1)
+        if scores.shape[0] != item_vectors.shape[0]:
+            raise ColdrecError(f"scores has {scores.shape[0]} entries but there are {item_vectors.shape[0]} items: "
+                               "pass cosine_scores(item_vectors, query) of the same matrix.")
+    elif recall_method(item_vectors.shape[0], pop_weight=pop_weight if popularity is not None else 0.0) != "exact":
         from coldrec.retrieval._index import index_for  # ANN above the threshold (built once, cached on disk)
 
         index = index_for(item_vectors)
@@ -170,7 +178,7 @@ def top_n(
             return rows, scores
         rows = mmr_rerank(item_vectors, rows, scores, n, float(mmr_lambda))
         return rows, (item_vectors[rows] @ query).astype(np.float32)
-    scores = cosine_scores(item_vectors, query)
+    scores = cosine_scores(item_vectors, query) if scores is None else scores
     if pop_weight and popularity is not None:
         scores = (1 - pop_weight) * scores + pop_weight * popularity_prior(popularity)
     scores = scores.astype(np.float32, copy=True)
