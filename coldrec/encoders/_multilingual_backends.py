@@ -270,33 +270,17 @@ def _onnx_int8_file(model_path: Path, ident: str) -> Path:
         import re
 
         import onnx
-        import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
         from onnxruntime.transformers.optimizer import optimize_model
+
+        from coldrec.encoders._onnx_export import export_hidden_states
 
         f = _read_model_file(model_path)
         model = _build_bert(f, model_path, attn="eager")  # eager: the softmax(QK^T)V pattern ORT fuses
 
-        class _Wrap(torch.nn.Module):
-            def __init__(self, m):
-                super().__init__()
-                self.m = m
-
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
         raw, opt, tmp = folder / "model.tmp-raw.onnx", folder / "model.tmp-opt.onnx", folder / "model.tmp-int8.onnx"
-        ids = torch.ones(2, 16, dtype=torch.long)
-        axes = {0: "batch", 1: "seq"}
         try:
-            with torch.no_grad():
-                torch.onnx.export(_Wrap(model).eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(raw),
-                                  input_names=["input_ids", "attention_mask", "token_type_ids"],
-                                  output_names=["last_hidden_state"],
-                                  dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                                                "last_hidden_state": axes},
-                                  opset_version=17, do_constant_folding=True, dynamo=False)
+            export_hidden_states(model, raw, opset=17)
             del model
             optimize_model(str(raw), model_type="bert", num_heads=f["NH"], hidden_size=f["H"], opt_level=1,
                            use_gpu=False).save_model_to_file(str(opt))

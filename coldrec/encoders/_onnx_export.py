@@ -180,14 +180,10 @@ def export_onnx(model: str | Path | None = None, config: OnnxConfig | None = Non
     return target
 
 
-def _export_raw(model_path: Path, out: Path, opset: int) -> None:
+def export_hidden_states(model, out: Path, opset: int = 17) -> None:
+    """``torch.onnx`` export of a BERT-like module's ``last_hidden_state`` (inputs ``input_ids``,
+    ``attention_mask``, ``token_type_ids``; batch and sequence axes dynamic), the graph ORT's optimizer fuses."""
     import torch
-    from transformers import AutoModel
-
-    # eager attention exports the plain softmax(QK^T)V pattern that ONNX Runtime fuses into its Attention op
-    # (the SDPA export keeps IsNaN/Where mask plumbing that blocks the fusion).
-    hf = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
-    hf.eval()
 
     class _Wrap(torch.nn.Module):
         def __init__(self, m):
@@ -198,23 +194,27 @@ def _export_raw(model_path: Path, out: Path, opset: int) -> None:
             return self.m(input_ids=input_ids, attention_mask=attention_mask,
                           token_type_ids=token_type_ids).last_hidden_state
 
-    wrap = _Wrap(hf).eval()
     ids = torch.ones(2, 16, dtype=torch.long)
-    tmp = out.with_suffix(".tmp.onnx")
     axes = {0: "batch", 1: "seq"}
     with torch.no_grad():
-        torch.onnx.export(
-            wrap,
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "last_hidden_state": axes},
-            opset_version=opset,
-            do_constant_folding=True,
-            dynamo=False,
-        )
+        torch.onnx.export(_Wrap(model).eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(out),
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["last_hidden_state"],
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                                        "last_hidden_state": axes},
+                          opset_version=opset, do_constant_folding=True, dynamo=False)
+
+
+def _export_raw(model_path: Path, out: Path, opset: int) -> None:
+    from transformers import AutoModel
+
+    # eager attention exports the plain softmax(QK^T)V pattern that ONNX Runtime fuses into its Attention op
+    # (the SDPA export keeps IsNaN/Where mask plumbing that blocks the fusion).
+    hf = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
+    hf.eval()
+
+    tmp = out.with_suffix(".tmp.onnx")
+    export_hidden_states(hf, tmp, opset)
     os.replace(tmp, out)
 
 
