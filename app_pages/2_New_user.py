@@ -10,7 +10,8 @@ from coldrec.recommend._views import controls_summary, item_label, item_options
 from ui.feedback_loop import feedback_panel
 
 ws = ui.page("New user", "Describe someone who has never used the catalog. Cosine recall finds candidates; "
-             "the active ranking (text + similar log users, or a trained ranker) orders them.", todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
+             "the active ranking (text + similar log users, or a trained ranker) orders them.",
+             todo="Pick another domain on Home, or upload a catalog on the Catalog page.")
 cat, personas = ws.catalog, {p["name"]: p for p in ws.personas}
 
 if personas:

@@ -316,7 +316,8 @@ class Recommender:
             warnings.append(f"Only {len(rows)} item(s) pass the filters (asked for {k}).")
         before = set(order[:k].tolist())
         out.attrs.update({"ranked_by": self.ranked_by,
-                          "recall": recall_method(len(self.item_vectors)),
+                          # the hybrid's recall is exact over the cosines its blend needs anyway
+                          "recall": "exact" if votes is not None else recall_method(len(self.item_vectors)),
                           "recalled": int(len(rows)),
                           "categories": len(set(self._categories[picked].tolist())),
                           "categories_before_controls": len(set(self._categories[rows[order[:k]]].tolist())),
