@@ -120,7 +120,18 @@ def test_training_script_and_app_encode_users_as_queries():
     assert 'kind="query"' in ship and 'cache_name(enc, "query")' in ship
     ui = (root / "ui" / "resources.py").read_text()
     assert 'def embed_texts_cached(texts: Sequence[str], kind: str = "query")' in ui
-    assert 'embed_texts(enc, texts, EmbeddingCache(), kind="query")' in ui
+    assert "demo_user_vectors(" in ui  # the app's log-user vectors come from the reader tested below
+
+
+def test_demo_user_vectors_encode_the_log_users_as_queries():
+    """The one reader of the demo log users' vectors (the app's and the hybrid's) embeds their descriptions as
+    queries when no shipped file matches the encoder."""
+    from coldrec.demo import demo_user_vectors, load_demo
+
+    demo, enc = load_demo("ecommerce"), RecordingEncoder()
+    U = demo_user_vectors(demo, enc)
+    texts = demo.users["description"].fillna("").astype(str).tolist()
+    assert U.shape == (len(texts), enc.dim) and enc.kinds(texts) == {"query"}
 
 
 def test_each_user_text_is_encoded_once(rec):
