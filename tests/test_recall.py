@@ -21,12 +21,16 @@ def brute_force(E, q, n, mask=None):
     return (np.flatnonzero(mask)[rows] if mask is not None else rows), np.array([h["score"] for h in hits])
 
 
+def _case(m: int, seed: int):
+    """A seeded generator, ``m`` unit item rows and one unit query (16-d)."""
+    rng = np.random.default_rng(seed)
+    return rng, unit_rows(rng, m, 16), unit_rows(rng, 1, 16)[0]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 200), st.integers(1, 50), st.integers(0, 10_000))
 def test_top_n_equals_brute_force(m, n, seed):
-    rng = np.random.default_rng(seed)
-    E = unit_rows(rng, m, 16)
-    q = unit_rows(rng, 1, 16)[0]
+    rng, E, q = _case(m, seed)
     rows, scores = top_n(E, q, n)
     ref_rows, ref_scores = brute_force(E, q, min(n, m))
     np.testing.assert_allclose(scores, ref_scores, atol=1e-5)
@@ -94,9 +98,7 @@ def test_standardize_rows_matches_scipy_zscore(rows, cols, seed):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 120), st.integers(1, 30), st.integers(0, 10_000))
 def test_top_n_over_given_scores_equals_top_n(m, n, seed):
-    rng = np.random.default_rng(seed)
-    E = unit_rows(rng, m, 16)
-    q = unit_rows(rng, 1, 16)[0]
+    rng, E, q = _case(m, seed)
     allowed = rng.random(m) < 0.7
     ex = rng.choice(m, size=min(3, m), replace=False).tolist()
     want = top_n(E, q, n, allowed=allowed, exclude=ex)

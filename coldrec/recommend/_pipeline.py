@@ -234,14 +234,12 @@ class Recommender:
         seen = np.concatenate([prof.liked_rows, prof.disliked_rows]) if (
             cfg.exclude_seen if exclude_seen is None else exclude_seen) else np.zeros(0, np.int64)
         allowed = self._allowed(categories, exclude_categories)
+        # the hybrid's blend needs every item's cosine: its recall reads the same array
+        cos_all = None if self.log_evidence is None else cosine_scores(self.item_vectors, prof.vector)
+        rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist(), scores=cos_all)
         votes = None
-        if self.log_evidence is not None:  # the blend needs every item's cosine: recall reads the same array
-            cos_all = cosine_scores(self.item_vectors, prof.vector)
-            rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist(),
-                            scores=cos_all)
+        if cos_all is not None:
             rows, rscore, votes = self._with_votes(prof, rows, n, allowed, seen, cos_all)
-        else:
-            rows, _ = top_n(self.item_vectors, prof.vector, n, allowed=allowed, exclude=seen.tolist())
         cosine = self.item_vectors[rows] @ prof.vector
         if votes is not None:
             order = bounded_order(rscore, cosine, max_lift, cfg.lift_floor)
