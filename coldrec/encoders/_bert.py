@@ -186,6 +186,7 @@ class BertEncoder(TransformersEncoder):
     def _numpy_encode(self, texts: list[str]) -> np.ndarray:
         """Unit float32 rows of non-blank ``texts`` by the numpy forward (one padded batch)."""
         from coldrec.encoders._bert_numpy import NumpyBert, pool
+        from coldrec.encoders._threads import single_thread_blas
 
         if self._numpy_model is None:
             self._numpy_model = NumpyBert(self._cfg, self._weights, _ACTS[self._cfg.get("hidden_act", "gelu")])
@@ -194,7 +195,10 @@ class BertEncoder(TransformersEncoder):
         enc = self.tokenizer.encode_batch([t.strip() for t in texts])
         ids, mask, types = (np.array([getattr(e, f) for e in enc], dtype=np.int64)
                             for f in ("ids", "attention_mask", "type_ids"))
-        return pool(self._numpy_model(ids, mask, types), mask, self.spec.pooling)
+        # A few hundred tokens are too little work to split: a second OpenBLAS thread only waits for the other
+        # core, 60 ms → 420–700 ms per description with another program busy (bench/NOTES.md, issue 18).
+        with single_thread_blas():
+            return pool(self._numpy_model(ids, mask, types), mask, self.spec.pooling)
 
     def _tokenize(self, texts: list[str]):
         import torch

@@ -28,13 +28,20 @@ _ERFC_COEF = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    z = np.abs(x).astype(np.float64)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = np.zeros_like(z)
-    for c in reversed(_ERFC_COEF[1:]):
-        poly = (poly + c) * t
-    erfc = t * np.exp(-z * z + _ERFC_COEF[0] + poly)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.float32)
+    # float32 throughout: the fit's error (< 1.2e-7) is below float32's resolution of GELU's output already, and
+    # float64 temporaries made this a third of the whole small-batch forward (issue 18's interactive path).
+    z = np.abs(x, dtype=np.float32)
+    t = np.float32(1.0) / (np.float32(1.0) + np.float32(0.5) * z)
+    poly = np.full_like(z, np.float32(_ERFC_COEF[-1]))
+    for c in reversed(_ERFC_COEF[1:-1]):
+        poly *= t
+        poly += np.float32(c)
+    poly *= t
+    poly += np.float32(_ERFC_COEF[0])
+    z *= z
+    poly -= z
+    erfc = t * np.exp(poly)
+    return np.where(x >= 0, np.float32(1.0) - erfc, erfc - np.float32(1.0))
 
 
 def _gelu(x: np.ndarray, approx: str) -> np.ndarray:
@@ -122,16 +129,20 @@ class NumpyBert:
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self.t[name + ".weight"] + self.w[name + ".bias"]
 
-    def _layer(self, i: int, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        b, n, hid = x.shape
+    def _layer(self, i: int, x: np.ndarray, live: tuple[np.ndarray, np.ndarray], shape: tuple[int, int],
+               bias: np.ndarray) -> np.ndarray:
+        """One encoder layer on the packed real tokens ``x`` (tokens, hid); only attention sees the padded batch."""
+        (b, n), hid = shape, x.shape[1]
         hd = hid // self.heads
         wq, bq = self.qkv[i]
-        qkv = (x @ wq + bq).reshape(b, n, 3, self.heads, hd).transpose(2, 0, 3, 1, 4)  # 3, b, heads, n, hd
+        padded = np.zeros((b, n, 3 * hid), dtype=np.float32)
+        padded[live] = x @ wq + bq
+        qkv = padded.reshape(b, n, 3, self.heads, hd).transpose(2, 0, 3, 1, 4)  # 3, b, heads, n, hd
         q, k, v = qkv[0], qkv[1], qkv[2]
         s = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / math.sqrt(hd)) + bias
         s = np.exp(s - s.max(-1, keepdims=True))
         s /= s.sum(-1, keepdims=True)
-        ctx = (s @ v).transpose(0, 2, 1, 3).reshape(b, n, hid)
+        ctx = (s @ v).transpose(0, 2, 1, 3)[live].reshape(-1, hid)
         p = f"encoder.layer.{i}."
         x = _layer_norm(self._dense(ctx, p + "attention.output.dense") + x,
                         self.w[p + "attention.output.LayerNorm.weight"], self.w[p + "attention.output.LayerNorm.bias"],
@@ -141,13 +152,19 @@ class NumpyBert:
                            self.w[p + "output.LayerNorm.bias"], self.eps)
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray) -> np.ndarray:
-        """``(batch, tokens, hidden)`` float32 for integer arrays of shape ``(batch, tokens)``."""
-        w, n = self.w, input_ids.shape[1]
-        x = (w["embeddings.word_embeddings.weight"][input_ids] + w["embeddings.position_embeddings.weight"][:n][None]
-             + w["embeddings.token_type_embeddings.weight"][token_type_ids])
+        """``(batch, tokens, hidden)`` float32 for integer arrays of shape ``(batch, tokens)`` (padding rows 0)."""
+        w, (b, n) = self.w, input_ids.shape
+        # Every per-token step (the dense layers, GELU, LayerNorm: ~90% of the work) runs on the real tokens only:
+        # a description batched with its short clauses is mostly padding (issue 18's interactive path).
+        live = np.nonzero(attention_mask.astype(bool))
+        x = (w["embeddings.word_embeddings.weight"][input_ids[live]]
+             + w["embeddings.position_embeddings.weight"][live[1]]
+             + w["embeddings.token_type_embeddings.weight"][token_type_ids[live]])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         # padding keys get -inf-like scores (a large finite value: a row of only padding never occurs, [CLS] is real)
         bias = np.where(attention_mask.astype(bool), np.float32(0), np.float32(-1e30))[:, None, None, :]
         for i in range(self.layers):
-            x = self._layer(i, x, bias)
-        return x
+            x = self._layer(i, x, live, (b, n), bias)
+        out = np.zeros((b, n, x.shape[1]), dtype=np.float32)
+        out[live] = x
+        return out

@@ -16,29 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from coldrec.encoders._threads import single_thread_blas
+
 __all__ = ["exact_top_k", "single_thread_blas"]
-
-_CTL = None
-
-
-def single_thread_blas():
-    """Context manager limiting BLAS to one thread (a matrix-vector product is memory-bound).
-
-    On a busy 2-core machine a 2-thread OpenBLAS gemv waits for the second core: ~12 ms for any size up to
-    100k × 384, against 0.5 ms at 10k single-threaded (bench/RESULTS.md, measure 4). Falls back to a no-op
-    when threadpoolctl is missing.
-    """
-    global _CTL
-    try:
-        if _CTL is None:
-            from threadpoolctl import ThreadpoolController
-
-            _CTL = ThreadpoolController()
-        return _CTL.limit(limits=1, user_api="blas")
-    except Exception:  # pragma: no cover - threadpoolctl missing
-        import contextlib
-
-        return contextlib.nullcontext()
 
 
 def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int, chunk: int = 262_144
