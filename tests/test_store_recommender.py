@@ -82,6 +82,51 @@ def test_store_recommender_ranks_with_a_ranker_like_the_in_memory_one(pair):
 
 
 @needs_milvus
+def test_store_serves_a_rich_ranker_the_training_popularity_its_checkpoint_saved(pair, tmp_path):
+    """A ranker reading log popularity gets, from the store as in memory, the counts it was trained with (items
+    it never saw count 0) — not zeros, which would serve it a catalog it never saw."""
+    from coldrec.ranking import MLPRanker, RankerConfig
+    from coldrec.recommend import Recommender, StoreRecommender
+
+    mem, st = pair
+    rng = np.random.default_rng(0)
+    n = len(mem.catalog)
+    U = mem.item_vectors[rng.choice(n, 200)]
+    seen = n - 20  # the last 20 items are new to the ranker: popularity 0 on both paths
+    order = np.argsort(-(mem.item_vectors @ mem.profile("wool boots").vector))
+    head = order[order < seen][:12]  # recalled for this user
+    pos = [rng.choice(head, 3, replace=False).tolist() for _ in range(200)]  # a popular head the ranker must learn
+    pop = np.bincount(np.concatenate(pos), minlength=n).astype(np.float32)
+    cfg = RankerConfig(features="rich", scalars=("cosine", "log_popularity"), hidden=(8,), epochs=6, seed=1,
+                       skip_init=1.0)
+    ids = list(mem.catalog.ids)
+    ranker = MLPRanker(cfg).fit(mem.item_vectors[:seen], U, pos, popularity=pop[:seen], item_ids=ids[:seen])
+    ranker = MLPRanker.load(ranker.save(tmp_path / "rich"))
+    a = Recommender(mem.catalog, mem.item_vectors, mem.encoder, ranker=ranker).recommend("wool boots", k=8)
+    store_rec = StoreRecommender(st.store, st.encoder, ranker=ranker)
+    b = store_rec.recommend("wool boots", k=8)
+    assert list(b["item_id"]) == list(a["item_id"])
+    np.testing.assert_allclose(b["ranker_score"], a["ranker_score"], atol=1e-5)
+    zeros = ranker.score(mem.item_vectors[:40], mem.item_vectors[0], np.zeros(40, np.float32))
+    assert not np.allclose(zeros, ranker.score(mem.item_vectors[:40], mem.item_vectors[0], pop[:40]), atol=1e-4)
+
+
+@needs_milvus
+def test_store_refuses_a_ranker_trained_with_another_encoder(pair):
+    from coldrec.ranking import MLPRanker, RankerConfig
+    from coldrec.errors import CheckpointError
+    from coldrec.recommend import StoreRecommender
+
+    mem, st = pair
+    rng = np.random.default_rng(0)
+    pos = [rng.choice(len(mem.catalog), 3, replace=False).tolist() for _ in range(30)]
+    ranker = MLPRanker(RankerConfig(hidden=(8,), epochs=1, seed=1)).fit(mem.item_vectors, mem.item_vectors[:30], pos)
+    ranker.trained_on["encoder"] = "some-other-model@0123456789ab"
+    with pytest.raises(CheckpointError, match="trained with encoder 'some-other-model.*retrain the ranker"):
+        StoreRecommender(st.store, st.encoder, ranker=ranker)
+
+
+@needs_milvus
 def test_store_new_item_report_matches_the_full_scan_up_to_the_recall_size(pair, fake_encoder):
     from coldrec.recommend import new_item_report
 

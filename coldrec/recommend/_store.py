@@ -64,12 +64,24 @@ class StoreRecommender:
         if store.dim != encoder.dim:
             raise ColdrecError(f"{store.uri} holds {store.dim}-d vectors but model {encoder.name} makes "
                                f"{encoder.dim}-d ones: use the model the store was embedded with.")
+        if ranker is not None and hasattr(ranker, "check_fits"):
+            # another encoder or width is refused as on the in-memory path; ids are not checked (the store is
+            # the catalog, and items the ranker never saw are cold: popularity 0)
+            ranker.check_fits(encoder_name=getattr(encoder, "name", None), dim=store.dim)
         self.store, self.encoder, self.ranker = store, encoder, ranker
-        self.profile_config = profile_config or ProfileConfig()
+        trained_profile = getattr(ranker, "trained_on", {}).get("profile_config") if ranker is not None else None
+        self.profile_config = profile_config or (ProfileConfig(**trained_profile) if trained_profile
+                                                 else ProfileConfig())
         self.config = config or RecommendConfig()
         self.total = store.count()
         self.ranker_popularity = None
         self.popularity = None
+
+    def _ranker_popularity(self, ids) -> np.ndarray:
+        """The training counts a checkpoint saved for ``ids`` (what its ``log_popularity`` feature read when it
+        was trained; items it never saw count 0), as the in-memory :class:`Recommender` serves them."""
+        saved = self.ranker.popularity_for([str(i) for i in ids]) if hasattr(self.ranker, "popularity_for") else None
+        return saved if saved is not None else np.zeros(len(ids), np.float32)
 
     @property
     def ranked_by(self) -> str:
@@ -151,7 +163,8 @@ class StoreRecommender:
     def _table(self, prof, got, V, known, E, k, mmr_lambda, max_lift) -> pd.DataFrame:
         cosine = (V @ prof.vector).astype(np.float32)
         if self.ranker is not None and len(V):
-            rscore = np.asarray(self.ranker.score(V, prof.vector, np.zeros(len(V), np.float32)), np.float32)
+            rscore = np.asarray(self.ranker.score(V, prof.vector, self._ranker_popularity(got["item_id"])),
+                                np.float32)
             order = bounded_order(rscore, cosine, max_lift, self.config.lift_floor)
         else:
             rscore, order = np.full(len(V), np.nan, np.float32), np.arange(len(V))
