@@ -36,7 +36,8 @@ def home() -> None:
         c3.metric("Personas", len(ws.personas))
         c4.metric("Users in the log", f"{len(ws.users):,}" if ws.users is not None else "—")
         st.caption(f"Ranking with: **{ui.md(ws.ranker_label)}** (change it on the Ranker page)." if ws.store is None
-                   else f"Store-backed catalog: {ui.sample_note(ws)} Categories are counted on that sample.")
+                   else f"Store-backed catalog: {ui.sample_note(ws)} Categories are counted on that sample. "
+                   f"Ranking with: **{ui.md(ws.ranker_label)}**.")
         ui.language_hint(list(ws.catalog.texts[:200]), "This catalog")
         for path, label, icon in ui.NEXT_STEPS:
             st.page_link(path, label=label, icon=icon)

@@ -112,6 +112,49 @@ def test_new_user_recalls_from_the_store_like_the_in_memory_recommender(store_ap
     assert not [t for t in at.toggle if t.label.startswith("Feedback mode")]  # feedback needs the matrix
 
 
+@pytest.fixture(scope="module")
+def store_ranker(store_file, tmp_path_factory):
+    """A concat ranker trained on the demo catalog's hash vectors (what `coldrec train-ranker` would save)."""
+    from coldrec.ranking import MLPRanker, RankerConfig
+
+    _, cat, X = store_file
+    rng = np.random.default_rng(3)
+    users = X[rng.choice(len(X), 80)]
+    pos = [rng.choice(40, 3, replace=False).tolist() for _ in range(80)]
+    ranker = MLPRanker(RankerConfig(hidden=(16,), epochs=3, seed=0, skip_init=1.0)).fit(X, users, pos)
+    ranker.trained_on["encoder"] = "hash-64-0-cjk"
+    return ranker.save(tmp_path_factory.mktemp("rankers") / "shop-concat")
+
+
+@needs_milvus
+def test_a_checkpoint_named_by_coldrec_index_ranker_reranks_the_store_recall(store_app, store_ranker, monkeypatch):
+    from coldrec.encoders import HashEncoder
+    from coldrec.ranking import MLPRanker
+    from coldrec.recommend import Recommender
+
+    _, cat, X = store_app
+    monkeypatch.setenv("COLDREC_INDEX_RANKER", str(store_ranker))
+    at = _start()
+    assert "Ranking with: **mlp-concat (checkpoint shop-concat, from COLDREC_INDEX_RANKER)" in _text(at)
+    at = _goto(at, "app_pages/2_New_user.py")
+    at.text_area(key="nu_desc").input(DESCRIPTION)
+    [button] = [b for b in at.get("form_submit_button") if b.label == "Recommend"]
+    at = ok(button.click().run())
+    got = _table(at, {"item_id", "final_rank", "reason"})
+    want = Recommender(cat, X, HashEncoder(), ranker=MLPRanker.load(store_ranker)).recommend(DESCRIPTION, k=10)
+    assert list(got["item_id"]) == list(want["item_id"])
+    assert list(want["item_id"]) != list(_memory(cat, X).recommend(DESCRIPTION, k=10)["item_id"])  # it re-ranks
+
+
+@needs_milvus
+def test_a_bad_coldrec_index_ranker_names_the_variable_and_the_fix(store_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLDREC_INDEX_RANKER", str(tmp_path / "no-such-ranker"))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    text = " ".join(str(e.value) for e in at.error).replace("\\", "")  # Markdown escapes dropped
+    assert "COLDREC_INDEX_RANKER:" in text and "no-such-ranker" in text and "unset it to rank by cosine" in text
+    assert not at.exception
+
+
 @needs_milvus
 def test_new_item_finds_its_neighbours_and_audience_in_the_store(store_app):
     from coldrec.recommend import similar_items

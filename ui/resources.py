@@ -257,14 +257,31 @@ def demo_items(domain: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------- store (COLDREC_INDEX)
 @st.cache_resource(show_spinner="Opening the Milvus store and fetching a sample…", max_entries=2)
-def store_bundle(uri: str, kind: str, demo: str | None) -> tuple[Any, Any, np.ndarray, Any]:
+def store_bundle(uri: str, kind: str, demo: str | None, ranker: str | None = None
+                 ) -> tuple[Any, Any, np.ndarray, Any]:
     """``(StoreRecommender, sample Catalog, sample vectors, DemoDomain or None)`` for the store at ``uri``, opened
-    once per process (Milvus Lite lets one process hold a file); only the seeded sample is fetched (ui/store.py)."""
+    once per process (Milvus Lite lets one process hold a file); only the seeded sample is fetched (ui/store.py).
+    ``ranker`` is a checkpoint folder re-ranking the recall (``COLDREC_INDEX_RANKER``), or ``None``: cosine."""
     from coldrec.catalog import Catalog, ValidationReport
+    from coldrec.errors import CheckpointError
     from coldrec.recommend import SAMPLE_ROWS, StoreRecommender
     from coldrec.retrieval import MilvusStore
+    from ui.store import RankerEnvError
 
-    rec = StoreRecommender(MilvusStore(uri), encoder())
+    fitted = None
+    if ranker:
+        from coldrec.ranking import MLPRanker
+
+        try:
+            fitted = MLPRanker.load(ranker)
+        except ColdrecError as exc:  # a missing folder, a damaged or tampered checkpoint
+            raise RankerEnvError(str(exc)) from None
+    store = MilvusStore(uri)
+    try:
+        rec = StoreRecommender(store, encoder(), ranker=fitted)
+    except CheckpointError as exc:  # another encoder's ranker: the checkpoint is what to change
+        store.close()
+        raise RankerEnvError(str(exc)) from None
     items, vectors = rec.sample(SAMPLE_ROWS, seed=0)
     items = items.drop(columns=["row"]).assign(text=items["title"], tags="", price=float("nan"), image_url="")
     n = len(items)

@@ -4,7 +4,9 @@ The full matrix is never loaded: New user, New item, What-if and the fairness pr
 :class:`coldrec.recommend.StoreRecommender`; the item pickers, colours and the Profile map work on a seeded sample
 (:data:`coldrec.recommend.SAMPLE_ROWS` rows fetched from the store) and say so; the pages that need the whole
 matrix (training a ranker, the evaluations, the impact curves) say that plainly instead of failing.
-``COLDREC_INDEX_DEMO=<demo domain>`` lends that demo's personas and user log to a store that holds its catalog.
+``COLDREC_INDEX_DEMO=<demo domain>`` lends that demo's personas and user log to a store that holds its catalog;
+``COLDREC_INDEX_RANKER=<checkpoint folder>`` re-ranks the store's recall with a ranker trained elsewhere
+(``coldrec train-ranker`` on the catalog, or the Ranker page on a copy small enough to load).
 The cached store itself lives in ui/resources.py (``store_bundle``).
 """
 
@@ -18,8 +20,9 @@ import streamlit as st
 
 from ui.escape import md
 
-INDEX_ENV, DEMO_ENV = "COLDREC_INDEX", "COLDREC_INDEX_DEMO"
-STORE_RANKER_LABEL = "cosine only: recall from the store (a ranker is trained on the full matrix, not here)"
+INDEX_ENV, DEMO_ENV, RANKER_ENV = "COLDREC_INDEX", "COLDREC_INDEX_DEMO", "COLDREC_INDEX_RANKER"
+STORE_RANKER_LABEL = (f"cosine only: recall from the store (a ranker is trained on the full matrix, not here; "
+                      f"set {RANKER_ENV} to a checkpoint folder to re-rank with one)")
 #: pages that need the catalog's whole matrix or its interaction log, and why
 FULL_MATRIX_PAGES = {
     "Ranker": "Training a ranker reads every item's vector and the interaction log",
@@ -42,16 +45,31 @@ def store_workspace(uri: str) -> Any:
     from ui.state import Workspace
 
     demo = os.environ.get(DEMO_ENV, "").strip() or None
+    ranker = os.environ.get(RANKER_ENV, "").strip() or None
     try:
-        rec, sample, vectors, lent = store_bundle(uri, encoder_kind(), demo)
+        rec, sample, vectors, lent = store_bundle(uri, encoder_kind(), demo, ranker)
     except MissingExtraError as exc:
         raise ColdrecError(f"{INDEX_ENV} is set, so the app reads its catalog from a Milvus store, but {exc} "
                            f"Or unset {INDEX_ENV} to use the demo catalogs.") from None
+    except RankerEnvError as exc:  # the checkpoint, not the store, is wrong
+        raise ColdrecError(f"{RANKER_ENV}: {exc} Fix {RANKER_ENV}, or unset it to rank by cosine.") from None
     except ColdrecError as exc:  # a malformed URI, an empty store, another model's vectors, a locked file
         raise ColdrecError(f"{INDEX_ENV}: {exc} Fix {INDEX_ENV}, or unset it to use the demo catalogs.") from None
-    key = "store:" + hashlib.sha256(uri.encode()).hexdigest()[:12]  # never the path: keys name downloads
+    key = "store:" + hashlib.sha256(f"{uri}\n{ranker}".encode()).hexdigest()[:12]  # never the path: keys name downloads
     return Workspace(key=key, label=f"store: {md(rec.location)}", catalog=sample, vectors=vectors, recommender=rec,
-                     demo=lent, ranker_label=STORE_RANKER_LABEL, store=rec)
+                     demo=lent, ranker_label=store_ranker_label(rec, ranker), store=rec)
+
+
+class RankerEnvError(Exception):
+    """The checkpoint named by ``COLDREC_INDEX_RANKER`` could not be used (its message says why)."""
+
+
+def store_ranker_label(rec: Any, folder: str | None) -> str:
+    """What ranks a store's recall: the checkpoint named by ``COLDREC_INDEX_RANKER``, or cosine and how to change it."""
+    if rec.ranker is None:
+        return STORE_RANKER_LABEL
+    return (f"{rec.ranked_by} (checkpoint {os.path.basename(os.path.normpath(folder or ''))}, from "
+            f"{RANKER_ENV}) over the store's recall")
 
 
 def sample_note(ws: Any) -> str:
