@@ -146,3 +146,22 @@ def test_bad_settings_name_the_value_and_the_valid_range(built):
     hnsw = ANNIndex.build(np.eye(8, dtype=np.float32), IndexConfig(kind="hnsw"), cache=False)
     assert hnsw.calibration is None and hnsw.recall_note == "HNSW ef_search 160: recall not measured"
     assert nprobe_grid(1) == [1] and nprobe_grid(6) == [1, 2, 4, 6] and nprobe_grid(8) == [1, 2, 4, 8]
+
+
+def test_cli_recommend_prints_what_the_calibration_measured(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    import coldrec.retrieval._index as index_mod
+    from coldrec.cli import main
+
+    monkeypatch.setattr(index_mod, "EXACT_THRESHOLD", 100)  # a 400-item catalog takes the ANN path
+    monkeypatch.setattr(index_mod, "_MEMO", {})
+    monkeypatch.setenv("COLDREC_CACHE", str(tmp_path / "cache"))
+    words = ["audio", "garden", "kitchen", "travel", "sport", "office", "toys", "books"]
+    rows = [(f"i{i}", f"{words[i % 8]} item {i}", f"a {words[i % 8]} {words[(i * 3) % 8]} thing number {i % 17}",
+             words[i % 8]) for i in range(400)]
+    path = tmp_path / "items.csv"
+    pd.DataFrame(rows, columns=["item_id", "title", "description", "category"]).to_csv(path, index=False)
+    assert main(["recommend", "--catalog", str(path), "--describe", "audio thing", "-k", "3", "--model", "hash"]) == 0
+    err = capsys.readouterr().err
+    assert "recall ivf (IVF nprobe " in err and "vs exact on 200 sampled queries)" in err, err
