@@ -165,3 +165,13 @@ def test_cli_recommend_prints_what_the_calibration_measured(tmp_path, monkeypatc
     assert main(["recommend", "--catalog", str(path), "--describe", "audio thing", "-k", "3", "--model", "hash"]) == 0
     err = capsys.readouterr().err
     assert "recall ivf (IVF nprobe " in err and "vs exact on 200 sampled queries)" in err, err
+
+
+def test_no_target_means_the_configured_nprobe_on_a_cached_index_too(X, tmp_path):
+    ANNIndex.build(X, IndexConfig(threads=1), cache_dir=tmp_path)  # cached with its calibration
+    off = ANNIndex.build(X, IndexConfig(target_recall=None, threads=1), cache_dir=tmp_path)
+    assert off.loaded_from_cache and off.nprobe == DEFAULT_NPROBE and off._index.nprobe == DEFAULT_NPROBE
+    assert off.recall_note == f"IVF nprobe {DEFAULT_NPROBE} (default): recall not measured"
+    with pytest.raises(ColdrecError, match="nprobe must be at least 1, got 0"):
+        off.set_search(nprobe=0)
+    assert off.nprobe == DEFAULT_NPROBE

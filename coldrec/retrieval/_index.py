@@ -62,7 +62,8 @@ def _set_threads(n: int | None) -> None:
 class ANNIndex:
     """A FAISS inner-product index over unit rows, with disk caching keyed by content hash.
 
-    Build with :meth:`build`; query with :meth:`search` (or :meth:`search_filtered` for recall's filters).
+    Build with :meth:`build`; query with :meth:`search` (or :meth:`search_filtered` for recall's filters). An IVF
+    build calibrates its nprobe (:attr:`calibration`, :attr:`recall_note`); :meth:`set_search` overrides it.
     """
 
     def __init__(self, index, config: IndexConfig, n: int, dim: int, key: str = "") -> None:
@@ -227,11 +228,11 @@ class ANNIndex:
 
     @property
     def nprobe(self) -> int:
-        """The IVF nprobe searches use: the user's, else the calibrated one, else :data:`DEFAULT_NPROBE`."""
-        if self.config.nprobe is not None:
-            chosen = self.config.nprobe
-        else:
-            chosen = self.calibration.nprobe if self.calibration is not None else DEFAULT_NPROBE
+        """The IVF nprobe searches use: the user's, else the calibrated one (while a target is set: ``target_recall=None``
+        means the configured nprobe, on a cached index too), else :data:`DEFAULT_NPROBE`."""
+        c, cal = self.config, self.calibration
+        calibrated = cal.nprobe if cal is not None and c.target_recall is not None else DEFAULT_NPROBE
+        chosen = c.nprobe if c.nprobe is not None else calibrated
         return int(max(1, min(chosen, self._index.nlist))) if self.config.kind == "ivf" else 0
 
     def set_search(self, *, nprobe: int | None = None, ef_search: int | None = None) -> None:
@@ -241,8 +242,8 @@ class ANNIndex:
         measurement was for another nprobe) until :meth:`measure_recall` measures it.
         """
         if nprobe is not None:
+            replace(self.config, nprobe=int(nprobe))  # refuses a bad value before anything changes
             self.config.nprobe, self.measured_recall = int(nprobe), None
-            self.config.__post_init__()  # a bad value is refused here, not at the next search
         if ef_search is not None:
             self.config.ef_search = int(ef_search)
         self._apply_search_params()

@@ -179,7 +179,7 @@ def describe_recall(config, nprobe: int, calibration: Calibration | None, measur
     nprobe or an HNSW index (``config`` is its :class:`coldrec.retrieval._index_config.IndexConfig`)."""
     if config.kind == "hnsw":
         head = f"HNSW ef_search {config.ef_search}"
-    elif config.nprobe is None and calibration is not None:
+    elif config.nprobe is None and calibration is not None and config.target_recall is not None:
         return calibration.describe()
     else:
         head = f"IVF nprobe {nprobe}" + (" (set by hand)" if config.nprobe is not None else " (default)")
