@@ -347,7 +347,7 @@ def index_for(vectors: np.ndarray, config: IndexConfig | None = None, *, thresho
     if vectors.shape[0] < thr:
         return None
     config = config or IndexConfig()
-    fp = _fingerprint(vectors) + (config.tag(vectors.shape[0]),)
+    fp = _fingerprint(vectors) + (config.tag(vectors.shape[0]), config.nprobe, config.target_recall)
     with _LOCK:
         hit = _MEMO.get(fp)
         if hit is not None:
