@@ -99,8 +99,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                        pop_weight=args.pop_weight)
     for w in df.attrs.get("warnings", []):
         common.say(f"note: {w}", err=True)
-    print(f"# ranked by {df.attrs['ranked_by']}; recall {df.attrs['recall']} over {len(rec.catalog)} items",
-          file=sys.stderr)
+    recall = df.attrs["recall"]
+    if recall in ("ivf", "hnsw"):  # an ANN name alone says nothing about how far from exact the list is
+        from coldrec.retrieval import index_for
+
+        recall = f"{recall} ({index_for(rec.item_vectors).recall_note})"
+    print(f"# ranked by {df.attrs['ranked_by']}; recall {recall} over {len(rec.catalog)} items", file=sys.stderr)
     common.print_table(df, args.format)
     return 0
 
