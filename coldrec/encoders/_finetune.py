@@ -230,10 +230,13 @@ def _check_inputs(train, valid, pool) -> None:
 
 
 def _load_base(folder: str | Path | None, cfg: FineTuneConfig):
-    from coldrec.encoders._base import EncoderConfig, default_model_path
+    from coldrec.encoders._base import DEFAULT_MODEL, EncoderConfig, default_model_path
     from coldrec.encoders._bert import BertEncoder, native_folder
 
     base = Path(folder).expanduser() if folder else default_model_path()
+    if not base.is_dir():
+        raise ColdrecError(f"Model folder {str(base)!r} does not exist: give a local sentence-transformers folder "
+                           "with --model PATH, or leave --model empty to fine-tune the bundled all-MiniLM-L6-v2.")
     if not native_folder(base):
         raise ColdrecError(f"Model folder {str(base)!r} cannot be fine-tuned: only plain BERT sentence-transformers "
                            "folders (model_type 'bert', tokenizer.json, model.safetensors) such as the bundled "
@@ -241,7 +244,8 @@ def _load_base(folder: str | Path | None, cfg: FineTuneConfig):
     enc = BertEncoder(EncoderConfig(model=str(base), device=cfg.device, precision="fp32"))
     n_layers = int(enc._cfg["num_hidden_layers"])
     if cfg.layers > n_layers:
-        raise ColdrecError(f"FineTuneConfig.layers={cfg.layers} but {base.name!r} has {n_layers} layers: give 1 to "
+        label = base.name if folder else DEFAULT_MODEL
+        raise ColdrecError(f"FineTuneConfig.layers={cfg.layers} but {label!r} has {n_layers} layers: give 1 to "
                            f"{n_layers}.")
     return base, enc, n_layers
 
