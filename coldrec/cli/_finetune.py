@@ -1,7 +1,7 @@
 """``coldrec fine-tune``: contrastive fine-tuning of the sentence encoder on an interaction log (issue 13 point 2).
 
 Progress goes to stderr (the frozen layers' one pass, then each epoch's loss, validation recall@10 and the time
-left); the summary and the saved folder go to stdout.
+left); the summary and the saved folder go to stdout. Ctrl-C stops after the current step and saves the best epoch.
 """
 
 from __future__ import annotations
@@ -32,6 +32,33 @@ class _Reporter:
             self.last = now
             print(f"epoch {row['epoch']}/{self.epochs} loss {row['loss']:.4f} val recall@10 {row['val_recall']:.4f} "
                   f"(best: epoch {row['best_epoch']}) {row['seconds']:.0f}s, {_left(row['eta_s'])}", file=sys.stderr)
+
+
+class _StopOnCtrlC:
+    """A first Ctrl-C ends training after the current step (the best epoch so far is saved); a second aborts."""
+
+    asked = False
+
+    def __enter__(self):
+        import signal
+
+        def handler(signum, frame):
+            if self.asked:
+                raise KeyboardInterrupt
+            self.asked = True
+            print("stopping after this step; the best epoch so far is saved (Ctrl-C again to abort)", file=sys.stderr)
+
+        try:
+            self._old = signal.signal(signal.SIGINT, handler)
+        except ValueError:  # not the main thread: no handler, Ctrl-C aborts as usual
+            self._old = None
+        return lambda: self.asked
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
 
 
 def _left(seconds: float) -> str:
@@ -72,8 +99,9 @@ def cmd_fine_tune(args: argparse.Namespace) -> int:
     catalog, log, texts = _data(args)
     for w in log.warnings:
         common.say(f"warning: {w}", err=True)
-    res = fine_tune(args.model, catalog=catalog, interactions=log, user_texts=texts, out=args.out, config=cfg,
-                    progress=_Reporter(cfg.epochs), overwrite=args.force)
+    with _StopOnCtrlC() as stop:
+        res = fine_tune(args.model, catalog=catalog, interactions=log, user_texts=texts, out=args.out, config=cfg,
+                        progress=_Reporter(cfg.epochs), should_stop=stop, overwrite=args.force)
     print(f"fine-tuned the top {cfg.layers} layer(s) on {res.train_pairs} pairs ({res.val_pairs} validation pairs "
           f"of held-out users): val recall@10 {res.val_recall_before:.4f} → {res.val_recall_after:.4f} "
           f"(epoch {res.best_epoch}, stopped: {res.stopped}) in {res.seconds:.0f}s")
@@ -104,10 +132,10 @@ def add_finetune_parser(sub) -> None:
     g.add_argument("--batch-size", type=int, help="pairs per step (default 32)")
     g.add_argument("--temperature", type=float, help="InfoNCE temperature (default 0.05)")
     g.add_argument("--one-way", action="store_true", help="query → item loss only (default: symmetric)")
-    g.add_argument("--max-pairs", type=int, help="training pairs at most (default 5000)")
+    g.add_argument("--max-pairs", type=int, help="training pairs at most (default 2000)")
     g.add_argument("--val-fraction", type=float, help="share of users held out for validation (default 0.1)")
     g.add_argument("--patience", type=int, help="epochs without a better validation recall before stopping (default 1)")
-    g.add_argument("--max-seq-length", type=int, help="tokens per text while training (default 128)")
+    g.add_argument("--max-seq-length", type=int, help="tokens per text while training (default 64)")
     g.add_argument("--seed", type=int, help="seed of the split, sample and batch order (default 0)")
     common.mapping_args(p), common.log_args(p)
     p.set_defaults(func=cmd_fine_tune)
