@@ -178,3 +178,12 @@ def test_cli_fine_tune_bad_input_is_one_line_without_traceback(tmp_path, capsys,
     err = capsys.readouterr().err
     assert code == 1 and message in err and "Traceback" not in err
     assert not (tmp_path / "ft").exists()
+
+
+@pytest.mark.slow
+def test_sentence_transformers_loads_the_folder_with_the_same_vectors(tuned):
+    st = pytest.importorskip("sentence_transformers")
+    model = st.SentenceTransformer(str(tuned.folder), device="cpu", local_files_only=True)
+    texts = ["anything velvet please", "the graxel kit"]
+    cos = (model.encode(texts, normalize_embeddings=True) * tuned.encoder.encode(texts)).sum(1)
+    assert cos.min() > 0.9999
