@@ -15,7 +15,7 @@ def run(*args):
 
 
 def test_help_for_every_command(capsys):
-    for cmd in ("embed", "recommend", "new-item", "train-ranker", "validate", "evaluate"):
+    for cmd in ("embed", "recommend", "new-item", "train-ranker", "validate", "evaluate", "simulate", "fine-tune"):
         with pytest.raises(SystemExit) as e:
             main([cmd, "--help"])
         assert e.value.code == 0

@@ -9,7 +9,7 @@ import re
 import sys
 from typing import Any, Callable
 
-__all__ = ["columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
+__all__ = ["mapping_args", "log_args", "log_options", "columns", "encoder", "cache", "progress_bar", "embed_catalog", "load_catalog", "recommender",
            "print_table", "user_texts", "language_note", "terminal_safe", "terminal_frame", "say"]
 
 # C0 controls (ESC included), DEL and C1 controls (CSI, OSC …), plus the Unicode bidi overrides and isolates that
@@ -51,6 +51,36 @@ def terminal_frame(df):
 def say(text: Any, *, err: bool = False) -> None:
     """Print ``text`` (made :func:`terminal_safe`) to stdout, or to stderr with ``err=True``."""
     print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
+
+
+def mapping_args(p: argparse.ArgumentParser) -> None:
+    """The catalog column-mapping flags (``--id``, ``--text``, ``--template`` …)."""
+    g = p.add_argument_group("column mapping (auto-detected when omitted)")
+    g.add_argument("--id", dest="id_col", help="id column")
+    g.add_argument("--text", dest="text_cols", action="append", help="text column (repeat for several)")
+    g.add_argument("--template", help='how text columns are joined, e.g. "{title}. {description}"')
+    g.add_argument("--title", dest="title_col", help="title column")
+    g.add_argument("--category", dest="category_col", help="category column")
+    g.add_argument("--tags", dest="tags_col", help="tags column")
+    g.add_argument("--price", dest="price_col", help="price column")
+    g.add_argument("--image", dest="image_col", help="image URL column")
+
+
+def log_args(p: argparse.ArgumentParser) -> None:
+    """The interaction-log column flags (``--user-col``, ``--item-col``, ``--positive`` …)."""
+    g = p.add_argument_group("interaction log columns (auto-detected when omitted; a flag adds to the guesses)")
+    g.add_argument("--user-col", help="user id column of --interactions (e.g. userId, reviewerID)")
+    g.add_argument("--item-col", help="item id column of --interactions (e.g. movieId, asin)")
+    g.add_argument("--rating-col", help="rating / label / count column (optional)")
+    g.add_argument("--time-col", help="timestamp column (optional; orders each user's history)")
+    g.add_argument("--positive", help="which rows are positives: 'any', a number (rating >= it), or a rule such as "
+                                      "'>= 4', '> 0', '== 1' (default: read from the rating scale)")
+
+
+def log_options(args: argparse.Namespace) -> dict:
+    """The log column flags that were given, as ``load_interactions`` keyword arguments."""
+    return {k: v for k, v in {"user_col": args.user_col, "item_col": args.item_col, "rating_col": args.rating_col,
+                              "time_col": args.time_col, "positive_threshold": args.positive}.items() if v}
 
 
 def columns(args: argparse.Namespace):

@@ -1,4 +1,4 @@
-"""The ``coldrec`` command: embed, index, recommend, new-item, train-ranker, validate, evaluate, simulate.
+"""The ``coldrec`` command: embed, index, recommend, new-item, train-ranker, validate, evaluate, simulate, fine-tune.
 
 Errors go to stderr with a non-zero exit code and never a traceback (set ``COLDREC_DEBUG=1`` to see one).
 """
@@ -16,31 +16,7 @@ from coldrec.cli import _common as common
 __all__ = ["main", "build_parser"]
 
 
-def _mapping_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("column mapping (auto-detected when omitted)")
-    g.add_argument("--id", dest="id_col", help="id column")
-    g.add_argument("--text", dest="text_cols", action="append", help="text column (repeat for several)")
-    g.add_argument("--template", help='how text columns are joined, e.g. "{title}. {description}"')
-    g.add_argument("--title", dest="title_col", help="title column")
-    g.add_argument("--category", dest="category_col", help="category column")
-    g.add_argument("--tags", dest="tags_col", help="tags column")
-    g.add_argument("--price", dest="price_col", help="price column")
-    g.add_argument("--image", dest="image_col", help="image URL column")
-
-
-def _log_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("interaction log columns (auto-detected when omitted; a flag adds to the guesses)")
-    g.add_argument("--user-col", help="user id column of --interactions (e.g. userId, reviewerID)")
-    g.add_argument("--item-col", help="item id column of --interactions (e.g. movieId, asin)")
-    g.add_argument("--rating-col", help="rating / label / count column (optional)")
-    g.add_argument("--time-col", help="timestamp column (optional; orders each user's history)")
-    g.add_argument("--positive", help="which rows are positives: 'any', a number (rating >= it), or a rule such as "
-                                      "'>= 4', '> 0', '== 1' (default: read from the rating scale)")
-
-
-def _log_options(args: argparse.Namespace) -> dict:
-    return {k: v for k, v in {"user_col": args.user_col, "item_col": args.item_col, "rating_col": args.rating_col,
-                              "time_col": args.time_col, "positive_threshold": args.positive}.items() if v}
+_mapping_args, _log_args, _log_options = common.mapping_args, common.log_args, common.log_options
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -366,8 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     from coldrec.cli._simulate import add_simulate_parser
+    from coldrec.cli._finetune import add_finetune_parser
 
     add_simulate_parser(sub)
+    add_finetune_parser(sub)
     return parser
 
 

@@ -23,6 +23,8 @@ from coldrec.encoders._embed import EmbedResult, embed_texts
 from coldrec.encoders._onnx_export import OnnxConfig, export_onnx, model_hash, onnx_cache_dir
 from coldrec.encoders._onnx_runtime import OnnxEncoder, onnx_available
 from coldrec.encoders._multilingual import MultilingualEncoder
+from coldrec.encoders._finetune import FineTuneConfig, FineTuneResult, fine_tune_pairs
+from coldrec.encoders._finetune_io import read_finetune_info
 from coldrec.encoders._languages import encoder_languages, is_english_only, language_notice, script_of
 
 __all__ = [
@@ -63,4 +65,8 @@ __all__ = [
     "onnx_cache_dir",
     "OnnxEncoder",
     "onnx_available",
+    "FineTuneConfig",
+    "FineTuneResult",
+    "fine_tune_pairs",
+    "read_finetune_info",
 ]

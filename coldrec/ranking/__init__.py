@@ -12,6 +12,7 @@ from coldrec.ranking._interactions import InteractionLog, TrainingData, load_int
 from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics, split_users
 from coldrec.ranking._text_popularity import fit_text_popularity
 from coldrec.ranking._user_tower import UserTowerConfig, UserTower
+from coldrec.ranking._finetune import fine_tune, log_pairs
 from coldrec.ranking._checkpoints import RANKER_DIR, save_named, saved_names, load_named, load_from_bytes, checkpoint_files
 
 __all__ = [
@@ -45,4 +46,6 @@ __all__ = [
     "load_named",
     "load_from_bytes",
     "checkpoint_files",
+    "fine_tune",
+    "log_pairs",
 ]
