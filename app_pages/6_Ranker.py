@@ -6,13 +6,14 @@ import streamlit as st
 
 import ui
 from coldrec.evaluation import describe_holdout
+from coldrec.encoders import FineTuneConfig
 from coldrec.ranking import FEATURE_SETS, OBJECTIVES, RankerConfig
 from coldrec.recommend._views import kept_epoch, loss_frame
 
 ws = ui.page("Ranker", "The ranker scores MLP(concat(item, user)) in [0, 1] and re-orders the cosine recall. It "
              "learns from who clicked what; with no ranker, items keep their cosine order.")
 st.info(f"Pages now rank with: **{ui.md(ws.ranker_label)}**")
-train_tab, manage_tab = st.tabs(["Train", "Choose, save, load"])
+train_tab, manage_tab, ft_tab = st.tabs(["Train", "Choose, save, load", "Fine-tune the encoder"])
 
 with train_tab:
     with st.form("rk_form"):
@@ -77,3 +78,19 @@ with manage_tab:
             with ui.guard("Train and save a ranker for this catalog's encoder first.", stop=False):
                 ui.load_saved_ranker(ws, name)
                 st.rerun()
+
+with ft_tab:
+    st.caption("Contrastive fine-tuning of the sentence encoder on this domain's log: (user description → liked "
+               "item, item → next item) pairs, in-batch negatives, only the top layers trained, the best epoch on "
+               "held-out users' recall@10 kept. A few minutes on a 2-core CPU; the page stays usable meanwhile.")
+    job = st.session_state.get(ui.FT_JOB_KEY)
+    with st.form("ft_form"):
+        a, b, c = st.columns(3)
+        layers = a.slider("Top layers trained", 1, 3, 2, key="ft_layers")
+        ft_epochs = b.slider("Max epochs (early stopping)", 1, 5, 2, key="ft_epochs")
+        pairs = c.select_slider("Training pairs (sampled)", [500, 1000, 2000, 4000], value=2000, key="ft_pairs")
+        start = st.form_submit_button("Fine-tune", type="primary", disabled=bool(job and job.running))
+    if start:
+        with ui.guard("Pick a demo domain and the MiniLM encoder on Home, then try again.", stop=False):
+            ui.start_finetune(ws, FineTuneConfig(layers=layers, epochs=ft_epochs, max_pairs=pairs))
+    ui.finetune_panel()

@@ -16,7 +16,8 @@ HOW_SWITCH = "the one-click multilingual switch, for this session"
 
 
 def choose_encoder(kind: str, how: str) -> None:
-    """Make ``kind`` (``"minilm"`` or ``"multilingual"``) the session's encoder; ``how`` says who chose it."""
+    """Make ``kind`` (``"minilm"``, ``"multilingual"`` or a model folder fine-tuned in this session) the session's
+    encoder; ``how`` says who chose it."""
     st.session_state[ENCODER_KEY] = kind
     st.session_state[ENCODER_HOW_KEY] = how
 
@@ -26,8 +27,8 @@ def encoder_kind() -> str:
     Chinese and other languages) or a local sentence-transformers folder: the session's choice on Home, else
     ``COLDREC_ENCODER``."""
     chosen = st.session_state.get(ENCODER_KEY)
-    if chosen in ("minilm", "multilingual"):
-        return chosen
+    if chosen in ("minilm", "multilingual") or (isinstance(chosen, str) and Path(chosen).is_dir()):
+        return chosen  # a folder: fine-tuned on the Ranker page for this session (ui/finetune.py)
     kind = os.environ.get("COLDREC_ENCODER", "minilm").strip()
     return kind.lower() if kind.lower() in ("hash", "minilm", "multilingual", "") else kind
 
@@ -46,7 +47,8 @@ def encoder_label() -> str:
 def encoder_source() -> str:
     """How the active encoder was chosen, in words: the session's choice (Home picker or the one-click switch),
     the server's ``COLDREC_ENCODER`` (a folder is named, never its path), or the default."""
-    if st.session_state.get(ENCODER_KEY) in ("minilm", "multilingual"):
+    if st.session_state.get(ENCODER_KEY) in ("minilm", "multilingual") or encoder_kind() == st.session_state.get(
+            ENCODER_KEY):
         return str(st.session_state.get(ENCODER_HOW_KEY) or "chosen for this session")
     env = os.environ.get("COLDREC_ENCODER", "").strip()
     if not env:
