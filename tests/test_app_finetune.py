@@ -31,7 +31,7 @@ def _ranker_page(**state) -> AppTest:
 def _job(tmp_path, events=()):
     from ui.finetune import FineTuneJob
 
-    return FineTuneJob(out=tmp_path / "ecommerce-20261204-120000", pairs=500, events=list(events))
+    return FineTuneJob(out=tmp_path / "ecommerce-20261204-120000", pairs=500, epochs=2, events=list(events))
 
 
 def test_fine_tune_on_the_hash_encoder_says_to_pick_minilm():
@@ -50,6 +50,7 @@ def test_a_running_job_shows_its_epochs_and_stop_sets_the_flag(tmp_path):
     at = _ranker_page(ft_job=job)
     assert any("Epoch 2, step 3 of 16" in p.text and "about 40 s left" in p.text for p in at.get("progress")), [
         p.text for p in at.get("progress")]
+    assert [p.value for p in at.get("progress")] == [int(100 * (16 + 3) / 32)]  # step 19 of 2 epochs × 16
     [stop] = [b for b in at.button if b.key == "ft_stop"]
     at = ok(stop.click().run())
     assert job.stop.is_set()

@@ -31,6 +31,7 @@ class FineTuneJob:
 
     out: Path
     pairs: int
+    epochs: int = 1
     events: list[dict] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     future: Future = field(default_factory=Future)
@@ -56,7 +57,7 @@ def start_finetune(ws: Any, config: Any) -> FineTuneJob:
                            "`coldrec fine-tune --catalog … --interactions …` on your own files.")
     name = f"{ws.key.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder = Path(ranker_folder()).parent / "encoders" / name
-    job = FineTuneJob(out=folder, pairs=config.max_pairs)
+    job = FineTuneJob(out=folder, pairs=config.max_pairs, epochs=config.epochs)
     base = None if kind in ("minilm", "") else kind
 
     def work() -> None:
@@ -77,6 +78,16 @@ def epochs_frame(events: list[dict]) -> pd.DataFrame:
     rows = [{"epoch": e["epoch"], "validation recall@10": e.get("val_recall"), "training loss": e.get("loss")}
             for e in events if e.get("phase") == "epoch"]
     return pd.DataFrame(rows, columns=["epoch", "validation recall@10", "training loss"])
+
+
+def fraction_done(job: FineTuneJob) -> float:
+    """How far the current phase is, 0..1: texts through the frozen layers, then steps over all epochs."""
+    last = job.events[-1] if job.events else {}
+    if last.get("phase") == "encode":
+        return min(1.0, last.get("done", 0) / max(1, last.get("total", 1)))
+    if last.get("phase") == "train":
+        return min(1.0, ((last["epoch"] - 1) * last["steps"] + last["step"]) / max(1, job.epochs * last["steps"]))
+    return 0.0
 
 
 def status_line(job: FineTuneJob) -> str:
@@ -106,8 +117,8 @@ def finetune_panel() -> None:
         st.line_chart(frame, x="epoch", y="validation recall@10", height=220, x_label="epoch",
                       y_label="validation recall@10")
     if job.running:
-        st.progress(0.0 if job.stop.is_set() else 0.5, text=status_line(job) + (" · stopping after this step…"
-                                                                               if job.stop.is_set() else ""))
+        stopping = " · stopping after this step…" if job.stop.is_set() else ""
+        st.progress(fraction_done(job), text=status_line(job) + stopping)
         # a callback runs before the rerun, so the bar above already says "stopping"
         st.button("Stop (keeps the best epoch so far)", key="ft_stop", disabled=job.stop.is_set(),
                   on_click=job.stop.set)
