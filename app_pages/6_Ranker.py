@@ -6,7 +6,6 @@ import streamlit as st
 
 import ui
 from coldrec.evaluation import describe_holdout
-from coldrec.encoders import FineTuneConfig
 from coldrec.ranking import FEATURE_SETS, OBJECTIVES, RankerConfig
 from coldrec.recommend._views import kept_epoch, loss_frame
 
@@ -65,8 +64,7 @@ with manage_tab:
                 st.success(f"Saved as “{ui.md(name)}” (model.safetensors + config.json): load it under “…or one saved "
                            "here”.")
     with l.form("rk_load"):
-        files = st.file_uploader("Load a checkpoint: model.safetensors and config.json",
-                                 type=["safetensors", "json"],
+        files = st.file_uploader("Load a checkpoint: model.safetensors and config.json", type=["safetensors", "json"],
                                  accept_multiple_files=True, key="rk_files")
         if st.form_submit_button("Load and use") and files:
             with ui.guard("Upload both files written by `coldrec train-ranker` or the Save button.", stop=False):
@@ -78,19 +76,5 @@ with manage_tab:
             with ui.guard("Train and save a ranker for this catalog's encoder first.", stop=False):
                 ui.load_saved_ranker(ws, name)
                 st.rerun()
-
 with ft_tab:
-    st.caption("Contrastive fine-tuning of the sentence encoder on this domain's log: (user description → liked "
-               "item, item → next item) pairs, in-batch negatives, only the top layers trained, the best epoch on "
-               "held-out users' recall@10 kept. A few minutes on a 2-core CPU; the page stays usable meanwhile.")
-    job = st.session_state.get(ui.FT_JOB_KEY)
-    with st.form("ft_form"):
-        a, b, c = st.columns(3)
-        layers = a.slider("Top layers trained", 1, 3, 2, key="ft_layers")
-        ft_epochs = b.slider("Max epochs (early stopping)", 1, 5, 2, key="ft_epochs")
-        pairs = c.select_slider("Training pairs (sampled)", [500, 1000, 2000, 4000], value=2000, key="ft_pairs")
-        start = st.form_submit_button("Fine-tune", type="primary", disabled=bool(job and job.running))
-    if start:
-        with ui.guard("Pick a demo domain and the MiniLM encoder on Home, then try again.", stop=False):
-            ui.start_finetune(ws, FineTuneConfig(layers=layers, epochs=ft_epochs, max_pairs=pairs))
-    ui.finetune_panel()
+    ui.finetune_tab(ws)

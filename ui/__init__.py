@@ -75,7 +75,7 @@ from ui.chrome import (
 )
 from ui.escape import hide_paths, md, plot_text
 from ui.feedback import guard, language_hint, show_error
-from ui.finetune import JOB_KEY as FT_JOB_KEY, finetune_panel, start_finetune
+from ui.finetune import finetune_tab
 from ui.rankers import (
     HIDDEN_CHOICES,
     LOADED_KEY,
@@ -172,8 +172,8 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "user_of", "variant_lists", "OTHER_COLOR", "PALETTE", "USER_COLOR", "bars_figure", "category_colors",
     "map_figure", "probe_figure", "rank_diff_figure", "reach_figure", "selected_rows", "ws_colors", "APP_TITLE",
     "HOME_ICON", "NEXT_STEPS", "PAGES", "PERSISTENT_KEYS", "keep_choices", "keep_widget_state", "page", "pages", "setup",
-    "start_page", "guard", "language_hint", "md", "plot_text", "hide_paths", "show_error", "FT_JOB_KEY",
-    "finetune_panel", "start_finetune", "HIDDEN_CHOICES",
+    "start_page", "guard", "language_hint", "md", "plot_text", "hide_paths", "show_error", "finetune_tab",
+    "HIDDEN_CHOICES",
     "LOADED_KEY", "TRAINED_KEY",
     "choose_ranker", "current_ranker_index", "load_ranker", "load_saved_ranker", "ranker_options", "save_ranker",
     "saved_rankers", "train", "demo_items", "embed_catalog", "embed_texts_cached", "encoder", "encoder_kind",

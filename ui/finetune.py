@@ -104,6 +104,27 @@ def status_line(job: FineTuneJob) -> str:
     return f"Starting ({spent:.0f} s)…"
 
 
+def finetune_tab(ws: Any) -> None:
+    """The tab: what fine-tuning does, its form (one run at a time), then :func:`finetune_panel`."""
+    from coldrec.encoders import FineTuneConfig
+    from ui.feedback import guard
+
+    st.caption("Contrastive fine-tuning of the sentence encoder on this domain's log: (user description → liked "
+               "item, item → next item) pairs, in-batch negatives, only the top layers trained, the best epoch on "
+               "held-out users' recall@10 kept. A few minutes on a 2-core CPU; the page stays usable meanwhile.")
+    job = st.session_state.get(JOB_KEY)
+    with st.form("ft_form"):
+        a, b, c = st.columns(3)
+        layers = a.slider("Top layers trained", 1, 3, 2, key="ft_layers")
+        epochs = b.slider("Max epochs (early stopping)", 1, 5, 2, key="ft_epochs")
+        pairs = c.select_slider("Training pairs (sampled)", [500, 1000, 2000, 4000], value=2000, key="ft_pairs")
+        start = st.form_submit_button("Fine-tune", type="primary", disabled=bool(job and job.running))
+    if start:
+        with guard("Pick a demo domain and the MiniLM encoder on Home, then try again.", stop=False):
+            start_finetune(ws, FineTuneConfig(layers=layers, epochs=epochs, max_pairs=pairs))
+    finetune_panel()
+
+
 @st.fragment(run_every=2.0)
 def finetune_panel() -> None:
     """The run's curve and state; a Stop button while it runs, the result and how to use it when done."""
