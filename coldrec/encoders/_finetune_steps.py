@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from coldrec.encoders._transformers import torch_pool
+
 __all__ = ["VALIDATE_K", "_Texts", "_recall", "_train_step"]
 
 VALIDATE_K = 10
@@ -62,7 +64,7 @@ class _Texts:
             x[j, : s.shape[0]], mask[j, : s.shape[0]] = s, True
         for layer in self.model.encoder.layer[self.frozen:]:
             x = layer(x, mask[:, None, None, :])
-        return _pool(x, mask, self.enc.spec.pooling)
+        return torch_pool(x, mask, self.enc.spec.pooling)
 
     def all_vectors(self, rows: Sequence[int]) -> np.ndarray:
         import torch
@@ -70,20 +72,6 @@ class _Texts:
         with torch.no_grad():
             out = [self.vectors(rows[s:s + 128]).cpu().numpy() for s in range(0, len(rows), 128)]
         return np.concatenate(out) if out else np.zeros((0, self.enc.dim), np.float32)
-
-
-def _pool(hidden, mask, mode: str):
-    import torch
-
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    if mode == "cls":
-        v = hidden[:, 0]
-    elif mode == "max":
-        v = hidden.masked_fill(m == 0, -1e9).max(dim=1).values
-    else:
-        count = m.sum(dim=1).clamp(min=1e-9)
-        v = (hidden * m).sum(dim=1) / (count.sqrt() if mode == "mean_sqrt" else count)
-    return torch.nn.functional.normalize(v, p=2, dim=1)
 
 
 def _recall(tx: _Texts, valid: np.ndarray, pool: np.ndarray) -> float:

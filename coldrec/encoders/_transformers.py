@@ -23,7 +23,23 @@ from coldrec.encoders._base import EncoderConfig
 from coldrec.encoders._folder import read_folder
 from coldrec.encoders._sentence import SentenceEncoder, _damaged
 
-__all__ = ["TransformersEncoder", "plain_folder"]
+__all__ = ["TransformersEncoder", "plain_folder", "torch_pool"]
+
+
+def torch_pool(hidden, mask, mode: str):
+    """Unit rows of ``hidden`` (batch, tokens, dim) pooled over the unmasked tokens as sentence-transformers'
+    ``Pooling`` does (``cls``, ``max``, ``mean_sqrt`` or ``mean``); differentiable (the fine-tuning reuses it)."""
+    import torch
+
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    if mode == "cls":
+        v = hidden[:, 0]
+    elif mode == "max":
+        v = hidden.masked_fill(m == 0, -1e9).max(dim=1).values
+    else:
+        count = m.sum(dim=1).clamp(min=1e-9)
+        v = (hidden * m).sum(dim=1) / (count.sqrt() if mode == "mean_sqrt" else count)
+    return torch.nn.functional.normalize(v, p=2, dim=1)  # coldrec's contract: unit rows (Normalize does the same)
 
 
 def plain_folder(folder: str | Path | None) -> bool:
@@ -92,17 +108,5 @@ class TransformersEncoder(SentenceEncoder):
         return out
 
     def _pool(self, hidden, mask) -> np.ndarray:
-        import torch
-
-        hidden = hidden.float()  # pool and normalise in fp32 whatever the compute dtype, as sentence-transformers
-        m = mask.unsqueeze(-1).to(hidden.dtype)
-        mode = self.spec.pooling
-        if mode == "cls":
-            v = hidden[:, 0]
-        elif mode == "max":
-            v = hidden.masked_fill(m == 0, -1e9).max(dim=1).values
-        else:
-            count = m.sum(dim=1).clamp(min=1e-9)
-            v = (hidden * m).sum(dim=1) / (count.sqrt() if mode == "mean_sqrt" else count)
-        v = torch.nn.functional.normalize(v, p=2, dim=1)  # coldrec's contract: unit rows (Normalize does the same)
-        return v.cpu().numpy()
+        # pool and normalise in fp32 whatever the compute dtype, as sentence-transformers
+        return torch_pool(hidden.float(), mask, self.spec.pooling).cpu().numpy()
