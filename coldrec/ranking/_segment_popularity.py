@@ -28,7 +28,7 @@ class SegmentPopularityConfig:
     levels: tuple[tuple[str, ...], ...] = (("age",), ("age", "gender"), ("age", "gender", "occupation"))
     """Segment levels, coarse to fine; each names the user fields whose values define a segment. Each level backs
     off to the one before it, the first to global popularity."""
-    strengths: tuple[float, ...] = (300.0, 1000.0, 3000.0, 10000.0, 30000.0)
+    strengths: tuple[float, ...] = (1000.0, 3000.0, 10000.0, 30000.0)
     """Candidate Dirichlet strengths (pseudo-counts of the parent distribution) tried for every level."""
     prior: float = 0.5
     """Additive smoothing of the global counts (level 0), so an item nobody liked keeps a small probability."""
