@@ -157,4 +157,4 @@ def choose_segment_strengths(model: SegmentPopularity, train_users: np.ndarray,
     best = max(grid, key=lambda g: score[g])
     model.fit(train_users)
     return tuple(float(x) for x in best), {"strengths": [float(x) for x in best], "levels": [list(lv) for lv in
-                                           model.levels], "val_ndcg@10": round(score[best], 5)}
+                                           model.levels], "val_ndcg@10": round(float(score[best]), 5)}
