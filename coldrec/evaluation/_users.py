@@ -15,7 +15,6 @@ from coldrec.ranking import fit_text_popularity
 ML_SCALARS = ("base", "cos-profile", "cos-text", "max-sim-liked", "item-cf-liked", "has-liked",
               "neighbour-popularity", "log-popularity")
 ML_SCALARS_TEXT = ("text-popularity",)
-ML_SCALARS_SEGMENT = ("segment-popularity",)
 
 
 def _neighbour_popularity(D: np.ndarray, Rm, train_users: np.ndarray, k: int = 50) -> np.ndarray:
@@ -39,7 +38,7 @@ def _neighbour_popularity(D: np.ndarray, Rm, train_users: np.ndarray, k: int = 5
 def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarray, users: np.ndarray,
               liked: Sequence[np.ndarray], cands: np.ndarray, desc_weight: float = 0.5,
               dpop: np.ndarray | None = None, base: tuple[float, ...] = (0.0, 0.0, 1.0, 0.0),
-              demo: np.ndarray | None = None, seg: np.ndarray | None = None):
+              demo: np.ndarray | None = None):
     """(I, U, scalars) for MovieLens users = demographic vector ``D[u]`` + optional liked items.
 
     Scalars: the residual base (log popularity + alpha * neighbour popularity + beta * item-CF / kstd, with beta
@@ -47,16 +46,12 @@ def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarra
     cosine(item, profile), cosine(item, demographic text), max-sim to liked, item-CF score from liked (mean co-occurrence cosine),
     has-liked flag, popularity among the training users with the most similar text (``dpop``), log popularity;
     with ``demo`` (rows scaled to [0, 1], see :func:`text_popularity_matrix`) a ninth scalar, the text-conditioned
-    popularity, which the base mixes in with weight ``w``: ``(1 - w) * logpop + w * demo + ...``; with ``seg``
-    (rows scaled to [0, 1], see :func:`segment_popularity_matrix`) a last scalar, the segment popularity, which
-    replaces log popularity in the base with weight ``base[5]``: ``(1 - w) * ((1 - ws) * logpop + ws * seg) + ...``.
+    popularity, which the base mixes in with weight ``w``: ``(1 - w) * logpop + w * demo + ...``.
     """
     B = len(users)
     U = _ml_profiles(E, D, users, liked, desc_weight)
     I = E[cands]
-    f = np.zeros(cands.shape + (8 + (demo is not None) + (seg is not None),), np.float32)
-    if seg is not None:
-        f[..., -1] = seg[users[:, None], cands]
+    f = np.zeros(cands.shape + (8 if demo is None else 9,), np.float32)
     if demo is not None:
         f[..., 8] = demo[users[:, None], cands]
     f[..., 7] = logpop_n[cands]
@@ -74,9 +69,7 @@ def _ml_feats(E: np.ndarray, D: np.ndarray, Sim: np.ndarray, logpop_n: np.ndarra
     # beta per number of liked items when given (one liked item makes the item-CF term noisier than three)
     by_shot = base[4] if len(base) > 4 else {}
     b = np.array([by_shot.get(len(x), beta) for x in liked], np.float32).reshape(B, 1)
-    ws = base[5] if len(base) > 5 and seg is not None else 0.0
-    pop = (1.0 - ws) * f[..., 7] + (ws * f[..., -1] if ws else 0.0)
-    f[..., 0] = (1.0 - w) * pop + (w * f[..., 8] if w else 0.0) + alpha * f[..., 6] + b * f[..., 4] / kstd
+    f[..., 0] = (1.0 - w) * f[..., 7] + (w * f[..., 8] if w else 0.0) + alpha * f[..., 6] + b * f[..., 4] / kstd
     return I, U, f
 
 

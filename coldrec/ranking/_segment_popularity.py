@@ -130,7 +130,8 @@ class SegmentPopularity:
 
 
 def choose_segment_strengths(model: SegmentPopularity, train_users: np.ndarray,
-                             cfg: SegmentPopularityConfig | None = None, seed: int = 0) -> tuple[tuple[float, ...], dict]:
+                             cfg: SegmentPopularityConfig | None = None,
+                             seed: int = 0) -> tuple[tuple[float, ...], dict]:
     """Strengths per level by mean NDCG@10 over ``cfg.inner_folds`` folds of ``train_users`` only.
 
     Each inner fold is scored by a model fitted on the other folds. Users with no liked item are skipped.
@@ -156,5 +157,6 @@ def choose_segment_strengths(model: SegmentPopularity, train_users: np.ndarray,
             score[g] += acc.result()["ndcg@10"] / cfg.inner_folds
     best = max(grid, key=lambda g: score[g])
     model.fit(train_users)
-    return tuple(float(x) for x in best), {"strengths": [float(x) for x in best], "levels": [list(lv) for lv in
-                                           model.levels], "val_ndcg@10": round(float(score[best]), 5)}
+    log = {"strengths": [float(x) for x in best], "levels": [list(lv) for lv in model.levels],
+           "val_ndcg@10": round(float(score[best]), 5)}
+    return tuple(float(x) for x in best), log

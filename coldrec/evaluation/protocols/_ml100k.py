@@ -12,7 +12,7 @@ from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _Evaluator, _i
                           embed_cached, get_encoder)
 from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._reranking import _eval_matrix, config_record, train_protocol_ranker
-from coldrec.evaluation._users import (ML_SCALARS, ML_SCALARS_SEGMENT, ML_SCALARS_TEXT, _ml_feats, _ml_profiles,
+from coldrec.evaluation._users import (ML_SCALARS, ML_SCALARS_TEXT, _ml_feats, _ml_profiles,
                                       _neighbour_popularity, segment_popularity_matrix, text_popularity_matrix)
 from coldrec.ranking import age_buckets, sample_negatives
 
@@ -24,7 +24,8 @@ def user_folds(users: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[np.nd
 
 SHOTS: tuple[int, ...] = (0, 1, 3, 5)
 # this protocol's rows: the shared methods plus segment popularity (runs with popularity), next to popularity
-ML_METHODS: tuple[str, ...] = tuple(x for m in METHODS for x in ((m, "segment-popularity") if m == "popularity" else (m,)))
+ML_METHODS: tuple[str, ...] = tuple(x for m in METHODS
+                                    for x in ((m, "segment-popularity") if m == "popularity" else (m,)))
 
 
 def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any = None,
@@ -119,7 +120,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 # uniform negatives only: hard negatives from the popular head would teach "popular = negative"
                 neg = sample_negatives(np.zeros((len(us), 0), np.int64), pos_sets, n, cfg.negatives, r)
                 cands = np.concatenate([ps[:, None], neg], axis=1)
-                return _ml_feats(E, D, Sim, logpop_n, us, liked, cands, dpop=dpop, base=base, demo=demo, seg=seg)
+                return _ml_feats(E, D, Sim, logpop_n, us, liked, cands, dpop=dpop, base=base, demo=demo)
 
             # the inner-validation users with 0, 1, 3 and 5 liked items (drawn in the order 0, 3, 1, 5 so the draws
             # match the runs that had only 0 and 3): beta per shot count and the epochs are chosen on these
@@ -146,31 +147,27 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
 
             zero_users = np.array([u for u in train_users if len(user_pos[u])], dtype=np.int64)
 
-            def base_pop(users, ws):
-                return (1 - ws) * logpop_n[None, :] + ws * seg[users]
-
-            def base_zero(w, alpha, ws):
-                sc = (1 - w) * base_pop(zero_users, ws) + w * demo[zero_users] + alpha * dpop[zero_users]
+            def base_zero(w, alpha):
+                sc = (1 - w) * logpop_n[None, :] + w * demo[zero_users] + alpha * dpop[zero_users]
                 return _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) for u in zero_users], ks,
                                     np.random.default_rng(0), jitter=True)["ndcg@10"]
 
             def base_val(shot, alpha, beta):
                 vu, lk = shot_sets[shot]
-                sc = (1 - w_demo) * base_pop(vu, w_seg) + w_demo * demo[vu] + alpha * dpop[vu] + beta * (
+                sc = (1 - w_demo) * logpop_n[None, :] + w_demo * demo[vu] + alpha * dpop[vu] + beta * (
                     np.stack([Sim[l].mean(0) for l in lk]) / kstd if len(lk) and len(lk[0]) else 0.0)
                 return _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
                                                        for u, l_ in zip(vu, lk)], ks, np.random.default_rng(0),
                                     exclude=lk, jitter=True)["ndcg@10"]
 
-            w_demo, alpha, w_seg = max(((w, a, ws) for w in (0.0, 0.5, 1.0) for a in (0.0, 0.25, 0.5, 1.0)
-                                        for ws in (0.0, 0.5, 1.0)), key=lambda wa: base_zero(*wa))
+            w_demo, alpha = max(((w, a) for w in (0.0, 0.5, 1.0) for a in (0.0, 0.25, 0.5, 1.0)),
+                                key=lambda wa: base_zero(*wa))
             betas = {s: max((0.0, 0.25, 0.5, 1.0, 2.0), key=lambda b: base_val(s, alpha, b)) for s in (1, 3, 5)}
             beta = betas[3]  # also for shot counts not seen here (2, 4, > 5)
-            base = (alpha, beta, kstd, w_demo, betas, w_seg)
-            ranker_info.setdefault("base", []).append({"w_text_popularity": w_demo, "w_segment_popularity": w_seg,
-                                                       "alpha": alpha, "beta": beta,
+            base = (alpha, beta, kstd, w_demo, betas)
+            ranker_info.setdefault("base", []).append({"w_text_popularity": w_demo, "alpha": alpha, "beta": beta,
                                                        "beta_by_shot": {str(k): v for k, v in betas.items()}})
-            log(f"  fold {fold + 1} residual base: w={w_demo} w_seg={w_seg} alpha={alpha} beta by shot={betas}")
+            log(f"  fold {fold + 1} residual base: w={w_demo} alpha={alpha} beta by shot={betas}")
 
             # epochs are chosen on every shot count the ranker is trained with (0, 1, 3 and 5 liked items)
             epoch_sets = [shot_sets[s] for s in (0, 1, 3, 5)]
@@ -180,7 +177,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
                 for vu, lk in epoch_sets:
                     cand = np.tile(np.arange(n), (len(vu), 1))
                     sc = net.score_batch(*_ml_feats(E, D, Sim, logpop_n, vu, lk, cand, dpop=dpop, base=base,
-                                                     demo=demo, seg=seg))
+                                                     demo=demo))
                     tot += _eval_matrix(sc, np.arange(n), [set(user_pos[u].tolist()) - set(l_.tolist())
                                                            for u, l_ in zip(vu, lk)], ks, np.random.default_rng(0),
                                         exclude=lk)["ndcg@10"]
@@ -189,8 +186,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             n_ex = min(len(pairs), 12000)
             for feat in ("concat", "rich"):
                 if f"mlp-{feat}" in want:
-                    net, hist = train_protocol_ranker(feat, E.shape[1], ML_SCALARS + ML_SCALARS_TEXT + ML_SCALARS_SEGMENT,
-                                                      n_ex, make_batch,
+                    net, hist = train_protocol_ranker(feat, E.shape[1], ML_SCALARS + ML_SCALARS_TEXT, n_ex, make_batch,
                                                       validate, cfg, log, f"fold {fold + 1} mlp-{feat}")
                     nets[f"mlp-{feat}"] = net
                     ranker_info[f"mlp-{feat}"].append(hist)
@@ -210,7 +206,8 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             if "popularity" in want:
                 add(s, "popularity", np.tile(pop, (B, 1)), targets, liked, jitter=True)
             if "popularity" in want or "segment-popularity" in want:
-                add(s, "segment-popularity", seg[us], targets, liked, jitter=True)
+                # no jitter, so the shared rng stream (and every other row) stays as it was
+                add(s, "segment-popularity", seg[us], targets, liked)
             if "tfidf" in want:
                 if s == 0:
                     tsc = (X_users[us] @ X_items.T).toarray()
@@ -228,7 +225,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             cand = np.tile(np.arange(n), (B, 1))
             for name, net in nets.items():
                 add(s, name, net.score_batch(*_ml_feats(E, D, Sim, logpop_n, us, liked, cand, dpop=dpop, base=base,
-                                                         demo=demo, seg=seg)), targets, liked)
+                                                         demo=demo)), targets, liked)
         log(f"  fold {fold + 1}/5 done in {time.time() - tf:.0f}s")
     few_shot: dict[str, dict[str, dict[str, float]]] = {}
     methods: dict[str, dict[str, float]] = {}
@@ -284,9 +281,8 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             "segment-popularity (coldrec.ranking.SegmentPopularity): popularity per segment age bucket (ML-1M groups) "
             "> age x gender > age x gender x occupation, each level a Dirichlet posterior around its parent "
             "(strength = pseudo-counts, 1e3..3e4 per level, chosen per fold by NDCG@10 on 5 inner folds of the "
-            "training users), level 0 global popularity. It is also an mlp-rich scalar and replaces log popularity "
-            "in the residual base with weight w_seg (0, 0.5, 1; chosen with w and alpha); training users' rows "
-            "leave their own liked items out.",
+            "training users), level 0 global popularity. Row ties are broken by item order (continuous "
+            "probabilities; ties only among never-liked items).",
         ],
         "seconds_total": round(time.time() - t_start, 1),
     }
