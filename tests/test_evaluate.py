@@ -182,6 +182,29 @@ def test_text_popularity_rows_never_see_their_own_positives():
         np.testing.assert_allclose(a[u], b[u], atol=1e-6)
 
 
+def test_segment_popularity_rows_ignore_the_test_users_ratings():
+    from coldrec.evaluation._users import segment_popularity_matrix
+
+    rng = np.random.default_rng(0)
+    n_users, n_items = 80, 25
+    fields = {"age": rng.integers(0, 3, n_users), "gender": rng.choice(["M", "F"], n_users),
+              "occupation": rng.choice(["doctor", "artist"], n_users)}
+    pos = [rng.choice(n_items, 4, replace=False) for _ in range(n_users)]
+    train, test = np.arange(0, 60), np.arange(60, 80)
+    a, log = segment_popularity_matrix(fields, pos, n_items, train)
+    assert a.shape == (n_users, n_items) and 0.0 <= a.min() and a.max() <= 1.0
+    changed = list(pos)
+    for u in test:
+        changed[u] = np.arange(4)
+    b, log_b = segment_popularity_matrix(fields, changed, n_items, train)
+    assert log_b == log
+    np.testing.assert_allclose(a, b)
+    # control: a training user's ratings do move the other users' rows
+    mine = list(pos)
+    mine[5] = np.arange(4) if set(pos[5].tolist()) != {0, 1, 2, 3} else np.arange(4, 8)
+    assert not np.allclose(segment_popularity_matrix(fields, mine, n_items, train)[0][test], a[test])
+
+
 # ------------------------------------------------------------------ tiny slices on the real data (CI-sized)
 @pytest.mark.realdata
 def test_scientific_slice(shared_datasets):
@@ -226,5 +249,9 @@ def test_citeulike_slice(shared_datasets):
 def test_ml100k_slice(shared_datasets):
     r = run_protocol("ml100k-cold-users", data=shared_datasets, max_users=60, **FAST)
     assert set(r["methods"]["popularity"]) == {"recall@10", "ndcg@10"}
+    # segment popularity is its own row, next to popularity, with its strengths chosen per fold
+    assert list(r["methods"])[:3] == ["random", "popularity", "segment-popularity"]
+    assert "segment-popularity" in r["few_shot"]["3-shot"]
+    assert len(r["ranker"]["segment_popularity"]) == 5
     assert "itemknn" in r["few_shot"]["3-shot"] and "itemknn" not in r["methods"]
     assert r["methods"]["popularity"]["ndcg@10"] > r["methods"]["random"]["ndcg@10"]

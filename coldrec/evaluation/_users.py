@@ -125,3 +125,23 @@ def text_popularity_matrix(X: np.ndarray, user_pos: Sequence[np.ndarray], n_item
     both = np.concatenate([fit_users, val_users])
     out[test_users] = _rows01(fit_text_popularity(X[both], Y(both), wd)(X[test_users]))
     return out, {"wd": wd, "val_ndcg@10": {str(k): round(v, 5) for k, v in val.items()}}
+
+
+def segment_popularity_matrix(fields: dict, user_pos: Sequence[np.ndarray], n_items: int, train_users: np.ndarray,
+                              seed: int = 0) -> tuple[np.ndarray, dict]:
+    """Leakage-free segment popularity (:class:`~coldrec.ranking.SegmentPopularity`) rows for every user of a fold.
+
+    The strengths are chosen on inner folds of ``train_users``; the model is fitted on ``train_users``, whose own
+    rows leave their own liked items out (leave-one-user-out); every other user (the test users) is scored by the
+    model as is. Returns ``(n_users_total, n_items)`` rows of log-probabilities scaled to [0, 1], and a log.
+    """
+    from coldrec.ranking import SegmentPopularity, choose_segment_strengths
+
+    model = SegmentPopularity(fields, user_pos, n_items)
+    strengths, log = choose_segment_strengths(model, train_users, seed=seed)
+    n_users = len(user_pos)
+    out = np.zeros((n_users, n_items), np.float32)
+    for s in range(0, n_users, 256):
+        rows = np.arange(s, min(s + 256, n_users))
+        out[rows] = _rows01(np.log(model.predict(rows, strengths)))
+    return out, log

@@ -11,6 +11,8 @@ from coldrec.ranking._checkpoint_io import FORMAT as CHECKPOINT_FORMAT, read_con
 from coldrec.ranking._interactions import InteractionLog, TrainingData, load_interactions, build_training_data, popularity_counts
 from coldrec.ranking._training import TrainResult, train_ranker, holdout_metrics, split_users
 from coldrec.ranking._text_popularity import fit_text_popularity
+from coldrec.ranking._segment_popularity import (SegmentPopularityConfig, SegmentPopularity, choose_segment_strengths,
+                                                 age_buckets)
 from coldrec.ranking._user_tower import UserTowerConfig, UserTower
 from coldrec.ranking._finetune import fine_tune, log_pairs
 from coldrec.ranking._checkpoints import RANKER_DIR, save_named, saved_names, load_named, load_from_bytes, checkpoint_files
@@ -31,6 +33,10 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "read_config",
     "fit_text_popularity",
+    "SegmentPopularityConfig",
+    "SegmentPopularity",
+    "choose_segment_strengths",
+    "age_buckets",
     "InteractionLog",
     "TrainingData",
     "load_interactions",
