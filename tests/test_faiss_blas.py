@@ -40,7 +40,10 @@ def test_a_users_own_core_type_is_kept(monkeypatch):
 
 
 def test_unset_core_type_is_chosen_from_flags(monkeypatch):
-    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    # setenv first, so teardown restores the variable's absence: a bare delenv of an unset variable records no
+    # undo, and the "SkylakeX" set below leaked into every later subprocess (SIGILL on a CPU without AVX-512)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "unset-by-this-test")
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
     assert set_openblas_coretype(XEON) == "SkylakeX"
     import os
 
