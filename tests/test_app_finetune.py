@@ -31,7 +31,7 @@ def _ranker_page(**state) -> AppTest:
 def _job(tmp_path, events=()):
     from ui.finetune import FineTuneJob
 
-    return FineTuneJob(out=tmp_path / "ecommerce-20261204-120000", pairs=500, epochs=2, events=list(events))
+    return FineTuneJob(out=tmp_path / "ecommerce-20261204-120000", epochs=2, events=list(events))
 
 
 def test_fine_tune_on_the_hash_encoder_says_to_pick_minilm():

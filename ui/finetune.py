@@ -27,10 +27,10 @@ STOPPED = {"epochs": "all epochs run", "patience": "stopped early: validation st
 
 @dataclass
 class FineTuneJob:
-    """One fine-tuning run of this session: its events, stop flag, result future and output folder."""
+    """One fine-tuning run of this session: its events, stop flag, result future and output folder (``epochs``:
+    how many the progress bar spans)."""
 
     out: Path
-    pairs: int
     epochs: int = 1
     events: list[dict] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -57,7 +57,7 @@ def start_finetune(ws: Any, config: Any) -> FineTuneJob:
                            "`coldrec fine-tune --catalog … --interactions …` on your own files.")
     name = f"{ws.key.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder = Path(ranker_folder()).parent / "encoders" / name
-    job = FineTuneJob(out=folder, pairs=config.max_pairs, epochs=config.epochs)
+    job = FineTuneJob(out=folder, epochs=config.epochs)
     base = None if kind in ("minilm", "") else kind
 
     def work() -> None:
