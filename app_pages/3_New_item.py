@@ -51,9 +51,9 @@ with right:
     st.subheader("Who it reaches")
     st.caption("Log users are profiled from their own description, personas and typed users from their full "
                "profile. Rank = the item's place in that user's list if it were added to the catalog today.")
+    order, config = ui.audience_columns(report.audience)
     st.dataframe(report.audience, hide_index=True, key="ni_audience", height=380, placeholder="—",
-                 column_order=["user_id", "final_rank", "reaches", "who", "cosine", "recall_rank", "ranker_score"],
-                 column_config=ui.AUDIENCE_COLUMNS)
+                 column_order=order, column_config=config)
 
 attrs = [a for a in ["segment", "age", "gender", "locale"] if ws.users is not None and a in ws.users]
 if attrs and s["users"]:

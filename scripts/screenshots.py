@@ -55,7 +55,7 @@ def shoot_all(url: str, width: int, height: int) -> list[str]:
         wait_idle(page, timeout=600)
         page.get_by_text("once per server start").first.wait_for(state="detached", timeout=900_000)
         wait_idle(page, timeout=600)
-        pages = [("Home", "0_Home"), *PAGES.items()]
+        pages = [("Home", "0_Home"), *PAGES.items(), ("Impact", "8_Impact")]  # Impact: its own browser test
         for label, stem in pages:
             if label != "Home":
                 goto_page(page, label, timeout=600)

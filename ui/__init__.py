@@ -141,6 +141,7 @@ from ui.state import (
 )
 from ui.tables import (
     AUDIENCE_COLUMNS,
+    audience_columns,
     CHANGE_COLUMNS,
     COMPARE_COLUMNS,
     ITEM_COLUMNS,
@@ -184,7 +185,7 @@ __all__ = [  # the re-exports above: what pages use as ``ui.<name>``
     "DOMAIN_LABELS", "RANKERS_KEY", "SRC_KEY", "TYPED_KEY", "UPLOADS_KEY", "Workspace", "domain_label",
     "domain_options", "domains", "load_persona", "picked", "remember_new_item", "remember_user", "set_demo",
     "set_ranker", "set_source", "set_upload", "source", "typed_users", "user_from_state", "workspace",
-    "AUDIENCE_COLUMNS", "CHANGE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS",
+    "AUDIENCE_COLUMNS", "audience_columns", "CHANGE_COLUMNS", "COMPARE_COLUMNS", "ITEM_COLUMNS", "SIMILAR_COLUMNS", "METRIC_COLUMNS",
     "NONE", "PROBE_COLUMNS", "PROBE_ORDER", "RESULT_COLUMNS", "RESULT_ORDER", "UPLOAD_TYPES", "audience_change", "col",
     "compact_table", "csv_bytes", "index_of", "metric_columns", "new_item_summary", "short_commit", "result_notes",
     "results_table", "FULL_MATRIX_PAGES", "index_uri", "sample_note", "store_banner", "store_catalog_panel",

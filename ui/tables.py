@@ -177,6 +177,15 @@ AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows 
     "reaches": st.column_config.CheckboxColumn("Top-k", width=46),
 }
 
+def audience_columns(audience: pd.DataFrame) -> tuple[list[str], dict[str, Any]]:
+    """Column order and config of the New item audience table; without a ranker (cosine or the text + log hybrid)
+    the empty Ranker column gives its width to the users' own words."""
+    order = ["user_id", "final_rank", "reaches", "who", "cosine", "recall_rank", "ranker_score"]
+    if "ranker_score" in audience and pd.to_numeric(audience["ranker_score"], errors="coerce").notna().any():
+        return order, AUDIENCE_COLUMNS
+    return order[:-1], {**AUDIENCE_COLUMNS, "who": st.column_config.TextColumn("Who (their own words)", width=124)}
+
+
 CHANGE_COLUMNS = {
     "user_id": st.column_config.TextColumn("User", width="medium"),
     "change": st.column_config.TextColumn("", width="small"),
@@ -253,12 +262,19 @@ def short_commit(commit: Any) -> str:
     return head[:10] + plus + rest
 
 
+METRIC_TABLE_WIDTH = 900  # px of the main column at 1440 px with the sidebar open: no sideways scrolling
+
+
 def metric_columns(table: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
-    """Progress bars scaled to each metric's best value, and a checkbox for published rows."""
+    """Progress bars scaled to each metric's best value, and a checkbox for published rows; the widths share
+    :data:`METRIC_TABLE_WIDTH` so six metrics (CiteULike's) fit without scrolling sideways."""
+    method_w, published_w = 240, 76
+    width = max(96, min(180, (METRIC_TABLE_WIDTH - method_w - published_w) // max(1, len(metrics))))
     cols: dict[str, Any] = {
-        m: st.column_config.ProgressColumn(m, min_value=0.0, format="%.4f",
+        m: st.column_config.ProgressColumn(m, min_value=0.0, format="%.4f", width=width,
                                            max_value=max(1e-9, float(pd.to_numeric(table[m]).max() or 0)))
         for m in metrics}
-    cols["method"] = st.column_config.TextColumn("Method", width="large")
-    cols["published"] = st.column_config.CheckboxColumn("Published", help="Number reported in a paper")
+    cols["method"] = st.column_config.TextColumn("Method", width=method_w)
+    cols["published"] = st.column_config.CheckboxColumn("Published", width=published_w,
+                                                        help="Number reported in a paper")
     return cols

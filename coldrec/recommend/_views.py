@@ -49,10 +49,18 @@ def arrow(change: Any) -> str:
 
 
 def results_view(df: pd.DataFrame) -> pd.DataFrame:
-    """A ``Recommender.recommend`` frame as shown: rank change as arrows, scores kept numeric."""
+    """A ``Recommender.recommend`` frame as shown: rank change as arrows, scores kept numeric.
+
+    Example:
+        >>> v = results_view(pd.DataFrame({"rank_change": [2], "log_share": [0.618]}))
+        >>> v.loc[0, "rank_change"], float(v.loc[0, "log_share"])
+        ('▲ 2', 0.62)
+    """
     out = df.copy()
     if "rank_change" in out:
         out["rank_change"] = out["rank_change"].map(arrow)
+    if "log_share" in out:  # whole percents: "62%" next to "71%", not "61.8%"
+        out["log_share"] = pd.to_numeric(out["log_share"], errors="coerce").round(2)
     return out
 
 
