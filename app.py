@@ -28,7 +28,8 @@ def home() -> None:
             st.radio("Demo domain or uploaded catalog", list(options), format_func=options.get, horizontal=True,
                      index=list(options).index(current) if current in options else 0, key="home_source",
                      on_change=lambda: ui.set_source(st.session_state["home_source"]))
-        with ui.guard("Pick another domain, or upload a catalog on the Catalog page."):
+        with ui.guard("Pick another domain, or upload a catalog on the Catalog page." if ui.index_uri() is None else
+                      "Fix the store COLDREC_INDEX names (or unset it to use the demo catalogs) and restart the app."):
             ws = ui.workspace()
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Items", f"{ws.items_total:,}")
