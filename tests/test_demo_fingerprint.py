@@ -33,7 +33,7 @@ EXPECTED = {
         "personas.json": "ae57b8cb31e22ccb6d45b79d7453f54b757094cca00edb45882c43d2da679740",
     },
     "video": {
-        "items.csv": "6a6d67dbd30036de4f35fd20c8f24c3b4f11b8840c29bfadddaeffe6ef700171",
+        "items.csv": "7fff89d0d9b9e3bdb2067ecf4c0a24faed70b350de5f27980e2c8d4bdd05b963",
         "users.csv": "f62bd895ed0aff18896f38fcf96cf780d47a22783c0c8b33e3c735e6fd0e5ab3",
         "interactions.csv": "350e6c1ac57d485cf4cb994d657a6c0f0f74933544f81eed30a02589a001f942",
         "personas.json": "c95a6423a5f8263d69c1ab15416b373bb4122d30b929d629f5421c0479dc8e53",
