@@ -39,7 +39,7 @@ EXPECTED = {
         "personas.json": "c95a6423a5f8263d69c1ab15416b373bb4122d30b929d629f5421c0479dc8e53",
     },
     "music": {
-        "items.csv": "35110c8d91f48ee397b3efb76a37504e461d600a6da41615a873b34be0b37d5b",
+        "items.csv": "cdfcf61d8254587328d01570cbb04988804c7797881995a55ac362764c6e3253",
         "users.csv": "1f02b8c44e81d292673fe6f6873caa7e95091eda498d14ee24f7259e46b9385c",
         "interactions.csv": "62a1f00bcdab1b69391ee57d433f760ccbaa2e5893b53b1ef67d80f206d88a46",
         "personas.json": "60f99f20b9e4b0d045ac191c0060875ed6f1a540a47b4abb6828083d44a0291c",
