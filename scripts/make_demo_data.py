@@ -460,6 +460,19 @@ def relabel(text: str, pairs) -> str:
     return text
 
 
+def relabel_first(text: str, pairs) -> str:
+    """A category's ``relabel_first`` pairs: only the first ``[old, new]`` whose old phrase occurs is applied.
+
+    For a word every description should carry once (a synopsis names its genre): the pairs list the places it can
+    go, in order of preference, and a pair with ``new == old`` marks a phrase that already names it (nothing more
+    is added). Like ``relabel`` it runs after the length check with no RNG draw.
+    """
+    for old, new in pairs:
+        if old in text:
+            return text.replace(old, new, 1)
+    return text
+
+
 def story_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
     """A sub-topic's title and sentence positions (the first mandatory), filled from the slot banks."""
     spec = vocab["category"][category]
@@ -469,7 +482,8 @@ def story_item(rng: np.random.Generator, vocab: dict, category: str) -> dict:
         title, text, tags, band = _story_once(rng, vocab, spec, sub)
         if length_ok(text, lang, lang.item_length) and 2 <= len(sentences_of(text, lang)) <= 4:
             break
-    out = dict(title=title, description=relabel(text, spec.get("relabel", ())), tags=tags)
+    text = relabel_first(relabel(text, spec.get("relabel", ())), spec.get("relabel_first", ()))
+    out = dict(title=title, description=text, tags=tags)
     if "price" in vocab["items"]:
         lo, hi = vocab["items"]["price"]
         out["price"] = round(lo + (hi - lo) * rng.uniform(band / 3, (band + 1) / 3), 0) - 0.01

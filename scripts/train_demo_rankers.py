@@ -130,7 +130,7 @@ def _measure_domain(domain, demo, enc, cache, E, old: list[str]) -> tuple[list[s
     loses_to = _verdict(frame, shipped)
     lines = [_row(domain, r, " (shipped)" if r["method"] == shipped else "") for r in frame.to_dict("records")]
     # rankers trained but not shipped are not on disk: keep their rows from the last training run, marked
-    kept = [r for r in old if re.match(rf"\|\s*{re.escape(domain)}\s*\|\s*mlp-", r) and "(shipped)" not in r]
+    kept = [r for r in old if re.match(rf"\|\s*{re.escape(domain)}\s*\|\s*mlp-", r) and "(shipped" not in r]
     lines += [re.sub(r"\| (mlp-\w+)( \(last training run\))? \|", r"| \1 (last training run) |", r) for r in kept]
     if shipped is None:
         lines.append(f"| {domain} | {NONE_ROW} | | | | |")

@@ -33,13 +33,13 @@ EXPECTED = {
         "personas.json": "ae57b8cb31e22ccb6d45b79d7453f54b757094cca00edb45882c43d2da679740",
     },
     "video": {
-        "items.csv": "6a6d67dbd30036de4f35fd20c8f24c3b4f11b8840c29bfadddaeffe6ef700171",
+        "items.csv": "7fff89d0d9b9e3bdb2067ecf4c0a24faed70b350de5f27980e2c8d4bdd05b963",
         "users.csv": "f62bd895ed0aff18896f38fcf96cf780d47a22783c0c8b33e3c735e6fd0e5ab3",
         "interactions.csv": "350e6c1ac57d485cf4cb994d657a6c0f0f74933544f81eed30a02589a001f942",
         "personas.json": "c95a6423a5f8263d69c1ab15416b373bb4122d30b929d629f5421c0479dc8e53",
     },
     "music": {
-        "items.csv": "35110c8d91f48ee397b3efb76a37504e461d600a6da41615a873b34be0b37d5b",
+        "items.csv": "cdfcf61d8254587328d01570cbb04988804c7797881995a55ac362764c6e3253",
         "users.csv": "1f02b8c44e81d292673fe6f6873caa7e95091eda498d14ee24f7259e46b9385c",
         "interactions.csv": "62a1f00bcdab1b69391ee57d433f760ccbaa2e5893b53b1ef67d80f206d88a46",
         "personas.json": "60f99f20b9e4b0d045ac191c0060875ed6f1a540a47b4abb6828083d44a0291c",
