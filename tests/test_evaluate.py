@@ -205,6 +205,25 @@ def test_segment_popularity_rows_ignore_the_test_users_ratings():
     assert not np.allclose(segment_popularity_matrix(fields, mine, n_items, train)[0][test], a[test])
 
 
+def test_blend_weight_follows_the_row_set_that_holds_the_signal():
+    from coldrec.evaluation._users import blend_rows, blend_weight
+
+    rng = np.random.default_rng(3)
+    n_users, n_items = 60, 40
+    pos = [rng.choice(n_items, 3, replace=False) for _ in range(n_users)]
+    signal = rng.random((n_users, n_items)).astype(np.float32)
+    for u, p_ in enumerate(pos):
+        signal[u, p_] += 2.0  # the positives on top
+    noise = rng.random((n_users, n_items)).astype(np.float32)
+    users = np.arange(n_users)
+    assert blend_weight(noise, signal, pos, users)[0] >= 0.75  # several weights may rank perfectly: ties keep
+    assert blend_weight(signal, noise, pos, users)[0] == 0.0   # the smaller one
+    w, log = blend_weight(signal, signal, pos, users)  # a tie keeps the smaller weight
+    assert w == 0.0 and len(set(log["ndcg@10 by w (training users)"].values())) == 1
+    mixed = blend_rows(signal, noise, 0.25)
+    assert mixed.shape == signal.shape and np.allclose(blend_rows(signal, noise, 0.0).std(1), 1.0, atol=1e-4)
+
+
 # ------------------------------------------------------------------ tiny slices on the real data (CI-sized)
 @pytest.mark.realdata
 def test_scientific_slice(shared_datasets):
@@ -250,8 +269,11 @@ def test_ml100k_slice(shared_datasets):
     r = run_protocol("ml100k-cold-users", data=shared_datasets, max_users=60, **FAST)
     assert set(r["methods"]["popularity"]) == {"recall@10", "ndcg@10"}
     # segment popularity is its own row, next to popularity, with its strengths chosen per fold
-    assert list(r["methods"])[:3] == ["random", "popularity", "segment-popularity"]
+    assert list(r["methods"])[:4] == ["random", "popularity", "segment-popularity", "segment+text-popularity"]
     assert "segment-popularity" in r["few_shot"]["3-shot"]
     assert len(r["ranker"]["segment_popularity"]) == 5
+    # and its blend with the text-conditioned popularity, weight chosen per fold on training users
+    assert len(r["ranker"]["segment_text_popularity"]) == 5
+    assert all(f["w"] in (0.0, 0.25, 0.5, 0.75, 1.0) for f in r["ranker"]["segment_text_popularity"])
     assert "itemknn" in r["few_shot"]["3-shot"] and "itemknn" not in r["methods"]
     assert r["methods"]["popularity"]["ndcg@10"] > r["methods"]["random"]["ndcg@10"]

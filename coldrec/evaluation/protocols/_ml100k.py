@@ -13,7 +13,8 @@ from coldrec.evaluation._common import (METHODS, EvalConfig, Log, _Evaluator, _i
 from coldrec.evaluation._common import tfidf_vectorizer
 from coldrec.evaluation._reranking import _eval_matrix, config_record, train_protocol_ranker
 from coldrec.evaluation._users import (ML_SCALARS, ML_SCALARS_TEXT, _ml_feats, _ml_profiles,
-                                      _neighbour_popularity, segment_popularity_matrix, text_popularity_matrix)
+                                      _neighbour_popularity, blend_rows, blend_weight, segment_popularity_matrix,
+                                      text_popularity_matrix)
 from coldrec.ranking import age_buckets, sample_negatives
 
 # ================================================================================================ MovieLens
@@ -23,9 +24,11 @@ def user_folds(users: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[np.nd
 
 
 SHOTS: tuple[int, ...] = (0, 1, 3, 5)
-# this protocol's rows: the shared methods plus segment popularity (runs with popularity), next to popularity
-ML_METHODS: tuple[str, ...] = tuple(x for m in METHODS
-                                    for x in ((m, "segment-popularity") if m == "popularity" else (m,)))
+# this protocol's rows: the shared methods plus segment popularity (runs with popularity) and its blend with the
+# text-conditioned popularity (runs with the rankers, which fit that model), next to popularity
+SEG_TEXT = "segment+text-popularity"
+ML_METHODS: tuple[str, ...] = tuple(x for m in METHODS for x in (
+    (m, "segment-popularity", SEG_TEXT) if m == "popularity" else (m,)))
 
 
 def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any = None,
@@ -98,7 +101,7 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
         log(f"  fold {fold + 1} segment popularity: {seg_log}")
         # --- trained rankers (one per fold and feature set; shots drawn at random during training)
         nets = {}
-        demo = None
+        demo = seg_text = None
         if "mlp-concat" in want or "mlp-rich" in want:
             frng = np.random.default_rng(cfg.seed + 100 + fold)
             inner = frng.permutation(train_users)
@@ -138,6 +141,11 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             timings[f"fold{fold + 1}-text-popularity"] = round(time.time() - td, 1)
             ranker_info.setdefault("text_popularity", []).append(demo_log)
             log(f"  fold {fold + 1} text popularity: {demo_log} ({time.time() - td:.0f}s)")
+            # segment and text popularity blended, w chosen on the training users' (leakage-free) rows
+            w_seg, seg_text_log = blend_weight(seg, demo, user_pos, train_users)
+            seg_text = blend_rows(seg, demo, w_seg)
+            ranker_info.setdefault("segment_text_popularity", []).append(seg_text_log)
+            log(f"  fold {fold + 1} segment + text popularity: {seg_text_log}")
             # residual base: (w, alpha) on the 0-shot rows of all training users (their demographic features never
             # contain their own positives; their log popularity does, by one count per liked item), beta per shot
             # count on the inner validation users
@@ -208,6 +216,8 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             if "popularity" in want or "segment-popularity" in want:
                 # no jitter, so the shared rng stream (and every other row) stays as it was
                 add(s, "segment-popularity", seg[us], targets, liked)
+                if seg_text is not None:
+                    add(s, SEG_TEXT, seg_text[us], targets, liked)
             if "tfidf" in want:
                 if s == 0:
                     tsc = (X_users[us] @ X_items.T).toarray()
@@ -283,6 +293,9 @@ def protocol_ml100k_cold_users(data: str | Path | None = None, *, encoder: Any =
             "(strength = pseudo-counts, 1e3..3e4 per level, chosen per fold by NDCG@10 on 5 inner folds of the "
             "training users), level 0 global popularity. Row ties are broken by item order (continuous "
             "probabilities; ties only among never-liked items).",
+            "segment+text-popularity: (1 - w) x z(segment popularity) + w x z(text-conditioned popularity), per-row "
+            "z-scores, w in {0, .25, .5, .75, 1} chosen per fold by NDCG@10 of the training users' rows (both are "
+            "leakage-free for them: segment rows leave the user out, text rows are cross-fitted).",
         ],
         "seconds_total": round(time.time() - t_start, 1),
     }
