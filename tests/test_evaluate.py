@@ -277,3 +277,10 @@ def test_ml100k_slice(shared_datasets):
     assert all(f["w"] in (0.0, 0.25, 0.5, 0.75, 1.0) for f in r["ranker"]["segment_text_popularity"])
     assert "itemknn" in r["few_shot"]["3-shot"] and "itemknn" not in r["methods"]
     assert r["methods"]["popularity"]["ndcg@10"] > r["methods"]["random"]["ndcg@10"]
+
+
+def test_a_taken_result_file_is_refused_before_the_protocol_runs(tmp_path):
+    (tmp_path / "ml100k-cold-users.json").write_text("{}")
+    # the data folder does not exist: a refusal after the run would fail on the data first
+    with pytest.raises(ColdrecError, match="ml100k-cold-users.json exists: pass --force"):
+        run_protocol("ml100k-cold-users", data=tmp_path / "no-data-here", out=tmp_path)

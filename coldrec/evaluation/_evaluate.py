@@ -143,6 +143,8 @@ def run_protocol(name: str, data: str | Path | None = None, *, out: str | Path |
     if name not in ("cold-items", "cold-users", "warmup", "warmup-items") and other:
         raise ColdrecError(f"unknown option(s) for protocol {name!r}: {', '.join(sorted(other))}")
     _set_threads(cfg.threads)
+    if out and name not in ("warmup", "warmup-items"):  # refuse before a run of minutes, not after it
+        _check_free({"protocol": name, "file_stem": _file_stem(name, dataset_name, other.get("catalog"))}, out, force)
     t0 = time.time()
     if name == "scientific":
         res = protocol_scientific(data, encoder=encoder, cfg=cfg, log=log)
