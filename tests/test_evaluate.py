@@ -239,6 +239,11 @@ def test_scientific_slice(shared_datasets):
     assert set(r["user_tower"]["recall_at_n"]) == {"recall@50", "recall@100", "recall@200"}
     assert r["ranker"]["mlp-rich"]["config"]["scalars"][0] == "zero-shot"
     assert r["user_tower"]["ranker"]["config"]["scalars"][0] == "user-tower"
+    # the re-ranker over the tower: residual weight 5 on standardised scalars (20 on raw ones collapsed in epoch 1);
+    # mlp-rich keeps the protocol's defaults
+    tk = r["user_tower"]["ranker"]["config"]
+    assert (tk["skip_init"], tk["standardize"]) == (5.0, True)
+    assert (r["ranker"]["mlp-rich"]["config"]["skip_init"], r["ranker"]["mlp-rich"]["config"]["standardize"]) == (20.0, False)
     assert r["unmasked"]["zero-shot"] != r["methods"]["zero-shot"]
     # each trained row names the public class and config that produced it
     rk = r["ranker"]["mlp-rich"]["config"]
