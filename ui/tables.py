@@ -177,13 +177,15 @@ AUDIENCE_COLUMNS = {  # pixel widths: the table sits in half the page and shows 
     "reaches": st.column_config.CheckboxColumn("Top-k", width=46),
 }
 
+
 def audience_columns(audience: pd.DataFrame) -> tuple[list[str], dict[str, Any]]:
     """Column order and config of the New item audience table; without a ranker (cosine or the text + log hybrid)
     the empty Ranker column gives its width to the users' own words."""
     order = ["user_id", "final_rank", "reaches", "who", "cosine", "recall_rank", "ranker_score"]
     if "ranker_score" in audience and pd.to_numeric(audience["ranker_score"], errors="coerce").notna().any():
         return order, AUDIENCE_COLUMNS
-    return order[:-1], {**AUDIENCE_COLUMNS, "who": st.column_config.TextColumn("Who (their own words)", width=124)}
+    who, ranker = AUDIENCE_COLUMNS["who"], AUDIENCE_COLUMNS["ranker_score"]
+    return order[:-1], {**AUDIENCE_COLUMNS, "who": {**who, "width": who["width"] + ranker["width"]}}
 
 
 CHANGE_COLUMNS = {
